@@ -1,0 +1,1 @@
+"""The tomobench web service (FastAPI) and its command line."""

@@ -1,0 +1,1 @@
+"""Reference particle pickers (classical, template matching, deep learning) in PyTorch."""

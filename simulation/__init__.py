@@ -1,0 +1,1 @@
+"""Physics-based simulator of SHREC-style cryo-electron tomograms."""

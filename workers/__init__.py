@@ -1,0 +1,1 @@
+"""Celery workers: the evaluation, simulation and gpu queues."""
