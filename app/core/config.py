@@ -1,0 +1,99 @@
+"""Service settings: one pydantic-settings class, read from `TOMOBENCH_*` environment variables.
+
+Every setting is documented in `docs/service.md`. Unsafe defaults (the development secret
+key) are refused outside `env="dev"`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    """Everything the web app, the workers and the CLI need to know about their deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="TOMOBENCH_", extra="ignore", frozen=True)
+
+    env: Literal["dev", "production"] = "dev"
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    broker_url: str | None = None
+    redis_key_prefix: str = ""
+    secret_key: str = DEV_SECRET_KEY
+    session_max_age_s: int = Field(default=14 * 24 * 3600, gt=0)
+    cookie_secure: bool = False
+
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_submission_lines: int = Field(default=200_000, gt=0)
+    daily_quota: int = Field(default=10, ge=0)
+
+    task_soft_time_limit_s: int = Field(default=300, gt=0)
+    task_hard_time_limit_s: int = Field(default=330, gt=0)
+    max_scoring_attempts: int = Field(default=3, gt=0)
+    sweep_interval_s: float = Field(default=10.0, gt=0)
+    received_grace_s: float = Field(default=5.0, ge=0)
+    queued_timeout_s: float = Field(default=900.0, gt=0)
+    worker_heartbeat_s: float = Field(default=5.0, gt=0)
+    worker_stale_after_s: float = Field(default=30.0, gt=0)
+
+    admin_username: str = "admin"
+    admin_email: str = "admin@localhost"
+    demo_size: int = Field(default=64, ge=32)
+    demo_tomograms: int = Field(default=2, ge=2)
+    demo_particles: int = Field(default=40, gt=0)
+    demo_seed: int = 2019
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.env != "dev" and self.secret_key == DEV_SECRET_KEY:
+            raise ValueError(
+                "TOMOBENCH_SECRET_KEY must be set to a long random value when TOMOBENCH_ENV "
+                f"is {self.env!r} (the default key is for development only)"
+            )
+        if self.task_hard_time_limit_s <= self.task_soft_time_limit_s:
+            raise ValueError(
+                "TOMOBENCH_TASK_HARD_TIME_LIMIT_S must exceed TOMOBENCH_TASK_SOFT_TIME_LIMIT_S, "
+                f"got {self.task_hard_time_limit_s} <= {self.task_soft_time_limit_s}"
+            )
+        return self
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        """The data folder as an absolute path."""
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL: the configured one, else a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir / 'tomobench.sqlite'}"
+
+    @property
+    def celery_broker_url(self) -> str:
+        """The broker URL: the configured one, else Kombu's SQLAlchemy transport on a SQLite
+        file in the data folder (the embedded broker: no server needed)."""
+        if self.broker_url:
+            return self.broker_url
+        return f"sqla+sqlite:///{self.resolved_data_dir / 'broker.sqlite'}"
+
+    @property
+    def embedded_broker(self) -> bool:
+        """True when the broker is Kombu's SQLAlchemy transport (no broker server)."""
+        return self.celery_broker_url.startswith(("sqla+", "sqlalchemy+"))
+
+    @property
+    def storage_dir(self) -> Path:
+        """Where uploaded submission files are kept, named by their SHA-256."""
+        return self.resolved_data_dir / "submissions"
+
+    @property
+    def datasets_dir(self) -> Path:
+        """Where dataset versions (tomograms and hidden ground truth) are kept."""
+        return self.resolved_data_dir / "datasets"

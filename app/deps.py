@@ -1,0 +1,125 @@
+"""FastAPI dependencies as `Annotated` aliases: settings, database session, the current user.
+
+A user is recognised by `Authorization: Bearer TOKEN` (the API) or by the signed session
+cookie (the HTML pages). A cookie-authenticated unsafe request to `/api/` must also carry the
+session's CSRF token in the `X-CSRF-Token` header; HTML form handlers call
+`app.services.sessions.verify_csrf` with their form field instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from celery import Celery
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core.config import Settings
+from app.models import Role, User
+from app.services.errors import NotAuthenticated, PermissionDenied
+from app.services.sessions import CSRF_HEADER, session_user_id, verify_csrf
+from app.services.tokens import user_for_token
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_celery(request: Request) -> Celery:
+    """The Celery app used to send tasks."""
+    celery: Celery = request.app.state.celery
+    return celery
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """A database session for one request, rolled back if not committed, always closed."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    with factory() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CeleryDep = Annotated[Celery, Depends(get_celery)]
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def _bearer_token(request: Request) -> str | None:
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        raise NotAuthenticated("the Authorization header must be 'Bearer TOKEN'")
+    return credentials.strip()
+
+
+def get_optional_user(request: Request, db: SessionDep) -> User | None:
+    """The user behind the request's token or session cookie, or None when anonymous.
+
+    Raises:
+        NotAuthenticated: if a bearer token is given but is unknown or revoked.
+        PermissionDenied: for a cookie-authenticated unsafe API call without its CSRF header.
+    """
+    token = _bearer_token(request)
+    if token is not None:
+        user = user_for_token(db, token)
+        if user is None:
+            raise NotAuthenticated("invalid or revoked token")
+        return user
+    user_id = session_user_id(request)
+    if user_id is None:
+        return None
+    user = db.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    if request.method not in SAFE_METHODS and request.url.path.startswith("/api/"):
+        verify_csrf(request, request.headers.get(CSRF_HEADER))
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+def get_current_user(user: OptionalUser) -> User:
+    """The authenticated user.
+
+    Raises:
+        NotAuthenticated: when the request carries no valid credentials.
+    """
+    if user is None:
+        raise NotAuthenticated("authentication required: send 'Authorization: Bearer TOKEN'")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_organizer(user: CurrentUser) -> User:
+    """The current user if an organizer or admin.
+
+    Raises:
+        PermissionDenied: for participants.
+    """
+    if user.role not in (Role.ORGANIZER, Role.ADMIN):
+        raise PermissionDenied("organizer or admin role required")
+    return user
+
+
+def get_admin(user: CurrentUser) -> User:
+    """The current user if an admin.
+
+    Raises:
+        PermissionDenied: for everyone else.
+    """
+    if user.role != Role.ADMIN:
+        raise PermissionDenied("admin role required")
+    return user
+
+
+OrganizerUser = Annotated[User, Depends(get_organizer)]
+AdminUser = Annotated[User, Depends(get_admin)]

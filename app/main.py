@@ -1,0 +1,64 @@
+"""The app factory: `create_app(settings)` wires routers, sessions, static files and templates."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from app.core.config import Settings
+from app.db import session_factory
+from app.errors import install_error_handlers
+from app.middleware import BodySizeLimit
+from app.routes import admin, health, leaderboard, submissions, tokens, users
+from workers.celery_app import create_celery_app
+
+APP_DIR = Path(__file__).resolve().parent
+API_PREFIX = "/api/v1"
+# room for the multipart envelope and the form's text fields around the file itself
+MULTIPART_OVERHEAD_BYTES = 256 * 1024
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A ready-to-serve app for `settings` (read from the environment when omitted).
+
+    Nothing is migrated or seeded here; `tomobench serve` and `tomobench db upgrade` do that.
+    """
+    settings = settings or Settings()
+    app = FastAPI(
+        title="tomobench",
+        summary="Continuous benchmark for particle picking in cryo-electron tomograms",
+        version="0.1.0",
+        docs_url="/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory(settings.sqlalchemy_url)
+    app.state.celery = create_celery_app(settings)
+    app.state.templates = Jinja2Templates(directory=APP_DIR / "templates")
+
+    install_error_handlers(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="tomobench_session",
+        max_age=settings.session_max_age_s,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    app.add_middleware(
+        BodySizeLimit, max_body_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES
+    )
+
+    app.include_router(health.router)
+    for module in (users, tokens, submissions, leaderboard, admin):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.mount("/static", StaticFiles(directory=APP_DIR / "static"), name="static")
+    if importlib.util.find_spec("app.routes.pages") is not None:
+        app.include_router(importlib.import_module("app.routes.pages").router)
+    return app

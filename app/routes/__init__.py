@@ -1,0 +1,1 @@
+"""HTTP routers: the REST API under /api/v1, the health check, and the HTML pages."""

@@ -1,0 +1,78 @@
+"""`/api/v1/admin`: organizer and admin actions (all submissions, hiding, re-scoring, roles)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from app.deps import AdminUser, CeleryDep, OrganizerUser, SessionDep
+from app.models import Role, User
+from app.routes.submissions import present
+from app.schemas import (
+    HideRequest,
+    RoleUpdate,
+    SubmissionPublic,
+    SubmissionsPublic,
+    UserPublic,
+    UsersPublic,
+)
+from app.services.errors import NotFound
+from app.services.moderation import find_submission, rescore, set_hidden
+from app.services.submissions import list_submissions
+from app.services.users import set_role
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.get("/submissions", response_model=SubmissionsPublic)
+def all_submissions(
+    db: SessionDep,
+    _: OrganizerUser,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> SubmissionsPublic:
+    """Everyone's submissions, newest first."""
+    rows, count = list_submissions(db, None, limit=limit, offset=offset)
+    return SubmissionsPublic(data=[present(row) for row in rows], count=count)
+
+
+@router.post("/submissions/{submission_id}/hide", response_model=SubmissionPublic)
+def hide(
+    submission_id: int, body: HideRequest, db: SessionDep, _: OrganizerUser
+) -> SubmissionPublic:
+    """Take a submission off the leaderboard, saying why."""
+    return present(set_hidden(db, find_submission(db, submission_id), body.reason))
+
+
+@router.post("/submissions/{submission_id}/unhide", response_model=SubmissionPublic)
+def unhide(submission_id: int, db: SessionDep, _: OrganizerUser) -> SubmissionPublic:
+    """Put a hidden submission back on the leaderboard."""
+    return present(set_hidden(db, find_submission(db, submission_id), None))
+
+
+@router.post("/submissions/{submission_id}/rescore", response_model=SubmissionPublic)
+def rescore_submission(
+    submission_id: int, db: SessionDep, celery: CeleryDep, _: OrganizerUser
+) -> SubmissionPublic:
+    """Queue a finished submission for scoring again."""
+    return present(rescore(db, celery, find_submission(db, submission_id)))
+
+
+@router.get("/users", response_model=UsersPublic)
+def all_users(db: SessionDep, _: AdminUser) -> UsersPublic:
+    """Every account."""
+    users = [UserPublic.model_validate(user) for user in db.scalars(select(User).order_by(User.id))]
+    return UsersPublic(data=users, count=len(users))
+
+
+@router.put("/users/{user_id}/role", response_model=UserPublic)
+def change_role(user_id: int, body: RoleUpdate, db: SessionDep, _: AdminUser) -> UserPublic:
+    """Make an account a participant, organizer or admin."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    set_role(db, user, Role(body.role))
+    db.commit()
+    return UserPublic.model_validate(user)

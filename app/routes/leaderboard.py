@@ -1,0 +1,64 @@
+"""`/api/v1/leaderboard`: public rankings per dataset version, as JSON or CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from app.deps import SessionDep
+from app.schemas import DatasetVersionPublic, LeaderboardColumn, LeaderboardPublic
+from app.services.leaderboard import COLUMNS, Leaderboard, build_leaderboard, leaderboard_csv
+
+router = APIRouter(tags=["leaderboard"])
+
+DatasetQuery = Annotated[int | None, Query(description="dataset version id (default: active)")]
+ModeQuery = Annotated[Literal["best", "latest"], Query(description="best or latest per method")]
+SortQuery = Annotated[str, Query(description="column key to sort by")]
+OrderQuery = Annotated[Literal["asc", "desc"] | None, Query(description="default: better first")]
+
+
+def _board(
+    db: SessionDep, dataset: DatasetQuery, mode: ModeQuery, sort: SortQuery, order: OrderQuery
+) -> Leaderboard:
+    return build_leaderboard(db, dataset, mode, sort, order)
+
+
+@router.get("/leaderboard", response_model=LeaderboardPublic)
+def leaderboard(
+    db: SessionDep,
+    dataset: DatasetQuery = None,
+    mode: ModeQuery = "best",
+    sort: SortQuery = "rank",
+    order: OrderQuery = None,
+) -> LeaderboardPublic:
+    """One row per participant and method with the SHREC'19 columns and size groups."""
+    board = _board(db, dataset, mode, sort, order)
+    version = board.dataset_version
+    return LeaderboardPublic(
+        dataset_version=DatasetVersionPublic.model_validate(version) if version else None,
+        mode=board.mode,
+        sort=board.sort,
+        order=board.order,
+        columns=[LeaderboardColumn(**vars(column)) for column in COLUMNS],
+        rows=board.rows,
+        count=len(board.rows),
+    )
+
+
+@router.get("/leaderboard.csv", response_class=PlainTextResponse)
+def leaderboard_as_csv(
+    db: SessionDep,
+    dataset: DatasetQuery = None,
+    mode: ModeQuery = "best",
+    sort: SortQuery = "rank",
+    order: OrderQuery = None,
+) -> PlainTextResponse:
+    """The same rows as CSV."""
+    board = _board(db, dataset, mode, sort, order)
+    return PlainTextResponse(
+        leaderboard_csv(board),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="leaderboard.csv"'},
+    )

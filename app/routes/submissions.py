@@ -1,0 +1,120 @@
+"""`/api/v1/submissions`: upload result files, follow their status, download their scores."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, UploadFile, status
+from fastapi.responses import PlainTextResponse
+
+from app.deps import CeleryDep, CurrentUser, SessionDep, SettingsDep
+from app.models import Submission
+from app.schemas import QuotaPublic, SubmissionCreated, SubmissionPublic, SubmissionsPublic
+from app.services.quota import quota_status
+from app.services.results import result_csv, scored_result
+from app.services.storage import read_limited
+from app.services.submissions import create_submission, get_submission, list_submissions
+
+router = APIRouter(prefix="/submissions", tags=["submissions"])
+
+
+def present(submission: Submission) -> SubmissionPublic:
+    """The API view of a submission, with its current result when scored."""
+    result = submission.current_result
+    return SubmissionPublic(
+        id=submission.id,
+        user=submission.user.username,
+        method=submission.method,
+        description=submission.description,
+        team=submission.team,
+        filename=submission.filename,
+        file_sha256=submission.file_sha256,
+        file_bytes=submission.file_bytes,
+        predictions=submission.predictions,
+        dataset_version_id=submission.dataset_version_id,
+        status=submission.status,
+        error=submission.error,
+        attempts=submission.attempts,
+        is_baseline=submission.is_baseline,
+        hidden=submission.hidden,
+        hidden_reason=submission.hidden_reason,
+        created_at=submission.created_at,
+        queued_at=submission.queued_at,
+        started_at=submission.started_at,
+        finished_at=submission.finished_at,
+        evaluator_version=result.evaluator_version if result else None,
+        ground_truth_checksum=result.ground_truth_checksum if result else None,
+        result=result.metrics if result else None,
+    )
+
+
+@router.post(
+    "",
+    response_model=SubmissionCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses={413: {}, 422: {}, 429: {}, 503: {}},
+)
+def submit(
+    db: SessionDep,
+    settings: SettingsDep,
+    celery: CeleryDep,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File(description="the result file (EVALUATION.md §2)")],
+    method: Annotated[str, Form(max_length=1000)],
+    description: Annotated[str, Form(max_length=20000)] = "",
+    team: Annotated[str, Form(max_length=1000)] = "",
+) -> SubmissionCreated:
+    """Upload a result file for the active dataset version; it is validated, then queued.
+
+    A bad file is refused with 422 naming the line and the problem, and costs no quota.
+    """
+    data = read_limited(file.file, settings.max_upload_bytes)
+    submission = create_submission(
+        db,
+        settings,
+        celery,
+        user,
+        data,
+        filename=file.filename,
+        method=method,
+        description=description,
+        team=team,
+    )
+    quota = QuotaPublic(**vars(quota_status(db, user, settings)))
+    return SubmissionCreated(id=submission.id, status=submission.status, quota=quota)
+
+
+@router.get("", response_model=SubmissionsPublic)
+def my_submissions(
+    db: SessionDep,
+    user: CurrentUser,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> SubmissionsPublic:
+    """The caller's submissions, newest first, with live status."""
+    rows, count = list_submissions(db, user, limit=limit, offset=offset)
+    return SubmissionsPublic(data=[present(row) for row in rows], count=count)
+
+
+@router.get("/{submission_id}", response_model=SubmissionPublic)
+def submission_detail(submission_id: int, db: SessionDep, user: CurrentUser) -> SubmissionPublic:
+    """One submission: status, reason if failed, and the evaluator's JSON under `result`."""
+    return present(get_submission(db, user, submission_id))
+
+
+@router.get("/{submission_id}/result.json", responses={409: {}})
+def result_json(submission_id: int, db: SessionDep, user: CurrentUser) -> dict[str, object]:
+    """The evaluator's JSON of the current result (409 while not scored)."""
+    _, result = scored_result(db, user, submission_id)
+    return result.metrics
+
+
+@router.get("/{submission_id}/result.csv", response_class=PlainTextResponse, responses={409: {}})
+def result_csv_download(submission_id: int, db: SessionDep, user: CurrentUser) -> PlainTextResponse:
+    """The current result flattened to `metric,value` CSV rows (409 while not scored)."""
+    submission, result = scored_result(db, user, submission_id)
+    return PlainTextResponse(
+        result_csv(submission, result),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="submission-{submission.id}.csv"'},
+    )

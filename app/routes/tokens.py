@@ -1,0 +1,61 @@
+"""`/api/v1/tokens`: API tokens, created with HTTP Basic credentials and shown once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, status
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+
+from app.deps import CurrentUser, SessionDep
+from app.models import User
+from app.schemas import TokenCreate, TokenCreated, TokenPublic, TokensPublic
+from app.services.errors import NotAuthenticated
+from app.services.tokens import create_token, list_tokens, revoke_token
+from app.services.users import authenticate
+
+router = APIRouter(prefix="/tokens", tags=["tokens"])
+basic = HTTPBasic(auto_error=False)
+
+
+def basic_user(
+    db: SessionDep, credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)]
+) -> User:
+    """The user named by HTTP Basic credentials.
+
+    Raises:
+        NotAuthenticated: if they are missing or wrong.
+    """
+    if credentials is None:
+        raise NotAuthenticated("send your username and password with HTTP Basic authentication")
+    user = authenticate(db, credentials.username, credentials.password)
+    if user is None:
+        raise NotAuthenticated("wrong username or password")
+    return user
+
+
+@router.post("", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
+def new_token(
+    db: SessionDep,
+    user: Annotated[User, Depends(basic_user)],
+    body: Annotated[TokenCreate | None, Body()] = None,
+) -> TokenCreated:
+    """Create a token; its secret is in `token` and is never shown again."""
+    token, plaintext = create_token(db, user, body.name if body else "")
+    db.commit()
+    return TokenCreated(token=plaintext, **TokenPublic.model_validate(token).model_dump())
+
+
+@router.get("", response_model=TokensPublic)
+def my_tokens(db: SessionDep, user: CurrentUser) -> TokensPublic:
+    """The caller's tokens (without secrets), revoked ones included."""
+    tokens = [TokenPublic.model_validate(token) for token in list_tokens(db, user)]
+    return TokensPublic(data=tokens, count=len(tokens))
+
+
+@router.delete("/{token_id}", response_model=TokenPublic)
+def revoke(token_id: int, db: SessionDep, user: CurrentUser) -> TokenPublic:
+    """Revoke one of the caller's tokens; it stops working at once."""
+    token = revoke_token(db, user, token_id)
+    db.commit()
+    return TokenPublic.model_validate(token)

@@ -1,0 +1,240 @@
+"""The leaderboard: one row per (participant, method) for a dataset version, best or latest.
+
+Rows are flat dicts keyed by the column keys of `COLUMNS`, so the page, the JSON and the CSV
+show the same thing. Ranks follow localization F1 (SHREC'19's headline figure), ties broken
+by mean class F1, then by who submitted first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.models import DatasetVersion, Result, Submission, SubmissionStatus
+from app.services.datasets import active_dataset, get_dataset
+from app.services.errors import InvalidInput
+
+Mode = Literal["best", "latest"]
+CLASS_NAMES = (
+    "1bxn",
+    "1qvr",
+    "1s3x",
+    "1u6g",
+    "2cg9",
+    "3cf3",
+    "3d2f",
+    "3gl1",
+    "3h84",
+    "3qm1",
+    "4b4t",
+    "4d8q",
+)
+SIZE_GROUP_NAMES = ("tiny", "small", "medium", "large")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A leaderboard column: its key in the rows, its header, which direction is better."""
+
+    key: str
+    label: str
+    higher_is_better: bool | None
+
+
+def _metric_columns() -> list[Column]:
+    up, down = True, False
+    columns = [
+        Column("RR", "RR", None),
+        Column("TP", "TP", up),
+        Column("FP", "FP", down),
+        Column("FN", "FN", down),
+        Column("MH", "MH", down),
+        Column("RO", "RO", down),
+        Column("AD", "AD", down),
+        Column("recall", "Recall", up),
+        Column("precision", "Precision", up),
+        Column("miss_rate", "Miss rate", down),
+        Column("f1", "F1", up),
+        Column("f1_low", "F1 95% low", up),
+        Column("f1_high", "F1 95% high", up),
+    ]
+    columns += [Column(f"f1_{name}", f"F1 {name}", up) for name in CLASS_NAMES]
+    for group in SIZE_GROUP_NAMES:
+        columns += [
+            Column(group, group.capitalize(), up),
+            Column(f"{group}_low", f"{group.capitalize()} 95% low", up),
+            Column(f"{group}_high", f"{group.capitalize()} 95% high", up),
+        ]
+    return columns
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("rank", "Rank", False),
+    Column("method", "Method", None),
+    Column("team", "Team", None),
+    Column("user", "Participant", None),
+    Column("is_baseline", "Baseline", None),
+    Column("submission_id", "Submission", None),
+    Column("submitted_at", "Submitted", None),
+    *_metric_columns(),
+)
+COLUMN_KEYS = frozenset(column.key for column in COLUMNS)
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """The rows of one dataset version (None when no version exists yet)."""
+
+    dataset_version: DatasetVersion | None
+    mode: Mode
+    sort: str
+    order: Literal["asc", "desc"]
+    rows: list[dict[str, Any]]
+
+
+def _get(document: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(document, dict):
+            return None
+        document = document.get(key)
+    return document
+
+
+def _interval(value: Any) -> tuple[Any, Any]:
+    """(low, high) from a `[low, high]` list or a `{"low":..., "high":...}` mapping."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return value[0], value[1]
+    if isinstance(value, dict):
+        return value.get("low"), value.get("high")
+    return None, None
+
+
+def metric_row(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The leaderboard's metric columns from one evaluator result."""
+    localization = metrics.get("localization", {})
+    row: dict[str, Any] = {
+        key: localization.get(key)
+        for key in (
+            "RR",
+            "TP",
+            "FP",
+            "FN",
+            "MH",
+            "RO",
+            "AD",
+            "recall",
+            "precision",
+            "miss_rate",
+            "f1",
+        )
+    }
+    row["f1_low"], row["f1_high"] = _interval(_get(metrics, "bootstrap", "localization_f1"))
+    for name in CLASS_NAMES:
+        row[f"f1_{name}"] = _get(metrics, "classification", name, "f1")
+    for group in SIZE_GROUP_NAMES:
+        row[group] = _get(metrics, "size_groups", group)
+        row[f"{group}_low"], row[f"{group}_high"] = _interval(
+            _get(metrics, "bootstrap", "size_groups", group)
+        )
+    return row
+
+
+def _mean_class_f1(row: dict[str, Any]) -> float:
+    values = [row[f"f1_{name}"] for name in CLASS_NAMES if row[f"f1_{name}"] is not None]
+    return sum(values) / len(values) if values else 0.0
+
+
+def _merit(row: dict[str, Any]) -> tuple[float, float, int]:
+    """Higher is better: localization F1, then mean class F1, then the earlier submission."""
+    return (row["f1"] or 0.0, _mean_class_f1(row), -row["submission_id"])
+
+
+def _scored_rows(db: Session, version: DatasetVersion) -> list[dict[str, Any]]:
+    query = (
+        select(Submission)
+        .where(
+            Submission.dataset_version_id == version.id,
+            Submission.status == SubmissionStatus.SCORED,
+            Submission.hidden.is_(False),
+        )
+        .options(selectinload(Submission.results), selectinload(Submission.user))
+    )
+    rows = []
+    for submission in db.scalars(query):
+        result: Result | None = submission.current_result
+        if result is None or result.dataset_version_id != version.id:
+            continue
+        rows.append(
+            {
+                "method": submission.method,
+                "team": submission.team,
+                "user": submission.user.username,
+                "user_id": submission.user_id,
+                "is_baseline": submission.is_baseline,
+                "submission_id": submission.id,
+                "submitted_at": submission.created_at.isoformat(),
+                **metric_row(result.metrics),
+            }
+        )
+    return rows
+
+
+def build_leaderboard(
+    db: Session,
+    dataset_version_id: int | None = None,
+    mode: Mode = "best",
+    sort: str = "rank",
+    order: Literal["asc", "desc"] | None = None,
+) -> Leaderboard:
+    """Leaderboard rows for a version (default: the active one), one per participant and method.
+
+    `order` defaults to the column's better direction (descending for scores).
+
+    Raises:
+        NotFound: if `dataset_version_id` does not exist.
+        InvalidInput: for an unknown mode or sort column.
+    """
+    if mode not in ("best", "latest"):
+        raise InvalidInput(f"mode: expected 'best' or 'latest', got {mode!r}")
+    if sort not in COLUMN_KEYS:
+        raise InvalidInput(f"sort: unknown column {sort!r}")
+    column = next(c for c in COLUMNS if c.key == sort)
+    order = order or ("desc" if column.higher_is_better else "asc")
+    version = get_dataset(db, dataset_version_id) if dataset_version_id else active_dataset(db)
+    if version is None:
+        return Leaderboard(None, mode, sort, order, [])
+
+    chosen: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in _scored_rows(db, version):
+        key = (row.pop("user_id"), row["method"])
+        current = chosen.get(key)
+        if current is None:
+            chosen[key] = row
+        elif mode == "latest":
+            chosen[key] = max(row, current, key=lambda r: r["submission_id"])
+        else:
+            chosen[key] = max(row, current, key=_merit)
+    ranked = sorted(chosen.values(), key=_merit, reverse=True)
+    for rank, row in enumerate(ranked, start=1):
+        row["rank"] = rank
+    with_value = [row for row in ranked if row.get(sort) is not None]
+    with_value.sort(key=lambda row: row[sort], reverse=order == "desc")
+    rows = with_value + [row for row in ranked if row.get(sort) is None]  # blanks last
+    return Leaderboard(version, mode, sort, order, rows)
+
+
+def leaderboard_csv(board: Leaderboard) -> str:
+    """The rows as CSV, columns in `COLUMNS` order."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[c.key for c in COLUMNS], lineterminator="\n")
+    writer.writeheader()
+    for row in board.rows:
+        writer.writerow(
+            {key: "" if row.get(key) is None else row.get(key) for key in writer.fieldnames}
+        )
+    return buffer.getvalue()

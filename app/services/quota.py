@@ -1,0 +1,63 @@
+"""The daily quota of hidden-test submissions per participant (UTC days).
+
+Counted: today's submissions of the user that are not baselines and did not fail (a file
+refused by validation never becomes a submission; a failed scoring does not count).
+Organizers and admins have no limit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.core.config import Settings
+from app.models import Role, Submission, SubmissionStatus, User, utcnow
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Today's quota: `limit` and `remaining` are None for unlimited users."""
+
+    limit: int | None
+    used: int
+    remaining: int | None
+    resets_at: dt.datetime
+
+
+def day_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of the UTC day containing `now`."""
+    start = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + dt.timedelta(days=1)
+
+
+def used_today(db: Session, user: User, now: dt.datetime | None = None) -> int:
+    """How many of today's submissions of `user` count against the quota."""
+    start, _ = day_bounds(now or utcnow())
+    query = select(func.count(Submission.id)).where(
+        Submission.user_id == user.id,
+        Submission.created_at >= start,
+        Submission.status != SubmissionStatus.FAILED,
+        Submission.is_baseline.is_(False),
+    )
+    return db.scalar(query) or 0
+
+
+def quota_status(
+    db: Session, user: User, settings: Settings, now: dt.datetime | None = None
+) -> Quota:
+    """The user's quota as of `now` (default: the current time)."""
+    now = now or utcnow()
+    used = used_today(db, user, now)
+    _, resets_at = day_bounds(now)
+    if user.role != Role.PARTICIPANT:
+        return Quota(limit=None, used=used, remaining=None, resets_at=resets_at)
+    remaining = max(settings.daily_quota - used, 0)
+    return Quota(limit=settings.daily_quota, used=used, remaining=remaining, resets_at=resets_at)
+
+
+def remaining(db: Session, user: User, settings: Settings) -> int | None:
+    """Submissions the user may still make today (None: unlimited)."""
+    return quota_status(db, user, settings).remaining

@@ -1,0 +1,168 @@
+"""Submitting a result file and reading submissions back.
+
+`create_submission` is the one path from an upload to a queued scoring task: validate the
+file (EVALUATION.md §2) -> store it by checksum -> commit the row within the quota -> send.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from celery import Celery
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.core.config import Settings
+from app.models import Role, Submission, User
+from app.services.datasets import active_dataset
+from app.services.dispatch import enqueue_scoring
+from app.services.errors import InvalidInput, NotFound, PermissionDenied, QuotaExceeded, Unavailable
+from app.services.quota import quota_status
+from app.services.storage import store_bytes
+
+MAX_METHOD = 100
+MAX_TEAM = 100
+MAX_DESCRIPTION = 5000
+MAX_FILENAME = 255
+
+
+def _clean_text(field: str, value: str | None, limit: int, *, required: bool = False) -> str:
+    """Trimmed single-field text without control characters.
+
+    Raises:
+        InvalidInput: if a required value is empty or a value is too long.
+    """
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput(f"{field}: required")
+    if len(text) > limit:
+        raise InvalidInput(f"{field}: at most {limit} characters, got {len(text)}")
+    if any(unicodedata.category(char) == "Cc" and char not in "\n\t" for char in text):
+        raise InvalidInput(f"{field}: contains control characters")
+    return text
+
+
+def display_filename(filename: str | None) -> str:
+    """The upload's name for display only: last path component, printable, truncated."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C")
+    return name[:MAX_FILENAME]
+
+
+def validate_file(data: bytes, settings: Settings, filename: str) -> int:
+    """Parse the file as the evaluator will; the number of predictions in it.
+
+    Raises:
+        InvalidInput: naming the line and the problem (empty, unknown class, bad number, ...).
+    """
+    from evaluation import SubmissionError, parse_submission
+
+    try:
+        parsed = parse_submission(
+            data,
+            max_bytes=settings.max_upload_bytes,
+            max_lines=settings.max_submission_lines,
+            filename=filename or None,
+        )
+    except SubmissionError as error:
+        raise InvalidInput(f"file: {error}") from error
+    return len(parsed)
+
+
+def create_submission(
+    db: Session,
+    settings: Settings,
+    celery: Celery,
+    user: User,
+    data: bytes,
+    *,
+    filename: str | None,
+    method: str,
+    description: str | None = None,
+    team: str | None = None,
+    baseline: tuple[str, str] | None = None,
+) -> Submission:
+    """Accept a result file for the active dataset version and queue its scoring.
+
+    `baseline` (code version, weights checksum) marks an organizer's reference run.
+    The row is committed before the task is sent; if the broker is unreachable it stays
+    `received` and the sweeper sends it later.
+
+    Raises:
+        InvalidInput: bad field or file content (the message names the line and problem).
+        PermissionDenied: a participant marking a baseline.
+        Unavailable: no dataset version is ready.
+        QuotaExceeded: the daily quota is used up.
+    """
+    method = _clean_text("method", method, MAX_METHOD, required=True)
+    team = _clean_text("team", team, MAX_TEAM)
+    description = _clean_text("description", description, MAX_DESCRIPTION)
+    shown_name = display_filename(filename)
+    predictions = validate_file(data, settings, shown_name)
+    if baseline is not None and user.role == Role.PARTICIPANT:
+        raise PermissionDenied("only organizers and admins may submit baselines")
+    dataset = active_dataset(db)
+    if dataset is None:
+        raise Unavailable("no dataset version is ready for scoring yet; try again later")
+
+    sha256 = store_bytes(settings.storage_dir, data)
+    # serialize this user's uploads (row lock on PostgreSQL; SQLite serializes all writes)
+    db.execute(select(User.id).where(User.id == user.id).with_for_update())
+    submission = Submission(
+        user_id=user.id,
+        dataset_version_id=dataset.id,
+        method=method,
+        description=description,
+        team=team,
+        filename=shown_name,
+        file_sha256=sha256,
+        file_bytes=len(data),
+        predictions=predictions,
+        is_baseline=baseline is not None,
+        baseline_code_version=baseline[0] if baseline else None,
+        baseline_weights_checksum=baseline[1] if baseline else None,
+    )
+    db.add(submission)
+    db.flush()
+    quota = quota_status(db, user, settings)
+    if quota.limit is not None and quota.used > quota.limit:
+        db.rollback()
+        raise QuotaExceeded(
+            f"daily quota of {quota.limit} submissions used up; it resets at "
+            f"{quota.resets_at:%Y-%m-%d %H:%M} UTC"
+        )
+    db.commit()
+    enqueue_scoring(db, celery, submission.id)
+    db.refresh(submission)
+    return submission
+
+
+def can_view(user: User, submission: Submission) -> bool:
+    """Owners see their submissions; organizers and admins see all."""
+    return submission.user_id == user.id or user.role in (Role.ORGANIZER, Role.ADMIN)
+
+
+def get_submission(db: Session, user: User, submission_id: int) -> Submission:
+    """A submission the user may see.
+
+    Raises:
+        NotFound: if it does not exist or belongs to someone else (the same answer, so ids
+            of others' submissions are not confirmed).
+    """
+    submission = db.get(Submission, submission_id)
+    if submission is None or not can_view(user, submission):
+        raise NotFound(f"submission {submission_id} not found")
+    return submission
+
+
+def list_submissions(
+    db: Session, user: User | None = None, *, limit: int = 100, offset: int = 0
+) -> tuple[list[Submission], int]:
+    """Newest-first submissions of `user` (everyone's when None) and their total count."""
+    query = select(Submission)
+    count_query = select(func.count(Submission.id))
+    if user is not None:
+        query = query.where(Submission.user_id == user.id)
+        count_query = count_query.where(Submission.user_id == user.id)
+    rows = db.scalars(query.order_by(Submission.id.desc()).limit(limit).offset(offset))
+    return list(rows), db.scalar(count_query) or 0

@@ -1,0 +1,48 @@
+"""Queues and task routing: the one place that says which task runs on which queue."""
+
+from __future__ import annotations
+
+from kombu.entity import Queue
+
+EVALUATION_QUEUE = "evaluation"
+SIMULATION_QUEUE = "simulation"
+GPU_QUEUE = "gpu"
+QUEUE_NAMES = (EVALUATION_QUEUE, SIMULATION_QUEUE, GPU_QUEUE)
+
+TASK_ROUTES = {
+    "workers.tasks.evaluation.*": {"queue": EVALUATION_QUEUE},
+    "workers.tasks.simulation.*": {"queue": SIMULATION_QUEUE},
+    "workers.tasks.baselines.*": {"queue": GPU_QUEUE},
+}
+
+# modules that define tasks; a worker imports those that exist
+TASK_MODULES = (
+    "workers.tasks.evaluation",
+    "workers.tasks.simulation",
+    "workers.tasks.baselines",
+)
+
+# task names, so senders need not import the task modules
+SCORE_SUBMISSION = "workers.tasks.evaluation.score_submission"
+SWEEP_SUBMISSIONS = "workers.tasks.evaluation.sweep_submissions"
+GENERATE_DATASET = "workers.tasks.simulation.generate_dataset"
+
+
+def task_queues() -> list[Queue]:
+    """The Kombu queues of the three names, each on its own direct exchange."""
+    return [Queue(name, routing_key=name) for name in QUEUE_NAMES]  # type: ignore[no-untyped-call]
+
+
+def parse_queue_list(text: str) -> list[str]:
+    """Queue names from a comma-separated list such as 'evaluation,simulation'.
+
+    Raises:
+        ValueError: naming an unknown queue, or if the list is empty.
+    """
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise ValueError(f"no queue given; choose from {', '.join(QUEUE_NAMES)}")
+    for name in names:
+        if name not in QUEUE_NAMES:
+            raise ValueError(f"unknown queue {name!r}; choose from {', '.join(QUEUE_NAMES)}")
+    return names
