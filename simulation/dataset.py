@@ -1,0 +1,66 @@
+"""A dataset: N tomograms (the last one the hidden test) plus dataset.json."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+from simulation.output import file_record, write_json
+from simulation.parameters import SimulationParameters
+from simulation.progress import ProgressCallback, scaled
+from simulation.tilt_operator import TiltOperator
+from simulation.tomogram import simulate_tomogram, tomogram_name
+from simulation.version import SIMULATOR_VERSION
+
+
+def simulate_dataset(
+    out_dir: str | Path,
+    params: SimulationParameters,
+    *,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """Simulate ``params.tomograms`` tomograms into out_dir/model_0 ... and write dataset.json.
+
+    All but the last tomogram are for training (``role`` "train"); the last is the hidden
+    test. Progress is reported as ("model_i: stage", overall fraction 0..1, monotone).
+    Only ``created`` in dataset.json depends on the clock.
+
+    Returns the content of dataset.json.
+
+    Raises:
+        ValueError: for settings that cannot be simulated (see ``simulate_tomogram``).
+    """
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    operator = TiltOperator(params.volume_shape, params.tilt_angles())
+    entries = []
+    for index in range(params.tomograms):
+        name = tomogram_name(index)
+        report = scaled(progress, index / params.tomograms, 1 / params.tomograms, name)
+        metadata = simulate_tomogram(
+            folder / name, params, index=index, progress=report, operator=operator
+        )
+        files = dict(metadata["files"])
+        files["metadata.json"] = file_record(folder / name / "metadata.json")
+        entries.append(
+            {
+                "name": name,
+                "role": metadata["role"],
+                "particles": metadata["particles"],
+                "class_counts": metadata["class_counts"],
+                "files": files,
+            }
+        )
+    content: dict[str, Any] = {
+        "simulator_version": SIMULATOR_VERSION,
+        "seed": params.seed,
+        "parameters": params.to_dict(),
+        "tomograms": entries,
+        "test_tomogram": entries[-1]["name"],
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    write_json(folder / "dataset.json", content)
+    if progress is not None:
+        progress("done", 1.0)
+    return content

@@ -1,0 +1,161 @@
+"""The 12 class templates: potentials in volts, built once per voxel size and shipped at 1 nm.
+
+A class with an atomic model in ``data/pdb/`` gets its assembly's potential (see ``atomic``);
+a class without one (``4b4t`` and ``4d8q``) gets a pseudo-potential from its binary shape
+mask in ``data/masks_1nm/``: the mask, smoothed, times the mean interior potential of the
+atomic templates. Dropping a ``<class>.pdb.gz`` into ``data/pdb/`` switches a class to its
+atomic model on the next rebuild.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import mrcfile
+import numpy as np
+from scipy import ndimage
+
+from simulation._classes import CLASSES
+from simulation.atomic import add_united_hydrogens, atomic_potential, read_assembly
+
+DATA_DIR = Path(__file__).parent / "data"
+PDB_DIR = DATA_DIR / "pdb"
+MASK_DIR = DATA_DIR / "masks_1nm"
+TEMPLATE_DIR = DATA_DIR / "templates"
+MASK_VOXEL_SIZE_NM = 1.0
+# potential (volts) above which a voxel belongs to a particle's footprint
+FOOTPRINT_THRESHOLD_V = 1.0
+# the smoothing of mask edges, in nm: a shape mask is a hard-edged stand-in for a 1 nm map
+MASK_SMOOTHING_NM = 0.5
+
+
+def template_path(voxel_size: float, directory: Path = TEMPLATE_DIR) -> Path:
+    """The file that holds the template set for one voxel size (nm)."""
+    return directory / f"templates_{voxel_size:.3f}nm.npz"
+
+
+def footprint(potential: np.ndarray) -> np.ndarray:
+    """The voxels a particle owns: potential above threshold, interior cavities filled."""
+    return np.asarray(ndimage.binary_fill_holes(potential > FOOTPRINT_THRESHOLD_V))
+
+
+def interior_potential(potential: np.ndarray) -> float:
+    """Mean potential (volts) inside the footprint eroded by one voxel (or all of it)."""
+    inside = potential > FOOTPRINT_THRESHOLD_V
+    core = ndimage.binary_erosion(inside)
+    chosen = core if core.any() else inside
+    if not chosen.any():
+        raise ValueError("the potential never exceeds the footprint threshold")
+    return float(potential[chosen].mean())
+
+
+def _read_mask(class_name: str) -> np.ndarray:
+    """The binary 1 nm shape mask of a class, as float32 [z, y, x]."""
+    with warnings.catch_warnings():
+        # the masks carry a zero machine stamp, which mrcfile reports in permissive mode
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with mrcfile.open(MASK_DIR / f"{class_name}.mrc", permissive=True) as mask_file:
+            return (np.asarray(mask_file.data) > 0.5).astype(np.float32)
+
+
+def mask_potential(class_name: str, voxel_size: float, interior_volts: float) -> np.ndarray:
+    """A pseudo-potential from a class's shape mask, on an odd cube centred on its centroid.
+
+    Raises:
+        FileNotFoundError: if the class has no mask.
+    """
+    mask = _read_mask(class_name)
+    scale = MASK_VOXEL_SIZE_NM / voxel_size
+    if not math.isclose(scale, 1.0):
+        mask = ndimage.zoom(mask, scale, order=1)
+    smooth = ndimage.gaussian_filter(mask, MASK_SMOOTHING_NM / voxel_size)
+    centroid = np.array(ndimage.center_of_mass(mask))
+    inside = np.argwhere(mask > 0.5)
+    radius = float(np.linalg.norm(inside - centroid, axis=1).max())
+    half = math.ceil(radius) + 2
+    edge = 2 * half + 1
+    # sample the smoothed mask on a box whose centre voxel sits on the centroid
+    grid = np.indices((edge,) * 3, dtype=np.float64).reshape(3, -1)
+    coordinates = grid + (centroid - half)[:, None]
+    box = ndimage.map_coordinates(smooth, coordinates, order=1, mode="constant")
+    return np.asarray(box.reshape((edge,) * 3) * interior_volts, dtype=np.float32)
+
+
+def build_templates(
+    voxel_size: float,
+    classes: Iterable[str] = CLASSES,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, np.ndarray]:
+    """Build the templates of the given classes at one voxel size (nm), in volts.
+
+    Atomic models are built first: their mean interior potential scales the mask classes.
+
+    Raises:
+        ValueError: for a class with neither an atomic model nor a mask, or a bad voxel size.
+    """
+    if not voxel_size > 0:
+        raise ValueError(f"voxel size must be positive, got {voxel_size}")
+    wanted = list(classes)
+    atomic_classes = sorted(p.name.split(".")[0] for p in PDB_DIR.glob("*.pdb.gz"))
+    templates: dict[str, np.ndarray] = {}
+    for class_name in atomic_classes:
+        if progress is not None:
+            progress(class_name)
+        model = read_assembly(PDB_DIR / f"{class_name}.pdb.gz")
+        add_united_hydrogens(model)
+        templates[class_name] = atomic_potential(model, voxel_size)
+    interior = float(np.mean([interior_potential(t) for t in templates.values()]))
+    for class_name in wanted:
+        if class_name in templates:
+            continue
+        if not (MASK_DIR / f"{class_name}.mrc").exists():
+            raise ValueError(f"class {class_name!r} has neither an atomic model nor a mask")
+        if progress is not None:
+            progress(class_name)
+        templates[class_name] = mask_potential(class_name, voxel_size, interior)
+    return {name: templates[name] for name in wanted}
+
+
+def save_templates(templates: dict[str, np.ndarray], voxel_size: float, path: Path) -> None:
+    """Write a template set as one compressed .npz (arrays named by class)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, Any] = {"voxel_size": np.float64(voxel_size), **templates}
+    np.savez_compressed(path, **arrays)
+
+
+@lru_cache(maxsize=4)
+def _template_set(voxel_size: float) -> dict[str, np.ndarray]:
+    """The templates at one voxel size: from the package's file, else built now."""
+    stored = template_path(voxel_size)
+    if stored.exists():
+        with np.load(stored) as archive:
+            templates = {name: archive[name] for name in CLASSES}
+    else:
+        templates = build_templates(voxel_size)
+    for array in templates.values():
+        array.setflags(write=False)
+    return templates
+
+
+def load_template(class_name: str, voxel_size: float = 1.0) -> np.ndarray:
+    """The potential (volts) of a class, [z, y, x], odd cube centred on the particle centre.
+
+    Templates at 1 nm ship with the package; other voxel sizes are read from the file that
+    ``tomobench templates`` writes, or built from the structures on first use (seconds).
+    The returned array is read-only and shared.
+
+    Raises:
+        KeyError: for an unknown class name (matched case-insensitively).
+        ValueError: for a non-positive voxel size.
+    """
+    if not voxel_size > 0:
+        raise ValueError(f"voxel size must be positive, got {voxel_size}")
+    name = class_name.lower()
+    if name not in CLASSES:
+        raise KeyError(f"unknown class {class_name!r}; expected one of {', '.join(CLASSES)}")
+    return _template_set(round(float(voxel_size), 3))[name]
