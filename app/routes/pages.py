@@ -1,0 +1,46 @@
+"""The HTML pages: home, datasets, and the page routers of accounts, tokens, submissions and
+the leaderboard, gathered into the one `router` the app factory includes.
+
+Every page router uses `HTMLErrorRoute`, so failures answer with HTML error pages; the last
+route answers unknown paths outside the API with the HTML "not found" page.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from app.models import DatasetStatus
+from app.routes import pages_auth, pages_leaderboard, pages_submissions, pages_tokens
+from app.routes.pages_errors import HTMLErrorRoute
+from app.routes.pages_render import PageDep
+from app.services.datasets import list_datasets
+from app.services.errors import NotFound
+from evaluation.classes import CLASSES
+
+router = APIRouter(route_class=HTMLErrorRoute, include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(page: PageDep) -> HTMLResponse:
+    """What the benchmark is and how to take part."""
+    return page.render("home.html", {"classes": CLASSES})
+
+
+@router.get("/datasets", response_class=HTMLResponse)
+def datasets(page: PageDep) -> HTMLResponse:
+    """The released dataset versions and their tomograms (the test ground truth stays hidden)."""
+    versions = [v for v in list_datasets(page.db) if v.status == DatasetStatus.READY]
+    return page.render("datasets.html", {"dataset_versions": versions})
+
+
+for module in (pages_auth, pages_tokens, pages_submissions, pages_leaderboard):
+    router.include_router(module.router, include_in_schema=False)
+
+
+@router.get("/{path:path}", response_class=HTMLResponse)
+def not_found(request: Request, path: str) -> Response:
+    """Unknown paths: the HTML page for browsers, the API's JSON shape under /api."""
+    if path.startswith("api/"):
+        return JSONResponse({"detail": "Not Found"}, status_code=404)
+    raise NotFound(f"there is no page at /{path}")

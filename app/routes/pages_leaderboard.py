@@ -1,0 +1,149 @@
+"""The public leaderboard page: the API's rows laid out as the paper's tables, side by side.
+
+Sorting happens on the server (`?sort=&order=` links work without JavaScript; the script
+only re-sorts in place). Rows come from `build_leaderboard`, the same service as the JSON
+and CSV exports, so the page never disagrees with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from app.models import DatasetStatus
+from app.routes.pages_errors import HTMLErrorRoute
+from app.routes.pages_render import PageDep
+from app.services.datasets import list_datasets
+from app.services.leaderboard import COLUMNS, Leaderboard, build_leaderboard
+from app.services.leaderboard import Column as BoardColumn
+from app.services.report import LOCALIZATION_COLUMNS
+from app.services.report_format import Cell, cell, interval_text
+from evaluation.classes import CLASSES, SIZE_GROUPS
+
+router = APIRouter(route_class=HTMLErrorRoute)
+
+_BOARD_COLUMNS = {column.key: column for column in COLUMNS}
+# Table 1 as the report shows it, less AD_first (the leaderboard's rows do not carry it).
+LOCALIZATION_KEYS = tuple(c.key for c in LOCALIZATION_COLUMNS if c.key in _BOARD_COLUMNS)
+DIGITS = {column.key: column.digits for column in LOCALIZATION_COLUMNS}
+
+
+@dataclass(frozen=True)
+class HeaderView:
+    """A sortable column header: its label, tooltip, link and current sort state."""
+
+    key: str
+    label: str
+    title: str
+    href: str
+    aria_sort: str | None
+
+
+@dataclass(frozen=True)
+class CellView:
+    """One leaderboard value: formatted text, raw sort key, interval, best-in-column flag."""
+
+    cell: Cell
+    interval: str | None
+    best: bool
+
+
+def _metric_keys() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Column groups in display order: (group title, keys)."""
+    return (
+        ("Localization (Table 1)", LOCALIZATION_KEYS),
+        ("Size groups, mean F1 (Table 4)", tuple(SIZE_GROUPS)),
+        ("F1 per class (Table 2)", tuple(f"f1_{name}" for name in CLASSES)),
+    )
+
+
+def _digits(key: str) -> int | None:
+    return DIGITS.get(key, 3)
+
+
+def _interval_of(key: str, row: dict[str, Any]) -> str | None:
+    if key == "f1" or key in SIZE_GROUPS:
+        return interval_text([row.get(f"{key}_low"), row.get(f"{key}_high")])
+    return None
+
+
+def _best_values(board: Leaderboard, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The best value of each column whose direction is known (bold, as in the paper)."""
+    best: dict[str, Any] = {}
+    for key in keys:
+        column: BoardColumn = _BOARD_COLUMNS[key]
+        values = [row[key] for row in board.rows if cell(row.get(key)).value is not None]
+        if column.higher_is_better is not None and values:
+            best[key] = max(values) if column.higher_is_better else min(values)
+    return best
+
+
+def _headers(board: Leaderboard, keys: tuple[str, ...], query: dict[str, Any]) -> list[HeaderView]:
+    headers = []
+    for key in ("rank", "method", *keys):
+        column = _BOARD_COLUMNS[key]
+        current = board.sort == key
+        default: Literal["asc", "desc"] = "desc" if column.higher_is_better else "asc"
+        order = ("asc" if board.order == "desc" else "desc") if current else default
+        aria = ("descending" if board.order == "desc" else "ascending") if current else None
+        href = "?" + urlencode({**query, "sort": key, "order": order})
+        label = column.label.removeprefix("F1 ") if key.startswith("f1_") else column.label
+        direction = {True: "higher is better", False: "lower is better", None: ""}
+        title = f"{column.label}: {direction[column.higher_is_better]}".rstrip(": ")
+        headers.append(HeaderView(key, label, title, href, aria))
+    return headers
+
+
+def leaderboard_view(board: Leaderboard, query: dict[str, Any]) -> dict[str, Any]:
+    """Template context of the leaderboard table."""
+    groups = _metric_keys()
+    keys = tuple(key for _, members in groups for key in members)
+    best = _best_values(board, keys)
+    rows = [
+        {
+            "row": row,
+            "cells": [
+                CellView(
+                    cell(row.get(key), _digits(key)),
+                    _interval_of(key, row),
+                    key in best and row.get(key) == best[key],
+                )
+                for key in keys
+            ],
+        }
+        for row in board.rows
+    ]
+    return {
+        "groups": [(title, len(members)) for title, members in groups],
+        "headers": _headers(board, keys, query),
+        "rows": rows,
+    }
+
+
+@router.get("/leaderboard", response_class=HTMLResponse)
+def leaderboard(
+    page: PageDep,
+    dataset: int | None = None,
+    mode: Literal["best", "latest"] = "best",
+    sort: str = "rank",
+    order: Literal["asc", "desc"] | None = None,
+) -> HTMLResponse:
+    """The public leaderboard of a dataset version (default: the active one)."""
+    board = build_leaderboard(page.db, dataset, mode, sort, order)
+    query: dict[str, Any] = {"mode": mode}
+    if dataset is not None:
+        query["dataset"] = dataset
+    versions = [v for v in list_datasets(page.db) if v.status == DatasetStatus.READY]
+    context = {
+        "board": board,
+        "dataset_versions": versions,
+        "selected_dataset": board.dataset_version.id if board.dataset_version else None,
+        "mode": mode,
+        "export_query": urlencode({**query, "sort": board.sort, "order": board.order}),
+        **leaderboard_view(board, query),
+    }
+    return page.render("leaderboard.html", context)

@@ -1,0 +1,135 @@
+"""Submission pages: the upload form, my submissions with live status, and the report page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from app.deps import CeleryDep, SettingsDep
+from app.models import Submission, SubmissionStatus, User
+from app.routes.pages_errors import HTMLErrorRoute
+from app.routes.pages_render import CsrfChecked, PageDep, PageUser, field_errors
+from app.services.errors import NotFound, ServiceError
+from app.services.quota import quota_status
+from app.services.report import build_report
+from app.services.report_figures import FIGURES, render_figure, report_figures
+from app.services.report_format import cell
+from app.services.storage import read_limited
+from app.services.submissions import create_submission, get_submission, list_submissions
+
+router = APIRouter(route_class=HTMLErrorRoute)
+
+PENDING = frozenset({SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED, SubmissionStatus.RUNNING})
+SUBMIT_FIELDS = ("file", "method", "team", "description")
+TextField = Annotated[str, Form(max_length=20000)]
+
+
+def _submit_page(
+    page: PageDep,
+    user: User,
+    settings: SettingsDep,
+    form: dict[str, str] | None = None,
+    error: ServiceError | None = None,
+) -> HTMLResponse:
+    quota = quota_status(page.db, user, settings)
+    context = {
+        "quota_left": "unlimited" if quota.remaining is None else quota.remaining,
+        "quota_limit": quota.limit,
+        "form": form or {},
+        "errors": [error.message] if error else [],
+        "field_errors": field_errors(error.message, SUBMIT_FIELDS) if error else {},
+    }
+    return page.render("submit.html", context, error.status_code if error else 200)
+
+
+@router.get("/submit", response_class=HTMLResponse)
+def submit_form(page: PageDep, user: PageUser, settings: SettingsDep) -> HTMLResponse:
+    """The upload form with today's remaining quota."""
+    return _submit_page(page, user, settings)
+
+
+@router.post("/submit", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def submit_upload(
+    page: PageDep,
+    user: PageUser,
+    settings: SettingsDep,
+    celery: CeleryDep,
+    file: Annotated[UploadFile | None, File()] = None,
+    method: TextField = "",
+    team: TextField = "",
+    description: TextField = "",
+) -> Response:
+    """Validate, store and queue the file; a refused file is explained on the kept form."""
+    filename = (file.filename or "") if file is not None else ""
+    form = {"method": method, "team": team, "description": description, "filename": filename}
+    try:
+        if file is None or not filename:
+            raise ServiceError("file: choose a predictions file to upload")
+        data = read_limited(file.file, settings.max_upload_bytes)
+        submission = create_submission(
+            page.db,
+            settings,
+            celery,
+            user,
+            data,
+            filename=filename,
+            method=method,
+            description=description,
+            team=team,
+        )
+    except ServiceError as error:
+        page.db.rollback()
+        return _submit_page(page, user, settings, form, error)
+    message = f"Submission {submission.id} received: {submission.predictions} predictions."
+    return page.redirect("/submissions", message)
+
+
+def _f1_of(submission: Submission) -> object:
+    result = submission.current_result
+    return (result.metrics.get("localization") or {}).get("f1") if result else None
+
+
+@router.get("/submissions", response_class=HTMLResponse)
+def my_submissions(page: PageDep, user: PageUser) -> HTMLResponse:
+    """The user's submissions, newest first, refreshed while any is pending."""
+    submissions, _ = list_submissions(page.db, user, limit=200)
+    rows = [
+        {
+            "submission": submission,
+            "dataset_name": submission.dataset_version.name,
+            "f1": cell(_f1_of(submission), 4),
+        }
+        for submission in submissions
+    ]
+    pending = any(submission.status in PENDING for submission in submissions)
+    return page.render("submissions.html", {"submissions": rows, "pending": pending})
+
+
+@router.get("/submissions/{submission_id}", response_class=HTMLResponse)
+def submission_report(page: PageDep, user: PageUser, submission_id: int) -> HTMLResponse:
+    """The report of one submission (owner, organizers, admins); its status while pending."""
+    submission = get_submission(page.db, user, submission_id)
+    result = submission.current_result
+    report = build_report(result.metrics) if result is not None else None
+    context = {
+        "submission": submission,
+        "report": report,
+        "figures": report_figures(result.metrics) if result is not None else [],
+        "pending": submission.status in PENDING,
+    }
+    return page.render("report.html", context)
+
+
+@router.get("/submissions/{submission_id}/figures/{name}.svg")
+def submission_figure(page: PageDep, user: PageUser, submission_id: int, name: str) -> Response:
+    """One report figure as SVG (deterministic, so the browser may cache it briefly)."""
+    result = get_submission(page.db, user, submission_id).current_result
+    if result is None or name not in FIGURES:
+        raise NotFound(f"no figure {name!r} for submission {submission_id}")
+    svg = render_figure(name, result.metrics)
+    if svg is None:
+        raise NotFound(f"submission {submission_id} has no data for the {name!r} figure")
+    headers = {"Cache-Control": "private, max-age=300"}
+    return Response(svg, media_type="image/svg+xml", headers=headers)
