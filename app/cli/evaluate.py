@@ -1,0 +1,134 @@
+"""`tomobench evaluate GT SUBMISSION`: score one submission, print the report or JSON.
+
+Exit codes: 0 scored; 1 the submission was rejected (one line naming the line and the
+problem); 2 bad command-line usage; 3 the ground truth could not be loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from evaluation import (
+    GroundTruthError,
+    SubmissionError,
+    load_ground_truth,
+    parse_submission,
+    score,
+)
+from evaluation.profiles import PROFILES
+
+# command-line option -> (profile option, profiles that have it)
+_PROFILE_OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "z_offset": ("z_offset", ("shrec19",)),
+    "padding": ("padding", ("shrec19",)),
+    "memory_map": ("memory_map", ("native", "shrec19")),
+    "slab_padding": ("slab_padding", ("shrec20",)),
+    "exclude": ("excluded", ("shrec21",)),
+}
+
+
+@click.command()
+@click.argument("ground_truth", type=click.Path(exists=True, path_type=Path))
+@click.argument("submission", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--profile",
+    type=click.Choice(list(PROFILES)),
+    default="native",
+    show_default=True,
+    help="Dataset layout and scoring rules.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--z-offset", type=int, help="shrec19: subtracted from submitted Z [156].")
+@click.option("--padding", type=int, help="shrec19: subtracted from all coordinates [0].")
+@click.option(
+    "--boxes",
+    is_flag=True,
+    help="native: SHREC'19 boxes instead of the occupancy mask; shrec19: rebuild the boxes "
+    "even if hitbox_N.mrc exists.",
+)
+@click.option("--memory-map", is_flag=True, default=None, help="Map the hitbox file.")
+@click.option("--slab-padding", type=int, help="shrec20: empty slices each side [156].")
+@click.option("--exclude", multiple=True, help="shrec21: excluded class (repeat) [4v94 vesicle].")
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples (0: none).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@click.option(
+    "--beta",
+    type=click.FloatRange(min=0, min_open=True),
+    default=4.0,
+    show_default=True,
+    help="F-beta's beta.",
+)
+@click.option(
+    "--multiplier",
+    type=click.FloatRange(min=0, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="F-beta's match distance, times the class radius.",
+)
+@click.option("--paper-digits", is_flag=True, help="Truncate figures as the paper printed them.")
+def evaluate(
+    ground_truth: Path,
+    submission: Path,
+    profile: str,
+    as_json: bool,
+    boxes: bool,
+    bootstrap: int,
+    seed: int,
+    beta: float,
+    multiplier: float,
+    paper_digits: bool,
+    **given: Any,
+) -> None:
+    """Score SUBMISSION against the ground truth GT (a folder, or for shrec19 also the
+    particle_locations_model_N.txt file)."""
+    options = _profile_options(profile, boxes, given)
+    try:
+        truth = load_ground_truth(ground_truth, profile, **options)
+    except GroundTruthError as error:
+        _fail(f"bad ground truth: {error}", 3)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    try:
+        parsed = parse_submission(submission, profile=profile, filename=submission.name)
+    except SubmissionError as error:
+        _fail(f"rejected {submission.name}: {error}", 1)
+    result = score(truth, parsed, bootstrap=bootstrap, seed=seed, beta=beta, multiplier=multiplier)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(result.to_text(truncate=paper_digits), nl=False)
+
+
+def _profile_options(profile: str, boxes: bool, given: dict[str, Any]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for flag, value in given.items():
+        if value is None or value == ():
+            continue
+        name, profiles = _PROFILE_OPTIONS[flag]
+        if profile not in profiles:
+            option = "--" + flag.replace("_", "-")
+            raise click.UsageError(f"{option} applies to the {' and '.join(profiles)} profile only")
+        options[name] = value
+    if boxes:
+        if profile not in ("native", "shrec19"):
+            raise click.UsageError("--boxes applies to the native and shrec19 profiles only")
+        options["hitbox" if profile == "native" else "rebuild_hitbox"] = (
+            "boxes" if profile == "native" else True
+        )
+    return options
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"tomobench evaluate: {message}", err=True)
+    sys.exit(code)

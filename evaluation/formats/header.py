@@ -1,0 +1,104 @@
+"""CSV (or whitespace) tables whose first line names the columns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from evaluation.errors import SubmissionError
+from evaluation.formats.plain import Row
+from evaluation.formats.rows import RowCollector
+from evaluation.profiles import ANGLE_COLUMNS, AngleConvention, Profile
+from evaluation.submission import Submission
+
+_CLASS_NAMES: Final = ("class", "class_name", "classname", "label")
+_SCORE_NAMES: Final = ("score", "confidence")
+_ANGLE_CONVENTIONS: Final[tuple[AngleConvention, ...]] = ("zxz", "tom")
+KNOWN_COLUMNS: Final = (
+    *_CLASS_NAMES,
+    "x",
+    "y",
+    "z",
+    *ANGLE_COLUMNS["zxz"],
+    *ANGLE_COLUMNS["tom"],
+    *_SCORE_NAMES,
+)
+
+
+def is_header(fields: Sequence[str]) -> bool:
+    """Whether a first line names columns (it starts with a class column name or names x, y
+    and z) rather than holding data."""
+    lowered = {field.lower() for field in fields}
+    return fields[0].lower() in _CLASS_NAMES or {"x", "y", "z"} <= lowered
+
+
+def parse_with_header(header: Row, rows: Sequence[Row], profile: Profile) -> Submission:
+    """Parse data rows by the column names of ``header`` (order free, names case-insensitive).
+
+    Angles are ``phi theta psi`` (native ZXZ) or ``rot1 rot2 rot3`` (SHREC/TOM convention).
+
+    Raises:
+        SubmissionError: an unknown, repeated or missing column, a row with another number
+            of fields than the header, an unknown class or a value that is not finite.
+    """
+    header_line, names = header
+    columns = _column_positions(header_line, names)
+    convention = _angle_convention(header_line, columns)
+    score_column = next((columns[n] for n in _SCORE_NAMES if n in columns), None)
+    class_column = next(columns[n] for n in _CLASS_NAMES if n in columns)
+    angle_columns = None if convention is None else [columns[n] for n in ANGLE_COLUMNS[convention]]
+    collector = RowCollector(
+        profile, has_angles=angle_columns is not None, has_scores=score_column is not None
+    )
+    for line, fields in rows:
+        if len(fields) != len(names):
+            raise SubmissionError(
+                f"{len(fields)} fields, but the header (line {header_line}) names {len(names)} "
+                "columns",
+                line,
+            )
+        collector.add(
+            line,
+            collector.class_of(fields[class_column], line),
+            [fields[columns[axis]] for axis in "xyz"],
+            None if angle_columns is None else [fields[c] for c in angle_columns],
+            None if score_column is None else fields[score_column],
+            angle_names=ANGLE_COLUMNS[convention or "zxz"],
+        )
+    return collector.build(convention or profile.angle_convention, "csv")
+
+
+def _column_positions(line: int, names: Sequence[str]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for position, name in enumerate(names):
+        key = name.lower()
+        if key not in KNOWN_COLUMNS:
+            known = ", ".join(KNOWN_COLUMNS)
+            raise SubmissionError(f"unknown column {name!r} (known columns: {known})", line)
+        if key in columns:
+            raise SubmissionError(f"column {name!r} appears twice", line)
+        columns[key] = position
+    if not any(name in columns for name in _CLASS_NAMES):
+        raise SubmissionError("the header names no class column ('class')", line)
+    missing = [axis for axis in "xyz" if axis not in columns]
+    if missing:
+        raise SubmissionError(f"the header names no {missing[0]!r} column", line)
+    for kind, aliases in (("class", _CLASS_NAMES), ("score", _SCORE_NAMES)):
+        if sum(name in columns for name in aliases) > 1:
+            raise SubmissionError(f"the header names two {kind} columns", line)
+    return columns
+
+
+def _angle_convention(line: int, columns: dict[str, int]) -> AngleConvention | None:
+    found: list[AngleConvention] = []
+    for convention in _ANGLE_CONVENTIONS:
+        names = ANGLE_COLUMNS[convention]
+        present = [name for name in names if name in columns]
+        if present and len(present) < 3:
+            missing = ", ".join(name for name in names if name not in columns)
+            raise SubmissionError(f"angle columns incomplete: missing {missing}", line)
+        if present:
+            found.append(convention)
+    if len(found) > 1:
+        raise SubmissionError("the header names two sets of angles; give one", line)
+    return found[0] if found else None

@@ -1,0 +1,148 @@
+"""RELION STAR submissions, read with ``starfile``.
+
+Needed: ``_rlnCoordinateX/Y/Z`` (voxels) and a class column (``_rlnClassName``, or
+``_rlnClassNumber`` holding a 1-based class index or a class name). Optional:
+``_rlnAngleRot/Tilt/Psi`` (RELION's ZYZ convention), ``_rlnAutopickFigureOfMerit`` (the
+score) and ``_rlnOriginX/Y/Z`` (shifts in voxels, subtracted from the coordinates).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+import starfile
+
+from evaluation.errors import SubmissionError
+from evaluation.formats.rows import RowCollector, parse_number
+from evaluation.profiles import ANGLE_COLUMNS, Profile
+from evaluation.submission import Submission
+
+_COORDINATES: Final = ("rlnCoordinateX", "rlnCoordinateY", "rlnCoordinateZ")
+_ORIGINS: Final = ("rlnOriginX", "rlnOriginY", "rlnOriginZ")
+_ANGST: Final = ("rlnOriginXAngst", "rlnOriginYAngst", "rlnOriginZAngst")
+_CLASS_COLUMNS: Final = ("rlnClassName", "rlnClassNumber")
+_SCORE: Final = "rlnAutopickFigureOfMerit"
+_ANGLES: Final = ANGLE_COLUMNS["relion"]
+_AS_TEXT: Final = [*_COORDINATES, *_CLASS_COLUMNS, *_ANGLES, _SCORE, *_ORIGINS, *_ANGST]
+
+
+def parse_star(text: str, lines: Sequence[str], profile: Profile) -> Submission:
+    """Parse a STAR file's particle loop (the first loop with ``_rlnCoordinateX``).
+
+    Raises:
+        SubmissionError: not readable as STAR, no particle loop, no class column, incomplete
+            angles, an unknown class or a value that is not a finite number.
+    """
+    name, table = _particle_table(text)
+    rows = _row_lines(lines, name)
+    if len(rows) != len(table):  # our line map disagrees with starfile: cannot name lines
+        raise SubmissionError(f"data block 'data_{name}' could not be read row by row")
+    if table.empty:
+        raise SubmissionError(f"no predictions: data block 'data_{name}' has no rows")
+    class_column = next((c for c in _CLASS_COLUMNS if c in table), None)
+    if class_column is None:
+        raise SubmissionError("no class column: add _rlnClassName (or _rlnClassNumber)")
+    present = [c for c in _ANGLES if c in table]
+    if 0 < len(present) < 3:
+        missing = ", ".join("_" + c for c in _ANGLES if c not in table)
+        raise SubmissionError(f"angle columns incomplete: missing {missing}")
+    has_angles = len(present) == 3
+    has_scores = _SCORE in table
+    _refuse_angstrom_origins(table, rows)
+    collector = RowCollector(profile, has_angles=has_angles, has_scores=has_scores)
+    use_origins = all(c in table for c in _ORIGINS)
+    origins: list[list[float]] = []
+    column = {name: position for position, name in enumerate(table.columns)}
+    for line, row in zip(rows, _as_tokens(table), strict=True):
+        collector.add(
+            line,
+            _class_index(collector, row[column[class_column]], line, len(profile.classes)),
+            [row[column[c]] for c in _COORDINATES],
+            [row[column[c]] for c in _ANGLES] if has_angles else None,
+            row[column[_SCORE]] if has_scores else None,
+            angle_names=_ANGLES,
+        )
+        if use_origins:
+            origins.append([parse_number(row[column[c]], "_" + c, line) for c in _ORIGINS])
+    submission = collector.build("relion", "star")
+    if not use_origins:
+        return submission
+    shifted = submission.coords - np.asarray(origins, dtype=np.float64)
+    return dataclasses.replace(submission, coords=shifted)
+
+
+def _as_tokens(table: pd.DataFrame) -> list[list[str]]:
+    """The table's cells as text again (missing values, which pandas made NaN, as "nan")."""
+    return [
+        [
+            value if isinstance(value, str) else "nan" if pd.isna(value) else str(value)
+            for value in row
+        ]
+        for row in table.to_numpy(dtype=object)
+    ]
+
+
+def _particle_table(text: str) -> tuple[str, pd.DataFrame]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "submission.star"
+        path.write_text(text, encoding="utf-8")
+        try:
+            blocks = starfile.read(path, always_dict=True, parse_as_string=_AS_TEXT)
+        except Exception as error:  # starfile and pandas raise many kinds on malformed input
+            raise SubmissionError(f"not a readable STAR file ({error})") from None
+    for name, block in blocks.items():
+        if isinstance(block, pd.DataFrame) and _COORDINATES[0] in block:
+            missing = [c for c in _COORDINATES if c not in block]
+            if missing:
+                raise SubmissionError(f"data block 'data_{name}' lacks _{missing[0]}")
+            return str(name), block
+    raise SubmissionError(
+        "no particle loop: no data block has _rlnCoordinateX, _rlnCoordinateY, _rlnCoordinateZ"
+        " (in voxels)"
+    )
+
+
+def _row_lines(lines: Sequence[str], block_name: str) -> list[int]:
+    """1-based line numbers of the data rows of loop ``data_<block_name>``, as starfile reads
+    them: after the ``_column`` lines, every non-blank line not starting with ``#``."""
+    stripped = [line.strip() for line in lines]
+    start = stripped.index(f"data_{block_name}")
+    position = start + 1
+    while position < len(stripped) and not stripped[position].startswith("_"):
+        position += 1
+    while position < len(stripped) and stripped[position].startswith("_"):
+        position += 1
+    rows = []
+    for index in range(position, len(stripped)):
+        if stripped[index].startswith("data_"):
+            break
+        if stripped[index] and not stripped[index].startswith("#"):
+            rows.append(index + 1)
+    return rows
+
+
+def _class_index(collector: RowCollector, token: str, line: int, n_classes: int) -> int:
+    if token.isdigit():
+        number = int(token)
+        if not 1 <= number <= n_classes:
+            raise SubmissionError(f"class number {number} is not in 1..{n_classes}", line)
+        return number
+    return collector.class_of(token, line)
+
+
+def _refuse_angstrom_origins(table: pd.DataFrame, rows: Sequence[int]) -> None:
+    for column in _ANGST:
+        if column not in table:
+            continue
+        for line, row in zip(rows, _as_tokens(table[[column]]), strict=True):
+            if parse_number(row[0], "_" + column, line) != 0.0:
+                raise SubmissionError(
+                    f"_{column} shifts need a pixel size; apply them to the coordinates first",
+                    line,
+                )

@@ -1,0 +1,110 @@
+"""The loaded ground truth: particles, hitbox and the facts of its profile, checksummed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from evaluation.errors import GroundTruthError
+from evaluation.profiles import AngleConvention
+
+
+@dataclass(frozen=True, eq=False)
+class Particles:
+    """The listed particles; row ``k - 1`` is the particle of hitbox label ``k``."""
+
+    classes: npt.NDArray[np.int64]  # 1-based indices into GroundTruth.class_names
+    centres: npt.NDArray[np.float64]  # (N, 3) x, y, z in the hitbox frame
+    angles: npt.NDArray[np.float64] | None  # (N, 3) as listed; NaN rows where none given
+    angle_convention: AngleConvention = "zxz"
+
+    def __len__(self) -> int:
+        return len(self.classes)
+
+
+@dataclass(frozen=True, eq=False)
+class GroundTruth:
+    """A ground truth ready to score many submissions against.
+
+    Build it with :func:`evaluation.load_ground_truth`; constructing it directly (tests,
+    notebooks) runs the same checks. ``checksum`` is a SHA-256 over everything that
+    affects scores (hitbox voxels, particles, profile facts): equal checksums mean equal
+    scores for the same submission.
+    """
+
+    profile: str
+    class_names: tuple[str, ...]
+    particles: Particles
+    hitbox: npt.NDArray[np.integer]  # [z, y, x]; may be a read-only memory map
+    scored: npt.NDArray[np.bool_]  # particles that count towards N (SHREC'21 drops some)
+    submission_offset: npt.NDArray[np.int64] = field(
+        default_factory=lambda: np.zeros(3, dtype=np.int64)
+    )  # x, y, z subtracted from rounded predictions to reach the hitbox frame
+    ad_first_hits_only: bool = False  # AD over first hits (SHREC'20/'21) or all hits
+    excluded_classes: tuple[str, ...] = ()  # predicted as one of these = predicted "none"
+    sample_z_range: tuple[int, int] | None = None  # hitbox slices holding the sample
+    options: dict[str, Any] = field(default_factory=dict)  # profile options, for reports
+    source: str = ""
+    checksum: str = field(init=False)
+    _cache: dict[object, object] = field(init=False, repr=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Check consistency and compute the checksum.
+
+        Raises:
+            GroundTruthError: no scored particles, arrays that disagree, a hitbox that is
+                not a 3-D integer volume, or labels outside ``0..len(particles)``.
+        """
+        count = len(self.particles)
+        if self.particles.centres.shape != (count, 3) or self.scored.shape != (count,):
+            raise GroundTruthError("particle arrays disagree in length")
+        if not self.scored.any():
+            raise GroundTruthError(f"{self.source or 'ground truth'}: no particles to score")
+        if self.hitbox.ndim != 3 or not np.issubdtype(self.hitbox.dtype, np.integer):
+            raise GroundTruthError("the hitbox must be a 3-D integer volume")
+        where = self.source or "ground truth"
+        low, high = int(self.hitbox.min()), int(self.hitbox.max())
+        if low < 0:
+            raise GroundTruthError(f"{where}: negative hitbox label {low}")
+        if high > count:
+            raise GroundTruthError(
+                f"{where}: hitbox label {high} lies beyond the particle list, which has "
+                f"{count} particles"
+            )
+        object.__setattr__(self, "checksum", self._compute_checksum())
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """The hitbox shape ``(z, y, x)``."""
+        z, y, x = self.hitbox.shape
+        return (int(z), int(y), int(x))
+
+    @property
+    def n_particles(self) -> int:
+        """N: the number of particles that count (excluded classes removed)."""
+        return int(np.count_nonzero(self.scored))
+
+    def _compute_checksum(self) -> str:
+        digest = hashlib.sha256(b"tomobench ground truth v1\n")
+        facts = {
+            "profile": self.profile,
+            "classes": self.class_names,
+            "offset": self.submission_offset.tolist(),
+            "ad_first_hits_only": self.ad_first_hits_only,
+            "excluded": self.excluded_classes,
+            "shape": self.shape,
+            "dtype": self.hitbox.dtype.str,
+            "angle_convention": self.particles.angle_convention,
+        }
+        digest.update(json.dumps(facts, sort_keys=True).encode())
+        for array in (self.particles.classes, self.particles.centres, self.scored):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        if self.particles.angles is not None:
+            digest.update(np.ascontiguousarray(self.particles.angles).tobytes())
+        digest.update(np.ascontiguousarray(self.hitbox).data)
+        return digest.hexdigest()

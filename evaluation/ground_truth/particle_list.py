@@ -1,0 +1,84 @@
+"""Read ground-truth particle lists: ``CLASS A B C [ANGLE ANGLE ANGLE]`` per line."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from evaluation.classes import class_index
+from evaluation.errors import GroundTruthError
+from evaluation.ground_truth.model import Particles
+from evaluation.profiles import AngleConvention, AxisOrder
+
+
+def read_particle_list(
+    path: Path,
+    classes: tuple[str, ...],
+    *,
+    axis_order: AxisOrder,
+    angle_convention: AngleConvention,
+    integers: bool = False,
+) -> Particles:
+    """Read one particle per line; line ``k`` is the particle of hitbox label ``k``.
+
+    The three coordinates follow ``axis_order`` in the file and are returned as x, y, z.
+    Angles are optional per line (missing ones become NaN); fields after the seventh are
+    ignored, as the SHREC scripts did. Trailing blank lines are allowed, gaps are not (they
+    would shift the labels).
+
+    Raises:
+        GroundTruthError: a missing or unreadable file, a gap, an unknown class, a value that
+            is not a (finite, or with ``integers`` whole) number, incomplete angles, no lines.
+    """
+    if not path.is_file():
+        raise GroundTruthError(f"missing file: {path}")
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise GroundTruthError(f"{path.name}: not a readable text file ({error})") from None
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise GroundTruthError(f"{path.name}: no particles (the list is empty)")
+    positions = [axis_order.index(axis) for axis in "xyz"]
+    names = axis_order.upper()
+    class_ids = np.empty(len(lines), dtype=np.int64)
+    centres = np.empty((len(lines), 3), dtype=np.float64)
+    angles = np.full((len(lines), 3), np.nan, dtype=np.float64)
+    for row, line in enumerate(lines):
+        where = f"{path.name} line {row + 1}"
+        fields = line.replace(",", " ").split()
+        if not fields or fields[0].startswith("#"):
+            raise GroundTruthError(
+                f"{where}: blank or comment line inside the list (labels "
+                "count lines, so the list cannot have gaps)"
+            )
+        if len(fields) < 4 or 4 < len(fields) < 7:
+            raise GroundTruthError(
+                f"{where}: expected CLASS {' '.join(names)} and optionally "
+                f"three angles, got {len(fields)} fields"
+            )
+        try:
+            class_ids[row] = class_index(fields[0], classes)
+        except KeyError:
+            raise GroundTruthError(f"{where}: unknown class {fields[0]!r}") from None
+        values = [_number(token, where, integers) for token in fields[1:4]]
+        centres[row] = [values[p] for p in positions]
+        if len(fields) >= 7:
+            angles[row] = [_number(token, where, False) for token in fields[4:7]]
+    has_angles = not np.all(np.isnan(angles))
+    return Particles(class_ids, centres, angles if has_angles else None, angle_convention)
+
+
+def _number(token: str, where: str, integer: bool) -> float:
+    try:
+        value = float(token)
+    except ValueError:
+        raise GroundTruthError(f"{where}: {token!r} is not a number") from None
+    if not math.isfinite(value):
+        raise GroundTruthError(f"{where}: {token!r} is not a finite number")
+    if integer and value != int(value):
+        raise GroundTruthError(f"{where}: {token!r} is not a whole number")
+    return value

@@ -1,0 +1,147 @@
+"""The published SHREC layouts (EVALUATION.md §6): scored as their organisers did."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from evaluation.classes import SHREC19_BOX_SIDES
+from evaluation.errors import GroundTruthError
+from evaluation.ground_truth.checks import check_centres_inside, folder_of
+from evaluation.ground_truth.hitbox import (
+    build_box_hitbox,
+    class_sides,
+    dilate_hitbox,
+    read_hitbox,
+)
+from evaluation.ground_truth.model import GroundTruth, Particles
+from evaluation.ground_truth.options import Shrec19Options, Shrec20Options, Shrec21Options
+from evaluation.ground_truth.particle_list import read_particle_list
+from evaluation.layout import (
+    OCCUPANCY_MASK,
+    PARTICLE_LOCATIONS,
+    SHREC19_HITBOX,
+    SHREC19_PARTICLE_LOCATIONS_GLOB,
+)
+from evaluation.profiles import PROFILES
+
+_SHREC19_LIST = re.compile(r"particle_locations_model_(.+)\.txt")
+
+
+def load_shrec19(path: Path, options: Shrec19Options) -> GroundTruth:
+    """Load ``particle_locations_model_N.txt`` (a file, or the one in a folder) with
+    ``hitbox_N.mrc`` beside it, or SHREC'19 boxes rebuilt from the list when it is absent.
+
+    Raises:
+        GroundTruthError: no list (or several in the folder), a malformed list, a hitbox
+            not of the list, centres outside the hitbox.
+    """
+    list_path = _shrec19_list(path)
+    match = _SHREC19_LIST.fullmatch(list_path.name)
+    number = match.group(1) if match else None
+    profile = PROFILES["shrec19"]
+    particles = read_particle_list(
+        list_path, profile.classes, axis_order="zyx", angle_convention="tom", integers=True
+    )
+    hitbox_path = (
+        None if number is None else list_path.parent / SHREC19_HITBOX.format(number=number)
+    )
+    if hitbox_path is not None and hitbox_path.exists() and not options.rebuild_hitbox:
+        hitbox = read_hitbox(hitbox_path, memory_map=options.memory_map)
+    else:
+        sides = class_sides(particles.classes, profile.classes, SHREC19_BOX_SIDES)
+        hitbox = build_box_hitbox(options.shape, particles.centres, sides)
+    check_centres_inside(particles, hitbox.shape, list_path.name)
+    pad = options.padding
+    return GroundTruth(
+        profile="shrec19",
+        class_names=profile.classes,
+        particles=particles,
+        hitbox=hitbox,
+        scored=np.ones(len(particles), dtype=bool),
+        submission_offset=np.array([pad, pad, pad + options.z_offset], dtype=np.int64),
+        options=asdict(options),
+        source=str(list_path),
+    )
+
+
+def load_shrec20(path: Path, options: Shrec20Options) -> GroundTruth:
+    """Load a SHREC'20 model folder: the 200-slice mask dilated and padded to the tomogram.
+
+    Raises:
+        GroundTruthError: missing files, a malformed list, centres outside, labels beyond.
+    """
+    folder = folder_of(path, PARTICLE_LOCATIONS)
+    profile = PROFILES["shrec20"]
+    listed = read_particle_list(
+        folder / PARTICLE_LOCATIONS, profile.classes, axis_order="xyz", angle_convention="tom"
+    )
+    pad = options.slab_padding
+    particles = Particles(
+        listed.classes,
+        listed.centres + np.array([0.0, 0.0, pad]),
+        listed.angles,
+        listed.angle_convention,
+    )
+    mask = read_hitbox(folder / OCCUPANCY_MASK)
+    hitbox = np.pad(dilate_hitbox(mask), ((pad, pad), (0, 0), (0, 0)))
+    check_centres_inside(particles, hitbox.shape, PARTICLE_LOCATIONS)
+    return GroundTruth(
+        profile="shrec20",
+        class_names=profile.classes,
+        particles=particles,
+        hitbox=hitbox,
+        scored=np.ones(len(particles), dtype=bool),
+        ad_first_hits_only=True,
+        sample_z_range=(pad, pad + mask.shape[0] - 1),
+        options=asdict(options),
+        source=str(folder),
+    )
+
+
+def load_shrec21(path: Path, options: Shrec21Options) -> GroundTruth:
+    """Load a SHREC'21 model folder: the 512³ mask dilated; excluded classes leave N.
+
+    Raises:
+        GroundTruthError: missing files, a malformed list, an unknown excluded class,
+            centres outside, labels beyond the list.
+    """
+    folder = folder_of(path, PARTICLE_LOCATIONS)
+    profile = PROFILES["shrec21"]
+    unknown = [name for name in options.excluded if name not in profile.classes]
+    if unknown:
+        raise GroundTruthError(f"excluded class {unknown[0]!r} is not a SHREC'21 class")
+    particles = read_particle_list(
+        folder / PARTICLE_LOCATIONS, profile.classes, axis_order="xyz", angle_convention="tom"
+    )
+    hitbox = dilate_hitbox(read_hitbox(folder / OCCUPANCY_MASK))
+    check_centres_inside(particles, hitbox.shape, PARTICLE_LOCATIONS)
+    excluded_ids = [profile.classes.index(name) + 1 for name in options.excluded]
+    return GroundTruth(
+        profile="shrec21",
+        class_names=profile.classes,
+        particles=particles,
+        hitbox=hitbox,
+        scored=~np.isin(particles.classes, excluded_ids),
+        ad_first_hits_only=True,
+        excluded_classes=options.excluded,
+        options=asdict(options),
+        source=str(folder),
+    )
+
+
+def _shrec19_list(path: Path) -> Path:
+    if path.is_file():
+        return path
+    if not path.is_dir():
+        raise GroundTruthError(f"no such file or folder: {path}")
+    candidates = sorted(path.glob(SHREC19_PARTICLE_LOCATIONS_GLOB))
+    if not candidates:
+        raise GroundTruthError(f"{path}: no {SHREC19_PARTICLE_LOCATIONS_GLOB} in the folder")
+    if len(candidates) > 1:
+        names = ", ".join(c.name for c in candidates)
+        raise GroundTruthError(f"{path}: several lists ({names}); give the file itself")
+    return candidates[0]

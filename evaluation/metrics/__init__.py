@@ -1,0 +1,1 @@
+"""The metrics, one module each; :func:`evaluation.score` runs them all."""

@@ -1,0 +1,60 @@
+"""Hitbox look-up: which particle (if any) each prediction hits, in file order.
+
+The SHREC'19 rule, vectorised: round each coordinate half to even, move it into the
+hitbox frame (the profile's integer offset), clamp it into the volume (RO counts the
+predictions this moved), and read the label of that voxel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from evaluation.ground_truth import GroundTruth
+from evaluation.submission import Submission
+
+
+@dataclass(frozen=True, eq=False)
+class Hits:
+    """The outcome of every prediction, and the first hit and hit count of every particle."""
+
+    voxels: npt.NDArray[np.int64]  # (RR, 3) x, y, z looked up (rounded, shifted, clamped)
+    outside: npt.NDArray[np.bool_]  # (RR,) clamping moved the prediction
+    particle: npt.NDArray[np.int64]  # (RR,) 0-based particle hit, -1 for background
+    counted: npt.NDArray[np.bool_]  # (RR,) hit on a particle that counts
+    ignored: npt.NDArray[np.bool_]  # (RR,) hit on a particle of an excluded class
+    first_hit: npt.NDArray[np.int64]  # (N_all,) first prediction hitting the particle, or -1
+    hit_count: npt.NDArray[np.int64]  # (N_all,) predictions hitting the particle
+
+    @property
+    def is_first(self) -> npt.NDArray[np.bool_]:
+        """(RR,) whether the prediction is the first hit of its particle."""
+        flags = np.zeros(len(self.particle), dtype=bool)
+        flags[self.first_hit[self.first_hit >= 0]] = True
+        return flags
+
+
+def match(ground_truth: GroundTruth, submission: Submission) -> Hits:
+    """Look every prediction up in the hitbox."""
+    # Rounding comes before the offset, as in the official SHREC'19 script; both are exact
+    # in float64, and clamping in float keeps absurd coordinates from overflowing int64.
+    rounded = np.rint(submission.coords) - ground_truth.submission_offset
+    upper = np.asarray(ground_truth.shape[::-1], dtype=np.float64) - 1
+    clamped = np.clip(rounded, 0.0, upper)
+    outside = np.any(clamped != rounded, axis=1)
+    voxels = clamped.astype(np.int64)
+    labels = np.asarray(
+        ground_truth.hitbox[voxels[:, 2], voxels[:, 1], voxels[:, 0]], dtype=np.int64
+    )
+    particle = labels - 1
+    hit = particle >= 0
+    counted = hit & ground_truth.scored[np.maximum(particle, 0)]
+    n_all = len(ground_truth.particles)
+    counted_index = np.flatnonzero(counted)
+    hit_count = np.bincount(particle[counted_index], minlength=n_all).astype(np.int64)
+    found, first_position = np.unique(particle[counted_index], return_index=True)
+    first_hit = np.full(n_all, -1, dtype=np.int64)
+    first_hit[found] = counted_index[first_position]
+    return Hits(voxels, outside, particle, counted, hit & ~counted, first_hit, hit_count)

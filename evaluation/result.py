@@ -1,0 +1,85 @@
+"""The result of scoring one submission, as JSON-ready data and as a readable report."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from evaluation.metrics.bootstrap import BootstrapIntervals
+from evaluation.metrics.classification import Classification
+from evaluation.metrics.fbeta import FBeta
+from evaluation.metrics.localization import Localization
+from evaluation.metrics.orientation import Orientation
+from evaluation.metrics.ranking import Ranking
+from evaluation.metrics.strict import StrictClassification
+
+
+@dataclass(frozen=True)
+class SubmissionSummary:
+    """What was scored: how many predictions, in which format, with which optional columns."""
+
+    predictions: int
+    format: str
+    has_angles: bool
+    has_scores: bool
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """Every figure of one evaluation. ``to_dict()`` gives the JSON document of
+    EVALUATION.md §7 (undefined values are None, never NaN); ``to_text()`` the report."""
+
+    evaluator_version: str
+    ground_truth_checksum: str
+    profile: str
+    profile_options: dict[str, Any]
+    submission: SubmissionSummary
+    localization: Localization
+    classification: Classification
+    size_groups: dict[str, float | None]
+    strict_classification: StrictClassification
+    orientation: Orientation | None
+    ranking: Ranking | None
+    bootstrap: BootstrapIntervals | None
+    fbeta: FBeta
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as a JSON-serialisable dict (keys documented in docs/evaluation.md)."""
+        document = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        document["classification"] = self.classification.to_dict()
+        document["strict_classification"] = self.strict_classification.to_dict()
+        converted: dict[str, Any] = jsonable(document)
+        return converted
+
+    def to_text(self, *, truncate: bool = False) -> str:
+        """A readable report laid out like the paper's Tables 1, 2 and 4.
+
+        ``truncate`` cuts figures to 4 decimals instead of rounding, as the paper printed.
+        """
+        from evaluation.report import render_report  # the report imports this module
+
+        return render_report(self, truncate=truncate)
+
+
+def jsonable(value: Any) -> Any:
+    """Convert dataclasses, numpy values and tuples to JSON types; NaN and infinities to None."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
