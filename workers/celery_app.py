@@ -74,7 +74,12 @@ def create_celery_app(settings: Settings) -> TomobenchCelery:
         worker_enable_remote_control=not settings.embedded_broker,
         include=existing_task_modules(),
         beat_schedule={
-            "sweep-submissions": {"task": SWEEP_SUBMISSIONS, "schedule": settings.sweep_interval_s}
+            "sweep-submissions": {
+                "task": SWEEP_SUBMISSIONS,
+                "schedule": settings.sweep_interval_s,
+                # sweeps nobody consumed in time are dropped rather than piled up
+                "options": {"expires": settings.sweep_interval_s},
+            }
         },
         beat_schedule_filename=str(settings.resolved_data_dir / "celerybeat-schedule"),
         timezone="UTC",

@@ -44,9 +44,10 @@ class Settings(BaseSettings):
 
     admin_username: str = "admin"
     admin_email: str = "admin@localhost"
-    demo_size: int = Field(default=64, ge=32)
-    demo_tomograms: int = Field(default=2, ge=2)
-    demo_particles: int = Field(default=40, gt=0)
+    demo_size: int = Field(default=96, ge=32)
+    demo_slab: int = Field(default=48, ge=8)
+    demo_tomograms: int = Field(default=3, ge=2)
+    demo_particles: int = Field(default=60, gt=0)
     demo_seed: int = 2019
 
     @model_validator(mode="after")
@@ -97,3 +98,13 @@ class Settings(BaseSettings):
     def datasets_dir(self) -> Path:
         """Where dataset versions (tomograms and hidden ground truth) are kept."""
         return self.resolved_data_dir / "datasets"
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as `TOMOBENCH_*` environment variables, for child processes."""
+    env = {}
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            env[f"TOMOBENCH_{name.upper()}"] = str(value)
+    env["TOMOBENCH_DATA_DIR"] = str(settings.resolved_data_dir)
+    return env

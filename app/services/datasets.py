@@ -187,8 +187,8 @@ def generate_dataset(
 
         try:
             parameters = SimulationParameters(**version.parameters, seed=version.seed)
-            metadata = simulate_dataset(folder, parameters, progress=record_progress)
-            version.simulator_version = str(getattr(metadata, "simulator_version", "") or "")
+            manifest = simulate_dataset(folder, parameters, progress=record_progress)
+            version.simulator_version = str(manifest["simulator_version"])
             return complete_dataset_version(db, settings, version, activate=activate)
         except Exception as error:
             db.rollback()

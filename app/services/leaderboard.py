@@ -18,23 +18,9 @@ from sqlalchemy.orm import Session, selectinload
 from app.models import DatasetVersion, Result, Submission, SubmissionStatus
 from app.services.datasets import active_dataset, get_dataset
 from app.services.errors import InvalidInput
+from evaluation import CLASSES, SIZE_GROUPS
 
 Mode = Literal["best", "latest"]
-CLASS_NAMES = (
-    "1bxn",
-    "1qvr",
-    "1s3x",
-    "1u6g",
-    "2cg9",
-    "3cf3",
-    "3d2f",
-    "3gl1",
-    "3h84",
-    "3qm1",
-    "4b4t",
-    "4d8q",
-)
-SIZE_GROUP_NAMES = ("tiny", "small", "medium", "large")
 
 
 @dataclass(frozen=True)
@@ -63,8 +49,8 @@ def _metric_columns() -> list[Column]:
         Column("f1_low", "F1 95% low", up),
         Column("f1_high", "F1 95% high", up),
     ]
-    columns += [Column(f"f1_{name}", f"F1 {name}", up) for name in CLASS_NAMES]
-    for group in SIZE_GROUP_NAMES:
+    columns += [Column(f"f1_{name}", f"F1 {name}", up) for name in CLASSES]
+    for group in SIZE_GROUPS:
         columns += [
             Column(group, group.capitalize(), up),
             Column(f"{group}_low", f"{group.capitalize()} 95% low", up),
@@ -134,9 +120,9 @@ def metric_row(metrics: dict[str, Any]) -> dict[str, Any]:
         )
     }
     row["f1_low"], row["f1_high"] = _interval(_get(metrics, "bootstrap", "localization_f1"))
-    for name in CLASS_NAMES:
+    for name in CLASSES:
         row[f"f1_{name}"] = _get(metrics, "classification", name, "f1")
-    for group in SIZE_GROUP_NAMES:
+    for group in SIZE_GROUPS:
         row[group] = _get(metrics, "size_groups", group)
         row[f"{group}_low"], row[f"{group}_high"] = _interval(
             _get(metrics, "bootstrap", "size_groups", group)
@@ -145,7 +131,7 @@ def metric_row(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mean_class_f1(row: dict[str, Any]) -> float:
-    values = [row[f"f1_{name}"] for name in CLASS_NAMES if row[f"f1_{name}"] is not None]
+    values = [row[f"f1_{name}"] for name in CLASSES if row[f"f1_{name}"] is not None]
     return sum(values) / len(values) if values else 0.0
 
 

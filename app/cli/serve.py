@@ -1,0 +1,82 @@
+"""`tomobench serve`: the whole service on one machine.
+
+Start-up as a script: wait for the database, apply migrations, seed the admin and the demo
+dataset, start a worker child (on the embedded broker) and the dispatcher, then uvicorn.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import click
+
+from app.cli._common import data_dir_option, load_settings
+
+
+def _announce_when_started(server: object, url: str) -> None:
+    while not getattr(server, "started", False):
+        if getattr(server, "should_exit", False):
+            return
+        time.sleep(0.1)
+    click.echo(f"tomobench is running at {url} (API docs at {url}/docs)")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@data_dir_option
+@click.option(
+    "--worker/--no-worker",
+    default=None,
+    help="Run a worker child process (default: only on the embedded broker).",
+)
+@click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True)
+def serve(
+    host: str, port: int, data_dir: Path | None, worker: bool | None, concurrency: int
+) -> None:
+    """Run the web app, a worker and the dispatcher (SQLite and no broker server by default)."""
+    import uvicorn
+    from sqlalchemy.exc import OperationalError
+
+    from app.background import Dispatcher, WorkerChild, wait_for_database
+    from app.db import session_factory
+    from app.main import create_app
+    from app.migrate import upgrade_database
+    from app.services.seed import seed
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = load_settings(data_dir=data_dir)
+    settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+    click.echo(f"data folder: {settings.resolved_data_dir}")
+    try:
+        wait_for_database(settings.sqlalchemy_url)
+    except OperationalError as error:
+        raise click.ClickException(f"cannot reach the database: {error.orig}") from error
+    upgrade_database(settings.sqlalchemy_url)
+    report = seed(session_factory(settings.sqlalchemy_url), settings)
+    if report.demo_dataset is not None:
+        click.echo(f"generated the demo dataset {report.demo_dataset!r}")
+    if report.admin_password is not None:
+        click.echo(
+            f"created admin account {report.admin_username!r} with password "
+            f"{report.admin_password!r} (shown only this once; stored hashed)"
+        )
+
+    child = None
+    if worker if worker is not None else settings.embedded_broker:
+        child = WorkerChild(settings, "evaluation,simulation", concurrency)
+        child.start()
+    dispatcher = Dispatcher(settings, child)
+    dispatcher.start()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port))
+    url = f"http://{host}:{port}"
+    threading.Thread(target=_announce_when_started, args=(server, url), daemon=True).start()
+    try:
+        server.run()
+    finally:
+        dispatcher.stop()
+        if child is not None:
+            child.stop()

@@ -1,0 +1,117 @@
+"""`tomobench submit`: upload a result file through the REST API and optionally wait for scores."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+
+FINISHED = ("scored", "failed")
+SUMMARY_KEYS = ("RR", "TP", "FP", "FN", "MH", "RO", "AD", "recall", "precision", "miss_rate", "f1")
+
+
+def _fail_on_error(response: httpx.Response) -> dict[str, Any]:
+    """The JSON body of a successful response.
+
+    Raises:
+        click.ClickException: with the service's `detail` for any error status.
+    """
+    if response.is_success:
+        body: dict[str, Any] = response.json()
+        return body
+    try:
+        detail = response.json().get("detail", response.text)
+    except ValueError:
+        detail = response.text
+    raise click.ClickException(f"{response.status_code}: {detail}")
+
+
+def _format(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def print_scores(submission: dict[str, Any]) -> None:
+    """A short readable summary of a scored submission."""
+    result = submission["result"] or {}
+    localization = result.get("localization", {})
+    click.echo(f"submission {submission['id']} ({submission['method']}): scored")
+    click.echo("  ".join(f"{key}={_format(localization.get(key))}" for key in SUMMARY_KEYS))
+    groups = result.get("size_groups", {})
+    if groups:
+        click.echo("size groups F1: " + "  ".join(f"{k}={_format(v)}" for k, v in groups.items()))
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", required=True, help="Base URL of the service, e.g. http://127.0.0.1:8000")
+@click.option(
+    "--token", envvar="TOMOBENCH_TOKEN", required=True, help="API token ($TOMOBENCH_TOKEN)."
+)
+@click.option("--method", default=None, help="Method name (default: the file name without suffix).")
+@click.option("--description", default="", help="Optional description.")
+@click.option("--team", default="", help="Optional team name.")
+@click.option("--wait", is_flag=True, help="Wait until scored and print the scores.")
+@click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds to wait.")
+@click.option("--json", "as_json", is_flag=True, help="Print the service's JSON.")
+def submit(
+    file: Path,
+    url: str,
+    token: str,
+    method: str | None,
+    description: str,
+    team: str,
+    wait: bool,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Upload FILE (a result file) to the service at URL."""
+    headers = {"Authorization": f"Bearer {token}"}
+    fields = {"method": method or file.stem, "description": description, "team": team}
+    try:
+        with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=60) as client:
+            with file.open("rb") as handle:
+                created = _fail_on_error(
+                    client.post(
+                        "/api/v1/submissions", files={"file": (file.name, handle)}, data=fields
+                    )
+                )
+            if not wait:
+                click.echo(
+                    json.dumps(created)
+                    if as_json
+                    else f"submission {created['id']}: {created['status']}"
+                )
+                return
+            submission = _wait(client, created["id"], timeout)
+    except httpx.HTTPError as error:
+        raise click.ClickException(f"cannot reach {url}: {error}") from error
+    if as_json:
+        click.echo(json.dumps(submission, indent=2))
+    elif submission["status"] == "scored":
+        print_scores(submission)
+    if submission["status"] == "failed":
+        raise click.ClickException(f"submission {submission['id']} failed: {submission['error']}")
+
+
+def _wait(client: httpx.Client, submission_id: int, timeout: float) -> dict[str, Any]:
+    """Poll a submission until it finishes.
+
+    Raises:
+        click.ClickException: if it has not finished after `timeout` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.2
+    while True:
+        submission = _fail_on_error(client.get(f"/api/v1/submissions/{submission_id}"))
+        if submission["status"] in FINISHED:
+            return submission
+        if time.monotonic() > deadline:
+            raise click.ClickException(
+                f"submission {submission_id} still {submission['status']} after {timeout:.0f} s"
+            )
+        time.sleep(delay)
+        delay = min(delay * 1.5, 5.0)

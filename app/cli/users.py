@@ -1,0 +1,69 @@
+"""`tomobench users`: create accounts and change roles from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from app.cli._common import data_dir_option, load_settings
+from app.models import Role, User
+
+
+@click.group()
+def users() -> None:
+    """Accounts: create, list, change role."""
+
+
+@users.command()
+@click.argument("username")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.PARTICIPANT.value)
+@click.password_option(help="Password (prompted, hidden, when not given).")
+@data_dir_option
+def create(username: str, email: str, role: str, password: str, data_dir: Path | None) -> None:
+    """Create an account USERNAME with EMAIL."""
+    from app.db import session_factory
+    from app.services.errors import ServiceError
+    from app.services.users import register_user
+
+    settings = load_settings(data_dir=data_dir)
+    with session_factory(settings.sqlalchemy_url)() as db:
+        try:
+            user = register_user(db, username, email, password, role=Role(role))
+        except ServiceError as error:
+            raise click.ClickException(error.message) from error
+        db.commit()
+        click.echo(f"created {user.role} {user.username} (id {user.id})")
+
+
+@users.command(name="list")
+@data_dir_option
+def list_users(data_dir: Path | None) -> None:
+    """List accounts: id, username, role, e-mail."""
+    from app.db import session_factory
+
+    settings = load_settings(data_dir=data_dir)
+    with session_factory(settings.sqlalchemy_url)() as db:
+        for user in db.scalars(select(User).order_by(User.id)):
+            click.echo(f"{user.id}\t{user.username}\t{user.role}\t{user.email}")
+
+
+@users.command(name="set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@data_dir_option
+def set_role_command(username: str, role: str, data_dir: Path | None) -> None:
+    """Give USERNAME the ROLE participant, organizer or admin."""
+    from app.db import session_factory
+    from app.services.users import set_role
+
+    settings = load_settings(data_dir=data_dir)
+    with session_factory(settings.sqlalchemy_url)() as db:
+        user = db.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"no user named {username!r}")
+        set_role(db, user, Role(role))
+        db.commit()
+        click.echo(f"{username} is now {role}")
