@@ -1,0 +1,82 @@
+"""A plain per-prediction loop, the way the official SHREC'19 script scored: the
+executable statement of EVALUATION.md §3-§4 that the vectorised evaluator is tested
+against, and the speed reference of ``benchmarks/evaluate.py``. Not used for scoring.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from evaluation.ground_truth import GroundTruth
+from evaluation.submission import Submission
+
+
+@dataclass(frozen=True)
+class ReferenceScores:
+    """Localization counts, mean distances and first-hit classes (0 = none) per particle."""
+
+    RR: int
+    TP: int
+    FP: int
+    FN: int
+    MH: int
+    RO: int
+    ignored: int
+    AD_all: float | None
+    AD_first: float | None
+    predicted: list[int]
+
+
+def reference_scores(ground_truth: GroundTruth, submission: Submission) -> ReferenceScores:
+    """Score ``submission`` one prediction at a time, in file order."""
+    depth, height, width = ground_truth.shape
+    offset_x, offset_y, offset_z = (int(v) for v in ground_truth.submission_offset)
+    centres = ground_truth.particles.centres.tolist()
+    scored = ground_truth.scored.tolist()
+    excluded = {ground_truth.class_names.index(n) + 1 for n in ground_truth.excluded_classes}
+    hit_count = [0] * len(centres)
+    predicted = [0] * len(centres)
+    false_positives = outside = ignored = 0
+    distances: list[float] = []
+    first_distances: list[float] = []
+    for class_index, (x, y, z) in zip(
+        submission.classes.tolist(), submission.coords.tolist(), strict=True
+    ):
+        # round half to even first, then move into the hitbox frame, then clamp
+        wanted = (round(x) - offset_x, round(y) - offset_y, round(z) - offset_z)
+        voxel = (
+            max(0, min(wanted[0], width - 1)),
+            max(0, min(wanted[1], height - 1)),
+            max(0, min(wanted[2], depth - 1)),
+        )
+        if voxel != wanted:
+            outside += 1
+        label = int(ground_truth.hitbox[voxel[2], voxel[1], voxel[0]])
+        if label == 0:
+            false_positives += 1
+            continue
+        particle = label - 1
+        if not scored[particle]:
+            ignored += 1
+            continue
+        hit_count[particle] += 1
+        distance = math.dist(voxel, centres[particle])
+        distances.append(distance)
+        if hit_count[particle] == 1:  # the first hit decides the class
+            predicted[particle] = 0 if class_index in excluded else class_index
+            first_distances.append(distance)
+    counted = [count for count, keep in zip(hit_count, scored, strict=True) if keep]
+    found = sum(1 for count in counted if count > 0)
+    return ReferenceScores(
+        RR=len(submission),
+        TP=found,
+        FP=false_positives,
+        FN=len(counted) - found,
+        MH=sum(1 for count in counted if count > 1),
+        RO=outside,
+        ignored=ignored,
+        AD_all=sum(distances) / len(distances) if distances else None,
+        AD_first=sum(first_distances) / len(first_distances) if first_distances else None,
+        predicted=predicted,
+    )
