@@ -6,6 +6,7 @@ import datetime
 from pathlib import Path
 from typing import Any
 
+from simulation import layout
 from simulation.output import file_record, write_json
 from simulation.parameters import SimulationParameters
 from simulation.progress import ProgressCallback, scaled
@@ -42,7 +43,7 @@ def simulate_dataset(
             folder / name, params, index=index, progress=report, operator=operator
         )
         files = dict(metadata["files"])
-        files["metadata.json"] = file_record(folder / name / "metadata.json")
+        files[layout.METADATA] = file_record(folder / name / layout.METADATA)
         entries.append(
             {
                 "name": name,
@@ -60,7 +61,7 @@ def simulate_dataset(
         "test_tomogram": entries[-1]["name"],
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
-    write_json(folder / "dataset.json", content)
+    write_json(folder / layout.DATASET, content)
     if progress is not None:
         progress("done", 1.0)
     return content

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation._classes import CLASSES
+from evaluation.classes import CLASSES
 from simulation.orientation import random_angles, rotate_volume
 from simulation.templates import footprint
 

@@ -20,7 +20,7 @@ import mrcfile
 import numpy as np
 from scipy import ndimage
 
-from simulation._classes import CLASSES
+from evaluation.classes import CLASSES
 from simulation.atomic import add_united_hydrogens, atomic_potential, read_assembly
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -40,8 +40,24 @@ def template_path(voxel_size: float, directory: Path = TEMPLATE_DIR) -> Path:
 
 
 def footprint(potential: np.ndarray) -> np.ndarray:
-    """The voxels a particle owns: potential above threshold, interior cavities filled."""
-    return np.asarray(ndimage.binary_fill_holes(potential > FOOTPRINT_THRESHOLD_V))
+    """The voxels a particle owns: potential above threshold, interior cavities filled.
+
+    A cavity is a 6-connected background region that does not reach the box's faces (the
+    same result as ``ndimage.binary_fill_holes``, several times faster through labelling).
+    """
+    owned = potential > FOOTPRINT_THRESHOLD_V
+    regions, _ = ndimage.label(~owned)
+    faces = np.concatenate(
+        [
+            np.ravel(regions[index])
+            for axis in range(regions.ndim)
+            for index in ((slice(None),) * axis + (0,), (slice(None),) * axis + (-1,))
+        ]
+    )
+    outside = np.zeros(regions.max() + 1, dtype=bool)
+    outside[faces] = True
+    outside[0] = False  # label 0 is the particle itself
+    return np.asarray(~outside[regions])
 
 
 def interior_potential(potential: np.ndarray) -> float:

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from simulation._classes import CLASSES
+from evaluation.classes import CLASSES
+from simulation import layout
 from simulation.imaging import add_noise, contrast_images, phase_flip, tilt_defoci
 from simulation.output import (
     file_record,
@@ -115,25 +116,25 @@ def simulate_tomogram(
 
     stages.report("ground truth")
     written = [
-        "grandmodel.mrc",
-        "occupancy_mask.mrc",
-        "class_mask.mrc",
-        "particle_locations.txt",
-        "projections.mrc",
-        "tilt_angles.txt",
-        "reconstruction.mrc",
+        layout.GRANDMODEL,
+        layout.OCCUPANCY_MASK,
+        layout.CLASS_MASK,
+        layout.PARTICLE_LOCATIONS,
+        layout.PROJECTIONS,
+        layout.TILT_ANGLES,
+        layout.RECONSTRUCTION,
     ]
-    write_volume(folder / "grandmodel.mrc", grandmodel, params.voxel_size)
+    write_volume(folder / layout.GRANDMODEL, grandmodel, params.voxel_size)
     for name, labels in (
-        ("occupancy_mask.mrc", sample.occupancy),
-        ("class_mask.mrc", sample.class_mask),
+        (layout.OCCUPANCY_MASK, sample.occupancy),
+        (layout.CLASS_MASK, sample.class_mask),
     ):
         full = np.zeros(params.volume_shape, dtype=labels.dtype)
         full[z_start:z_stop] = labels
         write_volume(folder / name, full, params.voxel_size)
         del full
     del sample
-    write_particle_locations(folder / "particle_locations.txt", particles, z_start)
+    write_particle_locations(folder / layout.PARTICLE_LOCATIONS, particles, z_start)
 
     stages.report("projection")
     if operator is None:
@@ -146,17 +147,17 @@ def simulate_tomogram(
     clean = contrast_images(projected, defoci, params)
     del projected
     if params.write_noisefree:
-        write_volume(folder / "noisefree_projections.mrc", clean, params.voxel_size)
-        written.append("noisefree_projections.mrc")
+        write_volume(folder / layout.NOISEFREE_PROJECTIONS, clean, params.voxel_size)
+        written.append(layout.NOISEFREE_PROJECTIONS)
     noisy = add_noise(clean, params, streams["noise"])
     del clean
-    write_volume(folder / "projections.mrc", noisy, params.voxel_size)
-    write_tilt_angles(folder / "tilt_angles.txt", params.tilt_angles())
+    write_volume(folder / layout.PROJECTIONS, noisy, params.voxel_size)
+    write_tilt_angles(folder / layout.TILT_ANGLES, params.tilt_angles())
 
     stages.report("reconstruction")
     reconstruction = weighted_back_projection(phase_flip(noisy, defoci, params), operator)
     stages.report("writing")
-    write_volume(folder / "reconstruction.mrc", reconstruction, params.voxel_size)
+    write_volume(folder / layout.RECONSTRUCTION, reconstruction, params.voxel_size)
     del reconstruction
 
     counts = Counter(particle.class_name for particle in particles)
@@ -176,6 +177,6 @@ def simulate_tomogram(
         "protein_interior_potential_volts": round(protein_volts, 6),
         "files": {name: file_record(folder / name) for name in sorted(written)},
     }
-    write_json(folder / "metadata.json", metadata)
+    write_json(folder / layout.METADATA, metadata)
     stages.finish()
     return metadata
