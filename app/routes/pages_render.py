@@ -43,10 +43,10 @@ def _package_version(name: str) -> str:
 
 
 def evaluator_version() -> str:
-    """The evaluator's version string as it stamps results."""
-    import evaluation
+    """The evaluator's version string, as it stamps results."""
+    from evaluation.version import EVALUATOR_VERSION
 
-    return str(getattr(evaluation, "__version__", None) or _package_version("tomobench"))
+    return EVALUATOR_VERSION
 
 
 def safe_next(path: str | None) -> str:

@@ -116,7 +116,7 @@ def submission_report(page: PageDep, user: PageUser, submission_id: int) -> HTML
     context = {
         "submission": submission,
         "report": report,
-        "figures": report_figures(result.metrics) if result is not None else [],
+        "figures": report_figures(result.metrics) if result is not None else {},
         "pending": submission.status in PENDING,
     }
     return page.render("report.html", context)

@@ -97,7 +97,9 @@ def f1_bars_svg(
         present = [group for group in GROUP_COLOURS if group in set(groups.values())]
         if present:
             handles = [Patch(color=GROUP_COLOURS[group], label=group) for group in present]
-            axes.legend(handles=handles, loc="upper left", ncols=len(present), frameon=False)
+            axes.legend(
+                handles=handles, title="size group", loc="upper left", bbox_to_anchor=(1.0, 1.0)
+            )
     return figure_to_svg(figure)
 
 

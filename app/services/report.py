@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.services.report_added import AddedMetrics, added_metrics
 from app.services.report_format import Cell, cell, interval_text
 from evaluation.classes import CLASSES, SIZE_GROUPS
 
@@ -80,10 +81,12 @@ class ReportView:
     """Everything the report page shows about one scored submission."""
 
     localization: tuple[tuple[Column, Cell], ...]
+    particles: Cell
     f1_interval: str
     per_class: tuple[ClassRow, ...]
     size_groups: tuple[GroupRow, ...]
     confusion: ConfusionView | None
+    added: AddedMetrics
     evaluator_version: str
     ground_truth_checksum: str
 
@@ -155,6 +158,7 @@ def build_report(result: Mapping[str, Any]) -> ReportView:
             (column, cell(localization.get(column.key), column.digits))
             for column in LOCALIZATION_COLUMNS
         ),
+        particles=cell(localization.get("N")),
         f1_interval=interval_text(bootstrap.get("localization_f1")),
         per_class=class_rows(classification),
         size_groups=tuple(
@@ -167,6 +171,7 @@ def build_report(result: Mapping[str, Any]) -> ReportView:
             for group, members in SIZE_GROUPS.items()
         ),
         confusion=_confusion(classification),
+        added=added_metrics(result),
         evaluator_version=str(result.get("evaluator_version") or "–"),
         ground_truth_checksum=str(result.get("ground_truth_checksum") or "–"),
     )

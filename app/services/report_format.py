@@ -65,8 +65,8 @@ def interval_bounds(interval: Any) -> tuple[float, float] | None:
 
 
 def interval_text(interval: Any, digits: int = 3) -> str:
-    """A 95% interval as "[low, high]", or the undefined mark when there is none."""
+    """A 95% interval as "low–high" (compact enough for table cells), or the undefined mark."""
     bounds = interval_bounds(interval)
     if bounds is None:
         return UNDEFINED
-    return f"[{bounds[0]:.{digits}f}, {bounds[1]:.{digits}f}]"
+    return f"{bounds[0]:.{digits}f}–{bounds[1]:.{digits}f}"

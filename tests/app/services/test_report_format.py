@@ -38,9 +38,9 @@ def test_sort_key_is_the_raw_value_or_empty() -> None:
 @pytest.mark.parametrize(
     ("interval", "expected"),
     [
-        ({"low": 0.7712, "high": 0.8231}, "[0.771, 0.823]"),
-        ([0.1, 0.2], "[0.100, 0.200]"),
-        ((0, 1), "[0.000, 1.000]"),
+        ({"low": 0.7712, "high": 0.8231}, "0.771–0.823"),
+        ([0.1, 0.2], "0.100–0.200"),
+        ((0, 1), "0.000–1.000"),
         ({"low": None, "high": 0.3}, UNDEFINED),
         ({"low": 0.1}, UNDEFINED),
         (None, UNDEFINED),
