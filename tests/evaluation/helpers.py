@@ -1,0 +1,60 @@
+"""Builders for small, real ground-truth folders and submissions used across the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import mrcfile
+import numpy as np
+
+from evaluation import GroundTruth, Submission, load_ground_truth, parse_submission
+
+
+def write_mrc(path: Path, volume: np.ndarray) -> Path:
+    """Write ``volume`` (indexed [z, y, x]) as an MRC file."""
+    with mrcfile.new(path, overwrite=True) as mrc:
+        mrc.set_data(volume)
+    return path
+
+
+def write_native(folder: Path, hitbox: np.ndarray, lines: Sequence[str]) -> Path:
+    """Write a native ground-truth folder: ``occupancy_mask.mrc`` and the particle list."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_mrc(folder / "occupancy_mask.mrc", hitbox)
+    (folder / "particle_locations.txt").write_text("".join(f"{line}\n" for line in lines))
+    return folder
+
+
+def native_truth(
+    folder: Path, hitbox: np.ndarray, lines: Sequence[str], **options: object
+) -> GroundTruth:
+    """Write a native folder and load it back."""
+    return load_ground_truth(write_native(folder, hitbox, lines), **options)
+
+
+def picks(*lines: str, profile: str = "native") -> Submission:
+    """A submission from prediction lines."""
+    return parse_submission("\n".join(lines) + "\n", profile=profile)
+
+
+def small_volume() -> tuple[np.ndarray, list[str]]:
+    """The shared hand-made case: a 6 x 8 x 10 (z, y, x) hitbox with four particles.
+
+    1: 1bxn, centre (2, 2, 2), the cube x, y, z in 1..3
+    2: 3qm1, centre (7, 5, 3), the cube x 6..8, y 4..6, z 2..4
+    3: 4d8q, centre (9, 7, 5), the corner x 8..9, y 6..7, z 5
+    4: 1s3x, centre (2, 6, 4), the cube x 1..3, y 5..7, z 3..5
+    """
+    hitbox = np.zeros((6, 8, 10), dtype=np.int16)
+    hitbox[1:4, 1:4, 1:4] = 1
+    hitbox[2:5, 4:7, 6:9] = 2
+    hitbox[5, 6:8, 8:10] = 3
+    hitbox[3:6, 5:8, 1:4] = 4
+    lines = [
+        "1bxn 2 2 2 0 0 0",
+        "3qm1 7 5 3 10 20 30",
+        "4d8q 9 7 5 0 90 0",
+        "1s3x 2 6 4 45 45 45",
+    ]
+    return hitbox, lines
