@@ -83,6 +83,7 @@ def render_page(
     templates: Jinja2Templates = request.app.state.templates
     dataset = active_dataset(db) if db is not None else None
     base = {
+        "path_for": request.app.url_path_for,  # site-relative links, right behind any proxy
         "user": user,
         "is_admin": user is not None and user.role == Role.ADMIN,
         "is_staff": user is not None and user.role in (Role.ADMIN, Role.ORGANIZER),

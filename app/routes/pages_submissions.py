@@ -127,9 +127,9 @@ def submission_figure(page: PageDep, user: PageUser, submission_id: int, name: s
     """One report figure as SVG (deterministic, so the browser may cache it briefly)."""
     result = get_submission(page.db, user, submission_id).current_result
     if result is None or name not in FIGURES:
-        raise NotFound(f"no figure {name!r} for submission {submission_id}")
+        raise NotFound(f"no figure {name} for submission {submission_id}")
     svg = render_figure(name, result.metrics)
     if svg is None:
-        raise NotFound(f"submission {submission_id} has no data for the {name!r} figure")
+        raise NotFound(f"submission {submission_id} has no data for the {name} figure")
     headers = {"Cache-Control": "private, max-age=300"}
     return Response(svg, media_type="image/svg+xml", headers=headers)
