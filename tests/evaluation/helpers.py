@@ -8,7 +8,8 @@ from pathlib import Path
 import mrcfile
 import numpy as np
 
-from evaluation import GroundTruth, Submission, load_ground_truth, parse_submission
+from evaluation import CLASSES, GroundTruth, Submission, load_ground_truth, parse_submission
+from evaluation.ground_truth import Particles
 
 
 def write_mrc(path: Path, volume: np.ndarray) -> Path:
@@ -58,3 +59,22 @@ def small_volume() -> tuple[np.ndarray, list[str]]:
         "1s3x 2 6 4 45 45 45",
     ]
     return hitbox, lines
+
+
+def memory_truth(
+    lines: Sequence[str], shape: tuple[int, int, int], hitbox: np.ndarray | None = None
+) -> GroundTruth:
+    """A native ground truth built in memory from ``CLASS X Y Z [PHI THETA PSI]`` lines."""
+    rows = [line.split() for line in lines]
+    classes = np.array([CLASSES.index(row[0]) + 1 for row in rows], dtype=np.int64)
+    centres = np.array([[float(v) for v in row[1:4]] for row in rows])
+    angles = None
+    if all(len(row) >= 7 for row in rows):
+        angles = np.array([[float(v) for v in row[4:7]] for row in rows])
+    return GroundTruth(
+        profile="native",
+        class_names=CLASSES,
+        particles=Particles(classes, centres, angles, "zxz"),
+        hitbox=np.zeros(shape, dtype=np.int16) if hitbox is None else hitbox,
+        scored=np.ones(len(rows), dtype=bool),
+    )
