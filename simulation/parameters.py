@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -50,18 +50,16 @@ class SimulationParameters:
     ctf: bool = True
     phase_flip: bool = True
     write_noisefree: bool = False
-    _volume_shape: tuple[int, int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         shape = self.shape if self.shape is not None else (self.size,) * 3
-        if self.shape is not None:
-            if len(self.shape) != 3:
-                raise ValueError(f"shape must have 3 entries (z, y, x), got {self.shape!r}")
-            object.__setattr__(self, "shape", tuple(int(n) for n in self.shape))
+        if len(shape) != 3:
+            raise ValueError(f"shape must have 3 entries (z, y, x), got {self.shape!r}")
         for axis, edge in zip("zyx", shape, strict=True):
             if int(edge) < 16:
                 raise ValueError(f"the volume must be at least 16 voxels along {axis}, got {edge}")
-        object.__setattr__(self, "_volume_shape", tuple(int(n) for n in shape))
+        # the resolved shape is stored, so equal volumes compare equal however they were given
+        object.__setattr__(self, "shape", tuple(int(n) for n in shape))
         self._check_ranges()
         if self.slab > shape[0]:
             raise ValueError(
@@ -122,7 +120,8 @@ class SimulationParameters:
     @property
     def volume_shape(self) -> tuple[int, int, int]:
         """The (z, y, x) shape of every written volume."""
-        return self._volume_shape
+        assert self.shape is not None  # resolved in __post_init__
+        return self.shape
 
     @property
     def slab_range(self) -> tuple[int, int]:
@@ -138,7 +137,7 @@ class SimulationParameters:
     def to_dict(self) -> dict[str, Any]:
         """All fields as JSON-ready values (shape resolved to the volume shape)."""
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
-        values["shape"] = list(self.volume_shape)
+        values["shape"] = list(self.volume_shape)  # JSON has no tuples
         return values
 
     @classmethod
