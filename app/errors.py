@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app.services.errors import NotAuthenticated, ServiceError
 
 log = logging.getLogger(__name__)
+
+_LOCATION_ROOTS = frozenset({"body", "query", "path", "header", "cookie"})
 
 
 async def service_error_handler(request: Request, error: Exception) -> JSONResponse:
@@ -17,6 +20,21 @@ async def service_error_handler(request: Request, error: Exception) -> JSONRespo
     assert isinstance(error, ServiceError)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, NotAuthenticated) else None
     return JSONResponse({"detail": error.message}, status_code=error.status_code, headers=headers)
+
+
+def describe_validation_error(error: RequestValidationError) -> str:
+    """One line per problem, `field: message`, e.g. `method: Field required`."""
+    problems = []
+    for issue in error.errors():
+        location = [str(part) for part in issue.get("loc", ()) if part not in _LOCATION_ROOTS]
+        problems.append(f"{'.'.join(location) or 'request'}: {issue.get('msg', 'invalid')}")
+    return "; ".join(problems)
+
+
+async def validation_error_handler(request: Request, error: Exception) -> JSONResponse:
+    """A malformed request (missing field, wrong type) becomes a readable 422."""
+    assert isinstance(error, RequestValidationError)
+    return JSONResponse({"detail": describe_validation_error(error)}, status_code=422)
 
 
 async def unexpected_error_handler(request: Request, error: Exception) -> JSONResponse:
@@ -28,4 +46,5 @@ async def unexpected_error_handler(request: Request, error: Exception) -> JSONRe
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(ServiceError, service_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)

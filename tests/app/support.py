@@ -6,6 +6,7 @@ can be computed on paper.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -24,8 +25,11 @@ from starlette.testclient import TestClient
 
 from app.core.config import Settings, settings_env
 from app.db import session_factory
+from app.models import Role, User
+from app.security import hash_password
 from app.services.datasets import complete_dataset_version, create_dataset_version
 from app.services.health import live_workers
+from app.services.tokens import create_token
 
 SHAPE = (32, 40, 48)  # z, y, x
 RADIUS = 3
@@ -138,16 +142,41 @@ def stop_process_group(process: subprocess.Popen[bytes], grace: float = 10) -> N
         process.wait()
 
 
+PASSWORD = "correct horse battery"
+
+
+@functools.cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per test run
+
+
+def new_user(settings: Settings, role: Role = Role.PARTICIPANT) -> dict[str, str]:
+    """A user (password `PASSWORD`) created straight in the database, with an API token;
+    the `Authorization` header to use. Registration itself is tested in test_auth.py."""
+    username = f"user-{uuid.uuid4().hex[:10]}"
+    with session_factory(settings.sqlalchemy_url)() as db:
+        user = User(
+            username=username,
+            email=f"{username}@example.org",
+            password_hash=_password_hash(),
+            role=role,
+        )
+        db.add(user)
+        db.flush()
+        _, token = create_token(db, user)
+        db.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
 def register(client: TestClient, username: str | None = None) -> dict[str, str]:
-    """Register a participant, get a token; the `Authorization` header to use."""
+    """Register a participant through the API, get a token; the `Authorization` header."""
     username = username or f"user-{uuid.uuid4().hex[:10]}"
-    password = "correct horse battery"
     response = client.post(
         "/api/v1/users",
-        json={"username": username, "email": f"{username}@example.org", "password": password},
+        json={"username": username, "email": f"{username}@example.org", "password": PASSWORD},
     )
     assert response.status_code == 201, response.text
-    response = client.post("/api/v1/tokens", auth=(username, password))
+    response = client.post("/api/v1/tokens", auth=(username, PASSWORD))
     assert response.status_code == 201, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
 

@@ -8,11 +8,14 @@ import io
 import pytest
 from starlette.testclient import TestClient
 
-from tests.app.support import GOOD_EXPECTED, register, upload, wait_for_status
+from app.core.config import Settings
+from tests.app.support import GOOD_EXPECTED, new_user, upload, wait_for_status
 
 
-def test_upload_is_scored_with_the_hand_computed_result(client: TestClient) -> None:
-    headers = register(client)
+def test_upload_is_scored_with_the_hand_computed_result(
+    client: TestClient, service: Settings
+) -> None:
+    headers = new_user(service)
     response = upload(client, headers, description="spheres at known places", team="lab")
     assert response.status_code == 201
     created = response.json()
@@ -41,8 +44,8 @@ def test_upload_is_scored_with_the_hand_computed_result(client: TestClient) -> N
     assert None not in timestamps
 
 
-def test_result_downloads_as_json_and_csv(client: TestClient) -> None:
-    headers = register(client)
+def test_result_downloads_as_json_and_csv(client: TestClient, service: Settings) -> None:
+    headers = new_user(service)
     submission_id = upload(client, headers).json()["id"]
     assert wait_for_status(client, headers, submission_id)["status"] == "scored"
     as_json = client.get(f"/api/v1/submissions/{submission_id}/result.json", headers=headers)
@@ -59,8 +62,8 @@ def test_result_downloads_as_json_and_csv(client: TestClient) -> None:
     assert rows["classification.1qvr.f1"] == ""
 
 
-def test_listing_shows_only_my_submissions(client: TestClient) -> None:
-    mine, theirs = register(client), register(client)
+def test_listing_shows_only_my_submissions(client: TestClient, service: Settings) -> None:
+    mine, theirs = new_user(service), new_user(service)
     first = upload(client, mine, method="a").json()["id"]
     second = upload(client, mine, method="b").json()["id"]
     other = upload(client, theirs).json()["id"]

@@ -1,0 +1,144 @@
+"""Celery configuration and the scoring task run in-process (eagerly) on real databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from app.core.config import Settings
+from app.db import session_factory
+from app.main import create_app
+from app.models import Result, Submission
+from app.services.storage import CorruptedFile
+from tests.app.support import install_dataset, new_user, upload
+from workers.celery_app import TomobenchCelery, create_celery_app
+from workers.routing import GENERATE_DATASET, SCORE_SUBMISSION, SWEEP_SUBMISSIONS
+from workers.tasks.evaluation import _failure_reason
+
+
+@pytest.fixture
+def app_with_dataset(fresh_settings: Settings) -> Iterator[TestClient]:
+    """An app with the test dataset and no worker: tasks wait in the broker."""
+    install_dataset(fresh_settings)
+    with TestClient(create_app(fresh_settings)) as client:
+        yield client
+
+
+def _eager_score(settings: Settings, submission_id: int) -> None:
+    celery = create_celery_app(settings)
+    import workers.tasks.evaluation  # noqa: F401  (registers the shared tasks)
+
+    celery.tasks[SCORE_SUBMISSION].apply(args=[submission_id])
+
+
+def _submission(settings: Settings, submission_id: int) -> Submission:
+    with session_factory(settings.sqlalchemy_url)() as db:
+        submission = db.get(Submission, submission_id)
+        assert submission is not None
+        submission.results  # noqa: B018  (load before the session closes)
+        return submission
+
+
+def test_routing_sends_each_task_family_to_its_queue(fresh_settings: Settings) -> None:
+    celery = create_celery_app(fresh_settings)
+    router = celery.amqp.router
+    assert router.route({}, SCORE_SUBMISSION)["queue"].name == "evaluation"
+    assert router.route({}, SWEEP_SUBMISSIONS)["queue"].name == "evaluation"
+    assert router.route({}, GENERATE_DATASET)["queue"].name == "simulation"
+    assert router.route({}, "workers.tasks.baselines.train")["queue"].name == "gpu"
+
+
+def test_task_options_are_the_documented_ones(fresh_settings: Settings) -> None:
+    conf = create_celery_app(fresh_settings).conf
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.task_soft_time_limit == fresh_settings.task_soft_time_limit_s
+    assert conf.task_time_limit == fresh_settings.task_hard_time_limit_s
+    assert {queue.name for queue in conf.task_queues} == {"evaluation", "simulation", "gpu"}
+    assert isinstance(create_celery_app(fresh_settings), TomobenchCelery)
+
+
+def test_redelivered_task_rewrites_the_same_result(
+    app_with_dataset: TestClient, fresh_settings: Settings
+) -> None:
+    headers = new_user(fresh_settings)
+    submission_id = upload(app_with_dataset, headers).json()["id"]
+    assert _submission(fresh_settings, submission_id).status == "queued"
+    _eager_score(fresh_settings, submission_id)
+    first = _submission(fresh_settings, submission_id)
+    assert first.status == "scored"
+    assert len(first.results) == 1
+    _eager_score(fresh_settings, submission_id)  # the broker delivers it again
+    second = _submission(fresh_settings, submission_id)
+    assert second.status == "scored"
+    assert [r.id for r in second.results] == [r.id for r in first.results]
+    assert second.results[0].metrics == first.results[0].metrics
+    assert second.attempts == 2
+
+
+def test_new_evaluator_version_adds_a_result_and_becomes_current(
+    app_with_dataset: TestClient, fresh_settings: Settings
+) -> None:
+    headers = new_user(fresh_settings)
+    submission_id = upload(app_with_dataset, headers).json()["id"]
+    _eager_score(fresh_settings, submission_id)
+    with session_factory(fresh_settings.sqlalchemy_url)() as db:
+        current = db.scalars(select(Result).where(Result.submission_id == submission_id)).one()
+        current.evaluator_version = "0.0.1"  # as if scored by an older evaluator
+        db.commit()
+    _eager_score(fresh_settings, submission_id)
+    submission = _submission(fresh_settings, submission_id)
+    assert submission.results[0].evaluator_version == "0.0.1"
+    assert len(submission.results) == 2
+    assert submission.current_result is submission.results[-1]
+    shown = app_with_dataset.get(f"/api/v1/submissions/{submission_id}", headers=headers).json()
+    assert shown["evaluator_version"] != "0.0.1"
+
+
+def test_damaged_stored_file_fails_with_a_readable_reason(
+    app_with_dataset: TestClient, fresh_settings: Settings
+) -> None:
+    headers = new_user(fresh_settings)
+    submission_id = upload(app_with_dataset, headers).json()["id"]
+    sha256 = _submission(fresh_settings, submission_id).file_sha256
+    (fresh_settings.storage_dir / sha256[:2] / sha256).write_bytes(b"1bxn 0 0 0\n")
+    _eager_score(fresh_settings, submission_id)
+    failed = app_with_dataset.get(f"/api/v1/submissions/{submission_id}", headers=headers).json()
+    assert failed["status"] == "failed"
+    assert "damaged" in failed["error"]
+    quota = app_with_dataset.get("/api/v1/users/me/quota", headers=headers).json()
+    assert quota["used"] == 0  # a platform failure costs no quota
+
+
+def test_missing_ground_truth_fails_without_revealing_it(
+    app_with_dataset: TestClient, fresh_settings: Settings
+) -> None:
+    headers = new_user(fresh_settings)
+    submission_id = upload(app_with_dataset, headers).json()["id"]
+    hidden = next(fresh_settings.datasets_dir.glob("*/model_1"))
+    (hidden / "particle_locations.txt").unlink()
+    _eager_score(fresh_settings, submission_id)
+    failed = app_with_dataset.get(f"/api/v1/submissions/{submission_id}", headers=headers).json()
+    assert failed["status"] == "failed"
+    assert failed["error"].startswith("internal error while scoring")
+    for secret in (str(fresh_settings.datasets_dir), "model_1", "particle_locations"):
+        assert secret not in failed["error"]
+
+
+def test_failure_reasons_are_readable(fresh_settings: Settings) -> None:
+    from evaluation import SubmissionError
+
+    assert _failure_reason(SubmissionError("unknown class 'x'", 3), fresh_settings) == (
+        "file: line 3: unknown class 'x'"
+    )
+    timeout = _failure_reason(SoftTimeLimitExceeded(), fresh_settings)
+    assert timeout == (
+        f"scoring exceeded the time limit of {fresh_settings.task_soft_time_limit_s} s"
+    )
+    assert "upload it again" in _failure_reason(CorruptedFile("x"), fresh_settings)
+    assert "internal error" in _failure_reason(KeyError("secret/path"), fresh_settings)
