@@ -52,7 +52,8 @@
         while (header.firstChild) target.appendChild(header.firstChild);
         header.appendChild(target);
       }
-      target.addEventListener("click", function (event) {
+      // the whole header cell sorts; a keyboard "Enter" on the link bubbles up here too
+      header.addEventListener("click", function (event) {
         event.preventDefault();
         sortTable(table, header);
       });
