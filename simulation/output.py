@@ -12,15 +12,22 @@ import mrcfile
 import numpy as np
 
 from simulation.placement import Particle
+from simulation.version import SIMULATOR_VERSION
 
 CHUNK_BYTES = 1 << 22
 
 
 def write_volume(path: Path, data: np.ndarray, voxel_size_nm: float) -> None:
-    """Write an MRC file (voxel size in Å in the header, as the format wants)."""
+    """Write an MRC file (voxel size in Å in the header, as the format wants).
+
+    mrcfile labels new files with the creation time; the label is replaced by the
+    simulator's name and version so equal data give equal bytes.
+    """
     with mrcfile.new(path, overwrite=True) as mrc:
         mrc.set_data(data)
         mrc.voxel_size = voxel_size_nm * 10.0
+        mrc.header.label[0] = f"tomobench simulator {SIMULATOR_VERSION}".encode("ascii")
+        mrc.header.nlabl = 1
 
 
 def file_record(path: Path) -> dict[str, Any]:
