@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -19,6 +21,8 @@ from app.services.dispatch import sweep_submissions
 from workers.celery_app import create_celery_app
 
 log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def wait_for_database(url: str, timeout: float = 30.0) -> None:
@@ -39,8 +43,27 @@ def wait_for_database(url: str, timeout: float = 30.0) -> None:
             time.sleep(1.0)
 
 
+def _parent_death_signal() -> Callable[[], None] | None:
+    """A pre-exec hook asking Linux to SIGTERM the child when `serve` dies, however it dies.
+
+    `prctl` is looked up here, in the parent: the hook itself must not load libraries.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def hook() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    return hook
+
+
 class WorkerChild:
-    """A `tomobench worker` child process, restarted if it dies, stopped with its pool."""
+    """A `tomobench worker` child process, restarted if it dies, stopped with `serve`.
+
+    The child stays in `serve`'s process group (a signal to the group reaches it) and is
+    terminated by the kernel if `serve` is killed outright.
+    """
 
     def __init__(self, settings: Settings, queues: str, concurrency: int) -> None:
         self.command = [sys.executable, "-m", "app.cli", "worker", "--queues", queues]
@@ -49,8 +72,10 @@ class WorkerChild:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        """Start the worker in its own process group."""
-        self.process = subprocess.Popen(self.command, env=self.env, start_new_session=True)
+        """Start the worker."""
+        self.process = subprocess.Popen(
+            self.command, env=self.env, preexec_fn=_parent_death_signal()
+        )
 
     def ensure_running(self) -> None:
         """Restart the worker if it exited."""
@@ -59,15 +84,15 @@ class WorkerChild:
             self.start()
 
     def stop(self, grace: float = 15.0) -> None:
-        """SIGTERM the worker's process group (warm shutdown), SIGKILL after `grace`."""
+        """SIGTERM the worker (warm shutdown of its pool), SIGKILL after `grace` seconds."""
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
-        os.killpg(process.pid, signal.SIGTERM)
+        process.terminate()
         try:
             process.wait(grace)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            process.kill()
             process.wait()
 
 

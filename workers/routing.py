@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kombu.entity import Queue
+from kombu.entity import Exchange, Queue
 
 EVALUATION_QUEUE = "evaluation"
 SIMULATION_QUEUE = "simulation"
@@ -30,7 +30,10 @@ GENERATE_DATASET = "workers.tasks.simulation.generate_dataset"
 
 def task_queues() -> list[Queue]:
     """The Kombu queues of the three names, each on its own direct exchange."""
-    return [Queue(name, routing_key=name) for name in QUEUE_NAMES]  # type: ignore[no-untyped-call]
+    return [
+        Queue(name, Exchange(name, type="direct"), routing_key=name)  # type: ignore[no-untyped-call]
+        for name in QUEUE_NAMES
+    ]
 
 
 def parse_queue_list(text: str) -> list[str]:
