@@ -124,12 +124,16 @@ def submission_report(page: PageDep, user: PageUser, submission_id: int) -> HTML
 
 @router.get("/submissions/{submission_id}/figures/{name}.svg")
 def submission_figure(page: PageDep, user: PageUser, submission_id: int, name: str) -> Response:
-    """One report figure as SVG (deterministic, so the browser may cache it briefly)."""
+    """One report figure as SVG. Figures are deterministic, so a result's figure keeps its
+    ETag (result id and last update): browsers revalidate with a cheap 304."""
     result = get_submission(page.db, user, submission_id).current_result
     if result is None or name not in FIGURES:
         raise NotFound(f"no figure {name} for submission {submission_id}")
+    etag = f'"{result.id}-{result.updated_at.timestamp():.0f}-{name}"'
+    headers = {"Cache-Control": "private, max-age=300", "ETag": etag}
+    if page.request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
     svg = render_figure(name, result.metrics)
     if svg is None:
         raise NotFound(f"submission {submission_id} has no data for the {name} figure")
-    headers = {"Cache-Control": "private, max-age=300"}
     return Response(svg, media_type="image/svg+xml", headers=headers)

@@ -18,7 +18,7 @@ from app.db import session_factory
 from app.main import create_app
 from app.models import Role, User
 from tests.app.pages_support import cell_texts, register_in_browser, upload_in_browser
-from tests.app.support import GOOD_SUBMISSION, wait_until
+from tests.app.support import GOOD_SUBMISSION, install_dataset, wait_until
 
 
 @pytest.fixture
@@ -93,6 +93,11 @@ def test_scored_report_shows_the_hand_computed_tables(client: TestClient) -> Non
         assert figure.status_code == 200
         assert figure.headers["content-type"] == "image/svg+xml"
         assert f'/submissions/{submission_id}/figures/{name}.svg"' in report.text
+        again = client.get(
+            f"/submissions/{submission_id}/figures/{name}.svg",
+            headers={"If-None-Match": figure.headers["etag"]},
+        )
+        assert again.status_code == 304  # unchanged result: nothing redrawn or resent
     no_scores = client.get(f"/submissions/{submission_id}/figures/precision-recall.svg")
     assert no_scores.status_code == 404
     assert "no data for the precision-recall figure" in no_scores.text
@@ -135,3 +140,20 @@ def test_reports_are_private_to_owner_and_organizers(
     allowed = stranger.get(f"/submissions/{submission_id}")
     assert allowed.status_code == 200
     assert f"<dd>{owner}" in allowed.text
+
+
+def test_pending_submissions_refresh_themselves(fresh_settings: Settings) -> None:
+    install_dataset(fresh_settings)  # no worker runs: the submission stays queued
+    with TestClient(create_app(fresh_settings)) as browser:
+        register_in_browser(browser)
+        assert upload_in_browser(browser, GOOD_SUBMISSION).status_code == 303
+        listing = browser.get("/submissions").text
+        assert re.search(r'<div id="submissions" data-poll="\d+"', listing)
+        assert '<noscript><meta http-equiv="refresh"' in listing  # the same without scripts
+        assert "status-queued" in listing or "status-received" in listing
+        submission_id = re.search(r'id="submission-(\d+)"', listing)
+        assert submission_id is not None
+        report = browser.get(f"/submissions/{submission_id.group(1)}").text
+        assert re.search(r'<dd id="status" data-poll="\d+"', report)
+        assert "The report appears here as soon as the submission is scored" in report
+        assert 'id="localization"' not in report
