@@ -9,10 +9,13 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import LiveService
 from tests.browser.predictions import Expected, write_predictions
+
+pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"
 SCORING_TIMEOUT_MS = 120_000
