@@ -5,8 +5,9 @@ against, and the speed reference of ``benchmarks/evaluate.py``. Not used for sco
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from scipy.spatial import distance
 
 from evaluation.ground_truth import GroundTruth
 from evaluation.submission import Submission
@@ -52,7 +53,8 @@ def reference_scores(ground_truth: GroundTruth, submission: Submission) -> Refer
         )
         if voxel != wanted:
             outside += 1
-        label = int(ground_truth.hitbox[voxel[2], voxel[1], voxel[0]])
+        # the official script's look-up and distance: chained indexing, scipy's euclidean
+        label = int(ground_truth.hitbox[voxel[2]][voxel[1]][voxel[0]])
         if label == 0:
             false_positives += 1
             continue
@@ -61,11 +63,11 @@ def reference_scores(ground_truth: GroundTruth, submission: Submission) -> Refer
             ignored += 1
             continue
         hit_count[particle] += 1
-        distance = math.dist(voxel, centres[particle])
-        distances.append(distance)
+        separation = float(distance.euclidean(voxel, centres[particle]))
+        distances.append(separation)
         if hit_count[particle] == 1:  # the first hit decides the class
             predicted[particle] = 0 if class_index in excluded else class_index
-            first_distances.append(distance)
+            first_distances.append(separation)
     counted = [count for count, keep in zip(hit_count, scored, strict=True) if keep]
     found = sum(1 for count in counted if count > 0)
     return ReferenceScores(

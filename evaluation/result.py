@@ -75,6 +75,8 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [jsonable(item) for item in value]
     if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iub" or (value.dtype.kind == "f" and np.isfinite(value).all()):
+            return value.tolist()  # long curves: convert in one go
         return jsonable(value.tolist())
     if isinstance(value, bool | np.bool_):
         return bool(value)

@@ -7,7 +7,7 @@ from typing import Final
 
 from evaluation.errors import SubmissionError
 from evaluation.formats.plain import Row
-from evaluation.formats.rows import RowCollector
+from evaluation.formats.rows import TokenTable, build_submission
 from evaluation.profiles import ANGLE_COLUMNS, AngleConvention, Profile
 from evaluation.submission import Submission
 
@@ -47,8 +47,14 @@ def parse_with_header(header: Row, rows: Sequence[Row], profile: Profile) -> Sub
     score_column = next((columns[n] for n in _SCORE_NAMES if n in columns), None)
     class_column = next(columns[n] for n in _CLASS_NAMES if n in columns)
     angle_columns = None if convention is None else [columns[n] for n in ANGLE_COLUMNS[convention]]
-    collector = RowCollector(
-        profile, has_angles=angle_columns is not None, has_scores=score_column is not None
+    numbers = [columns[axis] for axis in "xyz"] + (angle_columns or [])
+    if score_column is not None:
+        numbers.append(score_column)
+    angle_names = [f"angle {name}" for name in ANGLE_COLUMNS[convention or "zxz"]]
+    table = TokenTable(
+        ["X coordinate", "Y coordinate", "Z coordinate"]
+        + (angle_names if angle_columns else [])
+        + (["score"] if score_column is not None else [])
     )
     for line, fields in rows:
         if len(fields) != len(names):
@@ -57,15 +63,15 @@ def parse_with_header(header: Row, rows: Sequence[Row], profile: Profile) -> Sub
                 "columns",
                 line,
             )
-        collector.add(
-            line,
-            collector.class_of(fields[class_column], line),
-            [fields[columns[axis]] for axis in "xyz"],
-            None if angle_columns is None else [fields[c] for c in angle_columns],
-            None if score_column is None else fields[score_column],
-            angle_names=ANGLE_COLUMNS[convention or "zxz"],
-        )
-    return collector.build(convention or profile.angle_convention, "csv")
+        table.add(line, fields[class_column], [fields[c] for c in numbers])
+    return build_submission(
+        table,
+        profile,
+        has_angles=angle_columns is not None,
+        has_scores=score_column is not None,
+        angle_convention=convention or profile.angle_convention,
+        file_format="csv",
+    )
 
 
 def _column_positions(line: int, names: Sequence[str]) -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from evaluation.errors import SubmissionError
-from evaluation.formats.rows import RowCollector
+from evaluation.formats.rows import TokenTable, build_submission
 from evaluation.profiles import ANGLE_COLUMNS, Profile
 from evaluation.submission import Submission
 
@@ -27,10 +27,14 @@ def parse_plain(rows: Sequence[Row], profile: Profile) -> Submission:
     if width not in _LAYOUTS:
         raise SubmissionError(_wrong_width(width, profile), first_line)
     has_angles, has_scores = _LAYOUTS[width]
-    collector = RowCollector(profile, has_angles=has_angles, has_scores=has_scores)
-    # file column (0..2 after CLASS) holding x, y and z, e.g. (2, 1, 0) for "CLASS Z Y X"
-    positions = [profile.axis_order.index(axis) for axis in "xyz"]
-    angle_names = [name.upper() for name in ANGLE_COLUMNS[profile.angle_convention]]
+    angle_names = [f"angle {name.upper()}" for name in ANGLE_COLUMNS[profile.angle_convention]]
+    table = TokenTable(
+        ["X coordinate", "Y coordinate", "Z coordinate"]
+        + (angle_names if has_angles else [])
+        + (["score"] if has_scores else [])
+    )
+    # file column (1..3) holding x, y and z, e.g. (3, 2, 1) for "CLASS Z Y X"
+    x, y, z = (profile.axis_order.index(axis) + 1 for axis in "xyz")
     for line, fields in rows:
         if len(fields) != width:
             if len(fields) in _LAYOUTS:
@@ -40,18 +44,15 @@ def parse_plain(rows: Sequence[Row], profile: Profile) -> Submission:
                     line,
                 )
             raise SubmissionError(_wrong_width(len(fields), profile), line)
-        class_index = collector.class_of(fields[0], line)
-        coordinates = fields[1:4]
-        collector.add(
-            line,
-            class_index,
-            [coordinates[p] for p in positions],
-            fields[4:7] if has_angles else None,
-            fields[-1] if has_scores else None,
-            axis_names=("X", "Y", "Z"),
-            angle_names=angle_names,
-        )
-    return collector.build(profile.angle_convention, "text")
+        table.add(line, fields[0], [fields[x], fields[y], fields[z], *fields[4:]])
+    return build_submission(
+        table,
+        profile,
+        has_angles=has_angles,
+        has_scores=has_scores,
+        angle_convention=profile.angle_convention,
+        file_format="text",
+    )
 
 
 def _wrong_width(width: int, profile: Profile) -> str:

@@ -1,10 +1,16 @@
-"""Shared row handling: split a line into fields, check values, collect the columns."""
+"""Shared row handling: split lines into fields, then check and convert whole columns.
+
+Valid files (the common case) are converted column-wise; only when a column holds a bad
+value is the file walked line by line to name the first bad line and value.
+"""
 
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -18,7 +24,8 @@ _SEPARATOR = re.compile(r"\s*,\s*|\s+")
 
 def split_fields(line: str) -> list[str]:
     """Split a stripped, non-empty line into fields; ``""`` marks an empty CSV field."""
-    return [field.strip('"') for field in _SEPARATOR.split(line)]
+    fields = _SEPARATOR.split(line) if "," in line else line.split()
+    return [field.strip('"') for field in fields] if '"' in line else fields
 
 
 def parse_number(token: str, what: str, line: int) -> float:
@@ -37,76 +44,80 @@ def parse_number(token: str, what: str, line: int) -> float:
     return value
 
 
-class RowCollector:
-    """Collects validated predictions row by row and builds the :class:`Submission`."""
+@dataclass
+class TokenTable:
+    """The raw tokens of the predictions, one entry per row, numbers in x, y, z, angles,
+    score order; ``columns`` names each number column for messages."""
 
-    def __init__(self, profile: Profile, *, has_angles: bool, has_scores: bool) -> None:
-        self.profile = profile
-        self._index = {name: i + 1 for i, name in enumerate(profile.classes)}
-        self._classes: list[int] = []
-        self._coords: list[tuple[float, float, float]] = []
-        self._angles: list[tuple[float, float, float]] | None = [] if has_angles else None
-        self._scores: list[float] | None = [] if has_scores else None
-        self._lines: list[int] = []
+    columns: Sequence[str]
+    lines: list[int] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    numbers: list[Sequence[str]] = field(default_factory=list)
 
-    def class_of(self, token: str, line: int) -> int:
-        """Return the class index of ``token`` (case-insensitive).
+    def add(self, line: int, class_token: str, numbers: Sequence[str]) -> None:
+        """Append one row (checked later, all rows at once)."""
+        self.lines.append(line)
+        self.classes.append(class_token)
+        self.numbers.append(numbers)
 
-        Raises:
-            SubmissionError: not a class of the profile.
-        """
-        index = self._index.get(token.lower())
-        if index is None:
-            known = " ".join(self.profile.classes)
+
+def build_submission(
+    table: TokenTable,
+    profile: Profile,
+    *,
+    has_angles: bool,
+    has_scores: bool,
+    angle_convention: AngleConvention,
+    file_format: str,
+    class_numbers: bool = False,
+) -> Submission:
+    """Check and convert the table; ``class_numbers`` also accepts 1-based class indices.
+
+    Raises:
+        SubmissionError: no rows, or the first row with an unknown class or a value that is
+            not a finite number (names the line, the column and the value).
+    """
+    count = len(table.lines)
+    if count == 0:
+        raise SubmissionError("no predictions: the file holds no prediction lines")
+    index = {name: i for i, name in enumerate(profile.classes, start=1)}
+    if class_numbers:
+        index.update({str(i): i for i in range(1, len(profile.classes) + 1)})
+    classes = [index.get(token.lower(), 0) for token in table.classes]
+    width = len(table.columns)
+    try:
+        values = np.fromiter(map(float, chain.from_iterable(table.numbers)), np.float64)
+        bad_values = ~np.isfinite(values.reshape(count, width)).all(axis=1)
+    except ValueError:  # a token that is not a number: find it row by row below
+        values, bad_values = np.zeros(0), np.ones(count, dtype=bool)
+    bad = np.flatnonzero(bad_values | (np.asarray(classes) == 0))
+    if len(bad):
+        _raise_first_error(table, profile, index, classes, int(bad[0]))
+    grid = values.reshape(count, width)
+    return Submission(
+        classes=np.asarray(classes, dtype=np.int64),
+        coords=grid[:, :3].copy(),
+        angles=grid[:, 3:6].copy() if has_angles else None,
+        scores=grid[:, -1].copy() if has_scores else None,
+        line_numbers=np.asarray(table.lines, dtype=np.int64),
+        profile=profile.name,
+        angle_convention=angle_convention,
+        format=file_format,
+    )
+
+
+def _raise_first_error(
+    table: TokenTable, profile: Profile, index: dict[str, int], classes: list[int], start: int
+) -> None:
+    for row in range(start, len(table.lines)):
+        line = table.lines[row]
+        if classes[row] == 0:
+            token = table.classes[row]
+            if token.isdigit() and len(index) > len(profile.classes):
+                raise SubmissionError(
+                    f"class number {token} is not in 1..{len(profile.classes)}", line
+                )
+            known = " ".join(profile.classes)
             raise SubmissionError(f"unknown class {token!r} (expected one of: {known})", line)
-        return index
-
-    def add(
-        self,
-        line: int,
-        class_index: int,
-        xyz: Sequence[str],
-        angles: Sequence[str] | None = None,
-        score: str | None = None,
-        *,
-        axis_names: Sequence[str] = ("X", "Y", "Z"),
-        angle_names: Sequence[str] = ("PHI", "THETA", "PSI"),
-    ) -> None:
-        """Check and store one prediction; ``xyz`` and ``axis_names`` are in x, y, z order.
-
-        Raises:
-            SubmissionError: a coordinate, angle or score that is not a finite number.
-        """
-        x, y, z = (
-            parse_number(t, f"{n} coordinate", line) for t, n in zip(xyz, axis_names, strict=True)
-        )
-        self._coords.append((x, y, z))
-        if self._angles is not None and angles is not None:
-            a, b, c = (
-                parse_number(t, f"angle {n}", line)
-                for t, n in zip(angles, angle_names, strict=True)
-            )
-            self._angles.append((a, b, c))
-        if self._scores is not None and score is not None:
-            self._scores.append(parse_number(score, "score", line))
-        self._classes.append(class_index)
-        self._lines.append(line)
-
-    def build(self, angle_convention: AngleConvention, file_format: str) -> Submission:
-        """Return the collected predictions as a :class:`Submission`.
-
-        Raises:
-            SubmissionError: nothing was collected.
-        """
-        if not self._classes:
-            raise SubmissionError("no predictions: the file holds no prediction lines")
-        return Submission(
-            classes=np.asarray(self._classes, dtype=np.int64),
-            coords=np.asarray(self._coords, dtype=np.float64).reshape(-1, 3),
-            angles=None if self._angles is None else np.asarray(self._angles, dtype=np.float64),
-            scores=None if self._scores is None else np.asarray(self._scores, dtype=np.float64),
-            line_numbers=np.asarray(self._lines, dtype=np.int64),
-            profile=self.profile.name,
-            angle_convention=angle_convention,
-            format=file_format,
-        )
+        for token, what in zip(table.numbers[row], table.columns, strict=True):
+            parse_number(token, what, line)

@@ -19,7 +19,7 @@ import pandas as pd
 import starfile
 
 from evaluation.errors import SubmissionError
-from evaluation.formats.rows import RowCollector, parse_number
+from evaluation.formats.rows import TokenTable, build_submission, parse_number
 from evaluation.profiles import ANGLE_COLUMNS, Profile
 from evaluation.submission import Submission
 
@@ -55,26 +55,28 @@ def parse_star(text: str, lines: Sequence[str], profile: Profile) -> Submission:
     has_angles = len(present) == 3
     has_scores = _SCORE in table
     _refuse_angstrom_origins(table, rows)
-    collector = RowCollector(profile, has_angles=has_angles, has_scores=has_scores)
     use_origins = all(c in table for c in _ORIGINS)
-    origins: list[list[float]] = []
-    column = {name: position for position, name in enumerate(table.columns)}
+    # coordinates, angles, origins, score: build_submission reads the first six and the last
+    numbers = [*_COORDINATES, *(_ANGLES if has_angles else ())]
+    numbers += [*(_ORIGINS if use_origins else ()), *((_SCORE,) if has_scores else ())]
+    position = {name: i for i, name in enumerate(table.columns)}
+    tokens = TokenTable(["_" + name for name in numbers])
     for line, row in zip(rows, _as_tokens(table), strict=True):
-        collector.add(
-            line,
-            _class_index(collector, row[column[class_column]], line, len(profile.classes)),
-            [row[column[c]] for c in _COORDINATES],
-            [row[column[c]] for c in _ANGLES] if has_angles else None,
-            row[column[_SCORE]] if has_scores else None,
-            angle_names=_ANGLES,
-        )
-        if use_origins:
-            origins.append([parse_number(row[column[c]], "_" + c, line) for c in _ORIGINS])
-    submission = collector.build("relion", "star")
+        tokens.add(line, row[position[class_column]], [row[position[c]] for c in numbers])
+    submission = build_submission(
+        tokens,
+        profile,
+        has_angles=has_angles,
+        has_scores=has_scores,
+        angle_convention="relion",
+        file_format="star",
+        class_numbers=True,
+    )
     if not use_origins:
         return submission
-    shifted = submission.coords - np.asarray(origins, dtype=np.float64)
-    return dataclasses.replace(submission, coords=shifted)
+    first = numbers.index(_ORIGINS[0])  # RELION: the particle lies at coordinate - origin
+    origins = [[float(v) for v in row[first : first + 3]] for row in tokens.numbers]
+    return dataclasses.replace(submission, coords=submission.coords - np.asarray(origins))
 
 
 def _as_tokens(table: pd.DataFrame) -> list[list[str]]:
@@ -125,15 +127,6 @@ def _row_lines(lines: Sequence[str], block_name: str) -> list[int]:
         if stripped[index] and not stripped[index].startswith("#"):
             rows.append(index + 1)
     return rows
-
-
-def _class_index(collector: RowCollector, token: str, line: int, n_classes: int) -> int:
-    if token.isdigit():
-        number = int(token)
-        if not 1 <= number <= n_classes:
-            raise SubmissionError(f"class number {number} is not in 1..{n_classes}", line)
-        return number
-    return collector.class_of(token, line)
 
 
 def _refuse_angstrom_origins(table: pd.DataFrame, rows: Sequence[int]) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import csr_matrix
 
 from evaluation.classes import SIZE_GROUPS
 from evaluation.ground_truth import GroundTruth
@@ -42,8 +43,15 @@ class BootstrapIntervals:
 
 
 def resample_weights(ground_truth: GroundTruth, resamples: int, seed: int) -> np.ndarray:
-    """(resamples, N) multiplicity of each counted particle in each resample, as float32
-    (cached on the ground truth)."""
+    """(resamples, N) multiplicity of each counted particle in each resample, as float32.
+
+    Drawn once per ground truth, resample count and seed, and cached on the ground truth
+    (stored transposed, particle-major, which is what the sparse products below read).
+    """
+    return _particle_major_weights(ground_truth, resamples, seed).T
+
+
+def _particle_major_weights(ground_truth: GroundTruth, resamples: int, seed: int) -> np.ndarray:
     key = ("bootstrap weights", resamples, seed)
     cached = ground_truth._cache.get(key)
     if isinstance(cached, np.ndarray):
@@ -52,9 +60,9 @@ def resample_weights(ground_truth: GroundTruth, resamples: int, seed: int) -> np
     drawn = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
     drawn += (np.arange(resamples) * n)[:, None]
     weights = np.bincount(drawn.ravel(), minlength=resamples * n).reshape(resamples, n)
-    result = weights.astype(np.float32)
-    ground_truth._cache[key] = result
-    return result
+    particle_major = np.ascontiguousarray(weights.T, dtype=np.float32)
+    ground_truth._cache[key] = particle_major
+    return particle_major
 
 
 def bootstrap(
@@ -67,25 +75,33 @@ def bootstrap(
     seed: int,
 ) -> BootstrapIntervals:
     """Percentile intervals from ``resamples`` resamples of the particles."""
-    weights = resample_weights(ground_truth, resamples, seed)
+    weights = _particle_major_weights(ground_truth, resamples, seed)  # (N, resamples)
     scored = ground_truth.scored
     true = ground_truth.particles.classes[scored]
     guess = predicted[scored]
+    counts = hits.hit_count[scored]
     size = len(ground_truth.class_names) + 1
-    eye = np.eye(size, dtype=np.float32)
-    correct = guess == true
-    features = np.column_stack(
+    # Each found particle adds to at most four sums: found, hits, TP of its class, FP of the
+    # class it was taken for. A sparse (sums x particles) matrix times the weights gives
+    # every sum of every resample in one product.
+    found_rows = np.flatnonzero(counts > 0)
+    correct = found_rows[guess[found_rows] == true[found_rows]]
+    wrong = found_rows[(guess[found_rows] != true[found_rows]) & (guess[found_rows] > 0)]
+    rows = np.concatenate(
         [
-            (hits.hit_count[scored] > 0).astype(np.float32),
-            hits.hit_count[scored].astype(np.float32),
-            eye[true] * correct[:, None],  # TP of the true class
-            eye[guess] * (~correct & (guess > 0))[:, None],  # FP of the predicted class
-            eye[true],  # particles of each class
+            np.zeros(len(found_rows), dtype=np.int64),  # row 0: found
+            np.ones(len(found_rows), dtype=np.int64),  # row 1: hits
+            2 + true[correct],  # rows 2..: TP per class
+            2 + size + guess[wrong],  # rows 2 + size..: FP per class
         ]
     )
-    totals = weights @ features  # (resamples, 2 + 3 * size)
-    found, hit_total = totals[:, 0], totals[:, 1]
-    tp, fp, members = np.split(totals[:, 2:], 3, axis=1)
+    columns = np.concatenate([found_rows, found_rows, correct, wrong])
+    values = np.ones(len(rows), dtype=np.float32)
+    values[len(found_rows) : 2 * len(found_rows)] = counts[found_rows]
+    sums = csr_matrix((values, (rows, columns)), shape=(2 + 2 * size, len(true))) @ weights
+    found, hit_total = sums[0], sums[1]
+    tp, fp = sums[2 : 2 + size], sums[2 + size :]
+    members = _class_members(ground_truth, weights, resamples, seed)
     fixed = located.FP + located.ignored
     f1 = 2 * found / (fixed + hit_total + ground_truth.n_particles)
     denominator = tp + fp + members  # 2TP + FP + FN with FN = members - TP
@@ -93,17 +109,37 @@ def bootstrap(
         class_f1 = np.where(denominator > 0, 2 * tp / denominator, np.nan)
     groups = {}
     for group, names in SIZE_GROUPS.items():
-        columns = [
+        known = [
             ground_truth.class_names.index(n) + 1 for n in names if n in ground_truth.class_names
         ]
-        groups[group] = _interval(_nanmean_rows(class_f1[:, columns]))
+        groups[group] = _interval(_nanmean_columns(class_f1[known]))
     return BootstrapIntervals(resamples, seed, CONFIDENCE, _interval(f1), groups)
 
 
-def _nanmean_rows(values: np.ndarray) -> np.ndarray:
+def _class_members(
+    ground_truth: GroundTruth, weights: np.ndarray, resamples: int, seed: int
+) -> np.ndarray:
+    """(classes + 1, resamples) particles of each class in each resample (cached)."""
+    key = ("bootstrap members", resamples, seed)
+    cached = ground_truth._cache.get(key)
+    if isinstance(cached, np.ndarray):
+        return cached
+    true = ground_truth.particles.classes[ground_truth.scored]
+    size = len(ground_truth.class_names) + 1
+    one_hot = csr_matrix(
+        (np.ones(len(true), dtype=np.float32), (true, np.arange(len(true)))),
+        shape=(size, len(true)),
+    )
+    members: np.ndarray = one_hot @ weights
+    ground_truth._cache[key] = members
+    return members
+
+
+def _nanmean_columns(values: np.ndarray) -> np.ndarray:
+    """Mean over the rows (classes) of each column (resample), ignoring NaN."""
     defined = np.isfinite(values)
-    counts = defined.sum(axis=1)
-    sums = np.where(defined, values, 0.0).sum(axis=1)
+    counts = defined.sum(axis=0)
+    sums = np.where(defined, values, 0.0).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         means: np.ndarray = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     return means

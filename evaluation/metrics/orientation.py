@@ -56,13 +56,12 @@ def rotations(angles: npt.NDArray[np.float64], convention: AngleConvention) -> R
 def angular_errors(
     predicted: npt.NDArray[np.float64],
     predicted_convention: AngleConvention,
-    true: npt.NDArray[np.float64],
-    true_convention: AngleConvention,
+    true: Rotation,
 ) -> npt.NDArray[np.float64]:
-    """Geodesic distances in degrees between two equally long lists of Euler angles."""
+    """Geodesic distances in degrees between Euler angles and equally many rotations."""
     if len(predicted) == 0:
         return np.zeros(0)
-    difference = rotations(predicted, predicted_convention).inv() * rotations(true, true_convention)
+    difference = rotations(predicted, predicted_convention).inv() * true
     errors: npt.NDArray[np.float64] = np.degrees(difference.magnitude())
     return errors
 
@@ -71,18 +70,15 @@ def orientation(
     ground_truth: GroundTruth, submission: Submission, hits: Hits
 ) -> Orientation | None:
     """Angular errors of first hits; None when the submission or the list has no angles."""
-    true_angles = ground_truth.particles.angles
-    if submission.angles is None or true_angles is None:
+    if submission.angles is None or ground_truth.particles.angles is None:
         return None
+    known, true_rotations = _true_rotations(ground_truth)
     rows = hits.first_hit[hits.first_hit >= 0]
     particles = hits.particle[rows]
-    known = ~np.isnan(true_angles[particles]).any(axis=1)
-    rows, particles = rows[known], particles[known]
+    keep = known[particles]
+    rows, particles = rows[keep], particles[keep]
     errors = angular_errors(
-        submission.angles[rows],
-        submission.angle_convention,
-        true_angles[particles],
-        ground_truth.particles.angle_convention,
+        submission.angles[rows], submission.angle_convention, true_rotations[particles]
     )
     classes = ground_truth.particles.classes[particles]
     per_class = {
@@ -91,6 +87,23 @@ def orientation(
     }
     overall = _summary(errors)
     return Orientation(overall.count, overall.mean, overall.median, per_class)
+
+
+def _true_rotations(ground_truth: GroundTruth) -> tuple[npt.NDArray[np.bool_], Rotation]:
+    """Which particles have angles, and the rotation of each (identity where none): built
+    once per ground truth."""
+    cached = ground_truth._cache.get("rotations")
+    if isinstance(cached, tuple):
+        return cached
+    angles = ground_truth.particles.angles
+    assert angles is not None
+    known: npt.NDArray[np.bool_] = np.logical_not(np.isnan(angles).any(axis=1))
+    result = (
+        known,
+        rotations(np.where(known[:, None], angles, 0.0), ground_truth.particles.angle_convention),
+    )
+    ground_truth._cache["rotations"] = result
+    return result
 
 
 def _summary(errors: npt.NDArray[np.float64]) -> AngularErrors:

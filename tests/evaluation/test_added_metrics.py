@@ -93,7 +93,7 @@ def test_angle_conventions() -> None:
     # RELION: the inverse of Rz(rot) Ry(tilt) Rz(psi); a pure rot of 90° is Rz(-90°)
     relion = rotations(np.array([[90.0, 0.0, 0.0]]), "relion").as_matrix()[0]
     assert np.allclose(relion, [[0, 1, 0], [-1, 0, 0], [0, 0, 1]])
-    errors = angular_errors(angles, "zxz", angles, "zxz")
+    errors = angular_errors(angles, "zxz", rotations(angles, "zxz"))
     assert np.allclose(errors, 0.0, atol=1e-6)
 
 

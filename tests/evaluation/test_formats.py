@@ -117,11 +117,14 @@ def test_relion_star() -> None:
 def test_star_class_numbers_and_origins() -> None:
     text = (
         "data_\nloop_\n_rlnCoordinateX\n_rlnCoordinateY\n_rlnCoordinateZ\n_rlnClassNumber\n"
-        "_rlnOriginX\n_rlnOriginY\n_rlnOriginZ\n10 20 30 12 1 -2 0.5\n"
+        "_rlnOriginX\n_rlnOriginY\n_rlnOriginZ\n_rlnAutopickFigureOfMerit\n"
+        "10 20 30 12 1 -2 0.5 0.75\n"
     )
     parsed = parse_submission(text)
     assert parsed.class_names == ("4d8q",)
     assert parsed.coords.tolist() == [[9, 22, 29.5]]  # coordinate minus origin
+    assert parsed.scores is not None
+    assert parsed.scores.tolist() == [0.75]
 
 
 # ---- rejected: one test per rule of EVALUATION.md §2 -------------------------------------
@@ -266,7 +269,7 @@ def test_star_without_particle_loop_or_class() -> None:
 
 def test_star_bad_value_names_the_line() -> None:
     error = rejection(STAR.replace("11.5 21 31", "11.5 nan 31"))
-    assert str(error) == "line 24: Y coordinate 'nan' is not a finite number"
+    assert str(error) == "line 24: _rlnCoordinateY 'nan' is not a finite number"
 
 
 def test_star_class_number_out_of_range() -> None:
