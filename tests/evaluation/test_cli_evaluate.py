@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -132,3 +133,16 @@ def test_console_entry_point(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["localization"]["TP"] == 9
+
+
+def test_commands_of_the_documentation_run() -> None:
+    docs = Path(__file__).parents[2] / "docs" / "evaluation.md"
+    block = docs.read_text().split("```bash\n", 1)[1].split("```", 1)[0]
+    commands = [shlex.split(line) for line in block.splitlines() if line.strip()]
+    assert len(commands) == 2
+    root = Path(__file__).parents[2]
+    for command in commands:
+        assert command[:2] == ["tomobench", "evaluate"]
+        arguments = [str(root / part) if "/" in part else part for part in command[2:]]
+        result = run(*arguments)
+        assert result.exit_code == 0, result.output
