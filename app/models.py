@@ -96,6 +96,11 @@ class DatasetStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+# regenerations queue up, but the unique index on `status` under this filter lets only one
+# version be generating at a time: two simulations never interleave, whatever the workers
+GENERATING_WHERE = "status = 'generating'"
+
+
 class User(Base):
     """A registered account."""
 
@@ -143,6 +148,14 @@ class DatasetVersion(Base):
             postgresql_where=text("is_active"),
             sqlite_where=text("is_active"),
         ),
+        # at most one version generating, enforced by the database itself
+        Index(
+            "uq_dataset_versions_one_generating",
+            "status",
+            unique=True,
+            postgresql_where=text(GENERATING_WHERE),
+            sqlite_where=text(GENERATING_WHERE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,6 +169,7 @@ class DatasetVersion(Base):
     path: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(16), default=DatasetStatus.QUEUED)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
+    stage: Mapped[str] = mapped_column(String(100), default="")
     error: Mapped[str | None] = mapped_column(Text)
     triggered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=False)
