@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from simulation.output import (
     write_volume,
 )
 from simulation.parameters import SimulationParameters
-from simulation.placement import SampleVolumes, place_particles
+from simulation.placement import Particle, SampleVolumes, place_particles
 from simulation.progress import TOMOGRAM_STAGES, ProgressCallback, StageProgress
 from simulation.reconstruction import weighted_back_projection
 from simulation.solvent import add_water, water_potential
@@ -36,6 +37,38 @@ def tomogram_name(index: int) -> str:
     return f"model_{index}"
 
 
+class _Folder:
+    """Writes a tomogram's files; checksums each in a background thread as it lands."""
+
+    def __init__(self, path: Path, params: SimulationParameters) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.params = params
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.records: dict[str, Future[dict[str, Any]]] = {}
+
+    def added(self, name: str) -> None:
+        """Start checksumming a file just written."""
+        self.records[name] = self.pool.submit(file_record, self.path / name)
+
+    def volume(self, name: str, data: np.ndarray, *, z_start: int | None = None) -> None:
+        """Write a volume; with z_start, data are a slab of the full volume shape."""
+        if z_start is None:
+            write_volume(self.path / name, data, self.params.voxel_size)
+        else:
+            shape = self.params.volume_shape
+            write_volume(
+                self.path / name, data, self.params.voxel_size, shape=shape, z_start=z_start
+            )
+        self.added(name)
+
+    def checksums(self) -> dict[str, dict[str, Any]]:
+        """{file name: {"bytes", "sha256"}} of every file written, in name order."""
+        records = {name: self.records[name].result() for name in sorted(self.records)}
+        self.pool.shutdown()
+        return records
+
+
 def _check_capacity(params: SimulationParameters, templates: dict[str, np.ndarray]) -> None:
     """Refuse at once a particle count whose mean footprint volume exceeds the slab."""
     mean_volume = float(np.mean([footprint(t).sum() for t in templates.values()]))
@@ -48,6 +81,44 @@ def _check_capacity(params: SimulationParameters, templates: dict[str, np.ndarra
             f"({width}x{height}x{params.slab}) has only {available}; "
             f"at most about {int(available / mean_volume)} could fit"
         )
+
+
+def _streams(params: SimulationParameters, index: int) -> dict[str, np.random.Generator]:
+    """Independent generators per stage, so changing one stage never shifts another."""
+    seeds = np.random.SeedSequence([params.seed, index]).spawn(len(STREAMS))
+    return {name: np.random.default_rng(seed) for name, seed in zip(STREAMS, seeds, strict=True)}
+
+
+def _sample(
+    params: SimulationParameters,
+    templates: dict[str, np.ndarray],
+    volts: tuple[float, float],
+    streams: dict[str, np.random.Generator],
+    stages: StageProgress,
+) -> tuple[SampleVolumes, list[Particle]]:
+    """Place the particles in the slab and fill the rest with noisy water (the grandmodel).
+
+    ``volts`` holds the water's mean potential and the proteins' interior potential.
+    """
+    slab_shape = (params.slab, *params.volume_shape[1:])
+    sample = SampleVolumes(
+        np.zeros(slab_shape, dtype=np.float32),
+        np.zeros(slab_shape, dtype=np.uint16),
+        np.zeros(slab_shape, dtype=np.int8),
+    )
+    choices = streams["classes"].integers(0, len(CLASSES), size=params.particles)
+    particles = place_particles(
+        [CLASSES[choice] for choice in choices],
+        templates,
+        sample,
+        streams["placement"],
+        params.placement_attempts,
+        lambda fraction: stages.report("placement", fraction),
+    )
+    stages.report("water")
+    water_volts, protein_volts = volts
+    add_water(sample.potential, water_volts, params.water_noise, protein_volts, streams["water"])
+    return sample, particles
 
 
 def simulate_tomogram(
@@ -65,6 +136,7 @@ def simulate_tomogram(
     noisefree_projections.mrc on request). The random streams derive from (seed, index),
     so a tomogram is the same whether simulated alone or within its dataset. ``operator``
     lets a caller reuse one TiltOperator for several tomograms of the same geometry.
+    ``progress(stage, fraction)`` gets the overall fraction, monotone, ending at 1.
 
     Returns the metadata written to metadata.json.
 
@@ -74,67 +146,24 @@ def simulate_tomogram(
     """
     if not 0 <= index < params.tomograms:
         raise ValueError(f"index {index} is outside 0..{params.tomograms - 1}")
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
     stages = StageProgress(progress, TOMOGRAM_STAGES)
-    streams = dict(
-        zip(
-            STREAMS,
-            (
-                np.random.default_rng(s)
-                for s in np.random.SeedSequence([params.seed, index]).spawn(5)
-            ),
-            strict=True,
-        )
-    )
+    streams = _streams(params, index)
     templates = {name: load_template(name, params.voxel_size) for name in CLASSES}
     _check_capacity(params, templates)
-    z_start, z_stop = params.slab_range
-
-    stages.report("placement")
-    grandmodel = np.zeros(params.volume_shape, dtype=np.float32)
-    sample = SampleVolumes(
-        grandmodel[z_start:z_stop],
-        np.zeros((params.slab, *params.volume_shape[1:]), dtype=np.uint16),
-        np.zeros((params.slab, *params.volume_shape[1:]), dtype=np.int8),
-    )
-    choices = streams["classes"].integers(0, len(CLASSES), size=params.particles)
-    classes = [CLASSES[choice] for choice in choices]
-    particles = place_particles(
-        classes,
-        templates,
-        sample,
-        streams["placement"],
-        params.placement_attempts,
-        lambda fraction: stages.report("placement", fraction),
-    )
-
-    stages.report("water")
+    folder = _Folder(Path(out_dir), params)
+    z_start, _ = params.slab_range
     water_volts = water_potential(params.water_density)
     protein_volts = float(np.mean([interior_potential(t) for t in templates.values()]))
-    add_water(sample.potential, water_volts, params.water_noise, protein_volts, streams["water"])
+
+    stages.report("placement")
+    sample, particles = _sample(params, templates, (water_volts, protein_volts), streams, stages)
 
     stages.report("ground truth")
-    written = [
-        layout.GRANDMODEL,
-        layout.OCCUPANCY_MASK,
-        layout.CLASS_MASK,
-        layout.PARTICLE_LOCATIONS,
-        layout.PROJECTIONS,
-        layout.TILT_ANGLES,
-        layout.RECONSTRUCTION,
-    ]
-    write_volume(folder / layout.GRANDMODEL, grandmodel, params.voxel_size)
-    for name, labels in (
-        (layout.OCCUPANCY_MASK, sample.occupancy),
-        (layout.CLASS_MASK, sample.class_mask),
-    ):
-        full = np.zeros(params.volume_shape, dtype=labels.dtype)
-        full[z_start:z_stop] = labels
-        write_volume(folder / name, full, params.voxel_size)
-        del full
-    del sample
-    write_particle_locations(folder / layout.PARTICLE_LOCATIONS, particles, z_start)
+    folder.volume(layout.GRANDMODEL, sample.potential, z_start=z_start)
+    folder.volume(layout.OCCUPANCY_MASK, sample.occupancy, z_start=z_start)
+    folder.volume(layout.CLASS_MASK, sample.class_mask, z_start=z_start)
+    write_particle_locations(folder.path / layout.PARTICLE_LOCATIONS, particles, z_start)
+    folder.added(layout.PARTICLE_LOCATIONS)
 
     stages.report("projection")
     if operator is None:
@@ -142,27 +171,29 @@ def simulate_tomogram(
     # the sample is a laterally infinite slab: its mean water level only shifts the phase
     # uniformly, so project the deviation from it (a finite block of water would add
     # false edges at high tilts)
-    sample_slab = grandmodel[z_start:z_stop]
-    sample_slab -= np.float32(water_volts)
-    projected = operator.project(sample_slab, z_start)
-    del grandmodel, sample_slab
+    potential = sample.potential
+    del sample
+    potential -= np.float32(water_volts)
+    projected = operator.project(potential, z_start)
+    del potential
 
     stages.report("imaging")
     defoci = tilt_defoci(params, streams["defocus"])
     clean = contrast_images(projected, defoci, params)
     del projected
     if params.write_noisefree:
-        write_volume(folder / layout.NOISEFREE_PROJECTIONS, clean, params.voxel_size)
-        written.append(layout.NOISEFREE_PROJECTIONS)
+        folder.volume(layout.NOISEFREE_PROJECTIONS, clean)
     noisy = add_noise(clean, params, streams["noise"])
     del clean
-    write_volume(folder / layout.PROJECTIONS, noisy, params.voxel_size)
-    write_tilt_angles(folder / layout.TILT_ANGLES, params.tilt_angles())
+    folder.volume(layout.PROJECTIONS, noisy)
+    write_tilt_angles(folder.path / layout.TILT_ANGLES, params.tilt_angles())
+    folder.added(layout.TILT_ANGLES)
 
     stages.report("reconstruction")
     reconstruction = weighted_back_projection(phase_flip(noisy, defoci, params), operator)
+    del noisy
     stages.report("writing")
-    write_volume(folder / layout.RECONSTRUCTION, reconstruction, params.voxel_size)
+    folder.volume(layout.RECONSTRUCTION, reconstruction)
     del reconstruction
 
     counts = Counter(particle.class_name for particle in particles)
@@ -175,13 +206,13 @@ def simulate_tomogram(
         "parameters": params.to_dict(),
         "particles": len(particles),
         "class_counts": {name: counts.get(name, 0) for name in CLASSES},
-        "slab_z_range": [z_start, z_stop],
+        "slab_z_range": list(params.slab_range),
         "tilt_angles_deg": [float(a) for a in params.tilt_angles()],
         "defocus_um": [round(float(d) / 1e3, 6) for d in defoci],
         "water_potential_volts": round(water_volts, 6),
         "protein_interior_potential_volts": round(protein_volts, 6),
-        "files": {name: file_record(folder / name) for name in sorted(written)},
+        "files": folder.checksums(),
     }
-    write_json(folder / layout.METADATA, metadata)
+    write_json(folder.path / layout.METADATA, metadata)
     stages.finish()
     return metadata
