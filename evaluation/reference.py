@@ -34,7 +34,7 @@ def reference_scores(ground_truth: GroundTruth, submission: Submission) -> Refer
     depth, height, width = ground_truth.shape
     offset_x, offset_y, offset_z = (int(v) for v in ground_truth.submission_offset)
     centres = ground_truth.particles.centres.tolist()
-    scored = ground_truth.scored.tolist()
+    scored = ground_truth.counted.tolist()
     excluded = {ground_truth.class_names.index(n) + 1 for n in ground_truth.excluded_classes}
     hit_count = [0] * len(centres)
     predicted = [0] * len(centres)

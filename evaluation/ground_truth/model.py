@@ -41,7 +41,7 @@ class GroundTruth:
     class_names: tuple[str, ...]
     particles: Particles
     hitbox: npt.NDArray[np.integer]  # [z, y, x]; may be a read-only memory map
-    scored: npt.NDArray[np.bool_]  # particles that count towards N (SHREC'21 drops some)
+    scored: npt.NDArray[np.bool_] | None = None  # counted particles (None: all of them)
     submission_offset: npt.NDArray[np.int64] = field(
         default_factory=lambda: np.zeros(3, dtype=np.int64)
     )  # x, y, z subtracted from rounded predictions to reach the hitbox frame
@@ -61,9 +61,11 @@ class GroundTruth:
                 not a 3-D integer volume, or labels outside ``0..len(particles)``.
         """
         count = len(self.particles)
-        if self.particles.centres.shape != (count, 3) or self.scored.shape != (count,):
+        if self.scored is None:
+            object.__setattr__(self, "scored", np.ones(count, dtype=bool))
+        if self.particles.centres.shape != (count, 3) or self.counted.shape != (count,):
             raise GroundTruthError("particle arrays disagree in length")
-        if not self.scored.any():
+        if not self.counted.any():
             raise GroundTruthError(f"{self.source or 'ground truth'}: no particles to score")
         if self.hitbox.ndim != 3 or not np.issubdtype(self.hitbox.dtype, np.integer):
             raise GroundTruthError("the hitbox must be a 3-D integer volume")
@@ -85,9 +87,15 @@ class GroundTruth:
         return (int(z), int(y), int(x))
 
     @property
+    def counted(self) -> npt.NDArray[np.bool_]:
+        """Which particles count towards N (all but those of excluded classes)."""
+        assert self.scored is not None  # set in __post_init__
+        return self.scored
+
+    @property
     def n_particles(self) -> int:
         """N: the number of particles that count (excluded classes removed)."""
-        return int(np.count_nonzero(self.scored))
+        return int(np.count_nonzero(self.counted))
 
     def _compute_checksum(self) -> str:
         digest = hashlib.sha256(b"tomobench ground truth v1\n")
@@ -102,7 +110,7 @@ class GroundTruth:
             "angle_convention": self.particles.angle_convention,
         }
         digest.update(json.dumps(facts, sort_keys=True).encode())
-        for array in (self.particles.classes, self.particles.centres, self.scored):
+        for array in (self.particles.classes, self.particles.centres, self.counted):
             digest.update(np.ascontiguousarray(array).tobytes())
         if self.particles.angles is not None:
             digest.update(np.ascontiguousarray(self.particles.angles).tobytes())

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
-
 from evaluation.classes import CLASSES, SHREC19_BOX_SIDES
 from evaluation.errors import GroundTruthError
 from evaluation.ground_truth.checks import check_centres_inside, check_same_shape, folder_of
@@ -55,7 +53,6 @@ def load_native(path: Path, options: NativeOptions) -> GroundTruth:
         class_names=CLASSES,
         particles=particles,
         hitbox=hitbox,
-        scored=np.ones(len(particles), dtype=bool),
         options=asdict(options),
         source=str(folder),
     )

@@ -26,7 +26,7 @@ from evaluation.layout import (
     SHREC19_HITBOX,
     SHREC19_PARTICLE_LOCATIONS_GLOB,
 )
-from evaluation.profiles import PROFILES
+from evaluation.profiles import PROFILES, Profile
 
 _SHREC19_LIST = re.compile(r"particle_locations_model_(.+)\.txt")
 
@@ -61,7 +61,6 @@ def load_shrec19(path: Path, options: Shrec19Options) -> GroundTruth:
         class_names=profile.classes,
         particles=particles,
         hitbox=hitbox,
-        scored=np.ones(len(particles), dtype=bool),
         submission_offset=np.array([pad, pad, pad + options.z_offset], dtype=np.int64),
         options=asdict(options),
         source=str(list_path),
@@ -74,11 +73,7 @@ def load_shrec20(path: Path, options: Shrec20Options) -> GroundTruth:
     Raises:
         GroundTruthError: missing files, a malformed list, centres outside, labels beyond.
     """
-    folder = folder_of(path, PARTICLE_LOCATIONS)
-    profile = PROFILES["shrec20"]
-    listed = read_particle_list(
-        folder / PARTICLE_LOCATIONS, profile.classes, axis_order="xyz", angle_convention="tom"
-    )
+    folder, profile, listed = _model_folder(path, "shrec20")
     pad = options.slab_padding
     particles = Particles(
         listed.classes,
@@ -94,7 +89,6 @@ def load_shrec20(path: Path, options: Shrec20Options) -> GroundTruth:
         class_names=profile.classes,
         particles=particles,
         hitbox=hitbox,
-        scored=np.ones(len(particles), dtype=bool),
         ad_first_hits_only=True,
         sample_z_range=(pad, pad + mask.shape[0] - 1),
         options=asdict(options),
@@ -109,14 +103,10 @@ def load_shrec21(path: Path, options: Shrec21Options) -> GroundTruth:
         GroundTruthError: missing files, a malformed list, an unknown excluded class,
             centres outside, labels beyond the list.
     """
-    folder = folder_of(path, PARTICLE_LOCATIONS)
-    profile = PROFILES["shrec21"]
-    unknown = [name for name in options.excluded if name not in profile.classes]
+    unknown = [n for n in options.excluded if n not in PROFILES["shrec21"].classes]
     if unknown:
         raise GroundTruthError(f"excluded class {unknown[0]!r} is not a SHREC'21 class")
-    particles = read_particle_list(
-        folder / PARTICLE_LOCATIONS, profile.classes, axis_order="xyz", angle_convention="tom"
-    )
+    folder, profile, particles = _model_folder(path, "shrec21")
     hitbox = dilate_hitbox(read_hitbox(folder / OCCUPANCY_MASK))
     check_centres_inside(particles, hitbox.shape, PARTICLE_LOCATIONS)
     excluded_ids = [profile.classes.index(name) + 1 for name in options.excluded]
@@ -131,6 +121,16 @@ def load_shrec21(path: Path, options: Shrec21Options) -> GroundTruth:
         options=asdict(options),
         source=str(folder),
     )
+
+
+def _model_folder(path: Path, name: str) -> tuple[Path, Profile, Particles]:
+    """A SHREC'20/'21 model folder, its profile and its particle list (x, y, z; TOM angles)."""
+    folder = folder_of(path, PARTICLE_LOCATIONS)
+    profile = PROFILES[name]
+    particles = read_particle_list(
+        folder / PARTICLE_LOCATIONS, profile.classes, axis_order="xyz", angle_convention="tom"
+    )
+    return folder, profile, particles
 
 
 def _shrec19_list(path: Path) -> Path:

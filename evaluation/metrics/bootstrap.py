@@ -76,7 +76,7 @@ def bootstrap(
 ) -> BootstrapIntervals:
     """Percentile intervals from ``resamples`` resamples of the particles."""
     weights = _particle_major_weights(ground_truth, resamples, seed)  # (N, resamples)
-    scored = ground_truth.scored
+    scored = ground_truth.counted
     true = ground_truth.particles.classes[scored]
     guess = predicted[scored]
     counts = hits.hit_count[scored]
@@ -124,7 +124,7 @@ def _class_members(
     cached = ground_truth._cache.get(key)
     if isinstance(cached, np.ndarray):
         return cached
-    true = ground_truth.particles.classes[ground_truth.scored]
+    true = ground_truth.particles.classes[ground_truth.counted]
     size = len(ground_truth.class_names) + 1
     one_hot = csr_matrix(
         (np.ones(len(true), dtype=np.float32), (true, np.arange(len(true)))),

@@ -79,8 +79,8 @@ def predicted_classes(
 def classification(ground_truth: GroundTruth, predicted: npt.NDArray[np.int64]) -> Classification:
     """Build the confusion matrix of the counted particles and score every class."""
     n_classes = len(ground_truth.class_names)
-    true = ground_truth.particles.classes[ground_truth.scored]
-    pairs = true * (n_classes + 1) + predicted[ground_truth.scored]
+    true = ground_truth.particles.classes[ground_truth.counted]
+    pairs = true * (n_classes + 1) + predicted[ground_truth.counted]
     square = np.bincount(pairs, minlength=(n_classes + 1) ** 2).reshape(n_classes + 1, -1)
     order = [*range(1, n_classes + 1), 0]  # index 0 ("none") goes last
     matrix = square[np.ix_(order, order)].astype(np.int64)

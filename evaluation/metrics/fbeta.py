@@ -66,7 +66,7 @@ def fbeta(
     names = ground_truth.class_names
     radius = np.array([0.0] + [CLASS_RADII.get(n, 0.0) * multiplier for n in names])
     radius[[names.index(n) + 1 for n in ground_truth.excluded_classes]] = 0.0
-    particles = np.flatnonzero(ground_truth.scored & (radius[ground_truth.particles.classes] > 0))
+    particles = np.flatnonzero(ground_truth.counted & (radius[ground_truth.particles.classes] > 0))
     part_class = ground_truth.particles.classes[particles]
     picks = np.flatnonzero(radius[submission.classes] > 0)
     pick_class = submission.classes[picks]

@@ -37,7 +37,7 @@ class Localization:
 def localization(ground_truth: GroundTruth, hits: Hits) -> Localization:
     """Compute the localization figures from the hit look-up."""
     n = ground_truth.n_particles
-    counts = hits.hit_count[ground_truth.scored]
+    counts = hits.hit_count[ground_truth.counted]
     rr = len(hits.particle)
     tp = int(np.count_nonzero(counts))
     hit_rows = np.flatnonzero(hits.counted)

@@ -50,7 +50,7 @@ def match(ground_truth: GroundTruth, submission: Submission) -> Hits:
     )
     particle = labels - 1
     hit = particle >= 0
-    counted = hit & ground_truth.scored[np.maximum(particle, 0)]
+    counted = hit & ground_truth.counted[np.maximum(particle, 0)]
     n_all = len(ground_truth.particles)
     counted_index = np.flatnonzero(counted)
     hit_count = np.bincount(particle[counted_index], minlength=n_all).astype(np.int64)

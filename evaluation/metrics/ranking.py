@@ -103,7 +103,7 @@ def ranking(ground_truth: GroundTruth, submission: Submission, hits: Hits) -> Ra
     true = ground_truth.particles.classes
     same = submission.classes[rows] == true[particle]
     best_labelled = _best_per_particle(len(true), particle[same], scores[rows][same])
-    scored = ground_truth.scored
+    scored = ground_truth.counted
     n = ground_truth.n_particles
     per_class = {}
     for index, name in enumerate(ground_truth.class_names, start=1):

@@ -59,7 +59,7 @@ def strict_classification(
     background = count(hits.particle < 0)
     duplicate = count(hits.counted & ~first)
     misclassified = count(first & ~correct)
-    particles = np.bincount(ground_truth.particles.classes[ground_truth.scored], minlength=size)
+    particles = np.bincount(ground_truth.particles.classes[ground_truth.counted], minlength=size)
     per_class = {}
     for index, name in enumerate(ground_truth.class_names, start=1):
         fp = int(background[index] + duplicate[index] + misclassified[index])
