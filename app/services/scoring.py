@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.core.config import Settings
 from app.models import DatasetVersion, Result, Submission, SubmissionStatus, utcnow
 from app.services.datasets import ground_truth_folder
+from app.services.parsed_cache import load_parsed
 from app.services.storage import read_stored
 
 if TYPE_CHECKING:
@@ -115,8 +116,8 @@ def score_submission(
             return
         started = time.perf_counter()
         ground_truth = ground_truth_for(settings, submission.dataset_version)
-        data = read_stored(settings.storage_dir, submission.file_sha256)
-        parsed = parse_submission(
+        data = read_stored(settings.storage_dir, submission.file_sha256)  # checks integrity
+        parsed = load_parsed(settings.storage_dir, submission.file_sha256) or parse_submission(
             data,
             max_bytes=settings.max_upload_bytes,
             max_lines=settings.max_submission_lines,

@@ -7,6 +7,7 @@ file (EVALUATION.md §2) -> store it by checksum -> commit the row within the qu
 from __future__ import annotations
 
 import unicodedata
+from typing import TYPE_CHECKING
 
 from celery import Celery
 from sqlalchemy import func, select
@@ -17,8 +18,12 @@ from app.models import Role, Submission, User
 from app.services.datasets import active_dataset
 from app.services.dispatch import enqueue_scoring
 from app.services.errors import InvalidInput, NotFound, PermissionDenied, QuotaExceeded, Unavailable
+from app.services.parsed_cache import save_parsed
 from app.services.quota import quota_status
 from app.services.storage import store_bytes
+
+if TYPE_CHECKING:
+    from evaluation import Submission as ParsedSubmission
 
 MAX_METHOD = 100
 MAX_TEAM = 100
@@ -49,8 +54,8 @@ def display_filename(filename: str | None) -> str:
     return name[:MAX_FILENAME]
 
 
-def validate_file(data: bytes, settings: Settings, filename: str) -> int:
-    """Parse the file as the evaluator will; the number of predictions in it.
+def validate_file(data: bytes, settings: Settings, filename: str) -> ParsedSubmission:
+    """Parse the file as the evaluator will.
 
     Raises:
         InvalidInput: naming the line and the problem (empty, unknown class, bad number, ...).
@@ -66,7 +71,7 @@ def validate_file(data: bytes, settings: Settings, filename: str) -> int:
         )
     except SubmissionError as error:
         raise InvalidInput(f"file: {error}") from error
-    return len(parsed)
+    return parsed
 
 
 def create_submission(
@@ -98,7 +103,7 @@ def create_submission(
     team = _clean_text("team", team, MAX_TEAM)
     description = _clean_text("description", description, MAX_DESCRIPTION)
     shown_name = display_filename(filename)
-    predictions = validate_file(data, settings, shown_name)
+    parsed = validate_file(data, settings, shown_name)
     if baseline is not None and user.role == Role.PARTICIPANT:
         raise PermissionDenied("only organizers and admins may submit baselines")
     dataset = active_dataset(db)
@@ -106,6 +111,7 @@ def create_submission(
         raise Unavailable("no dataset version is ready for scoring yet; try again later")
 
     sha256 = store_bytes(settings.storage_dir, data)
+    save_parsed(settings.storage_dir, sha256, parsed)
     # serialize this user's uploads (row lock on PostgreSQL; SQLite serializes all writes)
     db.execute(select(User.id).where(User.id == user.id).with_for_update())
     submission = Submission(
@@ -117,7 +123,7 @@ def create_submission(
         filename=shown_name,
         file_sha256=sha256,
         file_bytes=len(data),
-        predictions=predictions,
+        predictions=len(parsed),
         is_baseline=baseline is not None,
         baseline_code_version=baseline[0] if baseline else None,
         baseline_weights_checksum=baseline[1] if baseline else None,

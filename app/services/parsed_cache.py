@@ -1,0 +1,70 @@
+"""The parsed form of a stored upload, kept beside it so the worker does not parse it again.
+
+The web app parses every upload to validate it; the worker then loads these arrays instead
+of parsing the same bytes a second time (the larger half of a scoring's CPU time for a
+SHREC-size file). Entries are keyed by the file's SHA-256 and the evaluator version, so a
+new evaluator never reads an old parse; an unreadable entry just means parsing again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from evaluation import Submission as ParsedSubmission
+
+META_KEY = "_meta"
+
+
+def _path(root: Path, sha256: str) -> Path:
+    from evaluation import EVALUATOR_VERSION
+
+    return root / "parsed" / sha256[:2] / f"{sha256}-{EVALUATOR_VERSION}.npz"
+
+
+def save_parsed(root: Path, sha256: str, parsed: ParsedSubmission) -> None:
+    """Keep the arrays of a parsed upload (atomically; an existing entry is left alone).
+
+    Raises:
+        OSError: if the storage folder cannot be written.
+    """
+    path = _path(root, sha256)
+    if path.exists():
+        return
+    arrays: dict[str, Any] = {}
+    meta: dict[str, Any] = {}
+    for field in dataclasses.fields(parsed):
+        value = getattr(parsed, field.name)
+        if isinstance(value, np.ndarray):
+            arrays[field.name] = value
+        else:
+            meta[field.name] = value  # None or a short string (profile, format, ...)
+    arrays[META_KEY] = np.array(json.dumps(meta))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+        handle.write(buffer.getvalue())
+    os.replace(handle.name, path)
+
+
+def load_parsed(root: Path, sha256: str) -> ParsedSubmission | None:
+    """The kept parse of an upload, or None if there is none (or it is unreadable)."""
+    from evaluation import Submission
+
+    path = _path(root, sha256)
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            values: dict[str, Any] = json.loads(str(stored[META_KEY]))
+            values.update({name: stored[name] for name in stored.files if name != META_KEY})
+        return Submission(**values)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
