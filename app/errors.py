@@ -1,4 +1,8 @@
-"""Exception handlers: every error leaves as JSON `{"detail": ...}`, never a bare 500."""
+"""Exception handlers: every error leaves as JSON `{"detail": ...}`, never a bare 500.
+
+A database that is down (or a connection pool that is exhausted) answers 503 with a clear
+message and `Retry-After`: JSON under `/api/` and `/healthz`, the site's error page elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,28 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.services.errors import NotAuthenticated, ServiceError
 
 log = logging.getLogger(__name__)
 
 _LOCATION_ROOTS = frozenset({"body", "query", "path", "header", "cookie"})
+DATABASE_DOWN = (
+    "the database is unreachable, so the service is temporarily unavailable; nothing was "
+    "changed by this request, please retry in a minute"
+)
+RETRY_AFTER_S = 30
 
 
 async def service_error_handler(request: Request, error: Exception) -> JSONResponse:
     """A domain error becomes its status code and message."""
     assert isinstance(error, ServiceError)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, NotAuthenticated) else None
+    headers = dict(getattr(error, "headers", None) or {})
+    if isinstance(error, NotAuthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse({"detail": error.message}, status_code=error.status_code, headers=headers)
 
 
@@ -37,6 +50,21 @@ async def validation_error_handler(request: Request, error: Exception) -> JSONRe
     return JSONResponse({"detail": describe_validation_error(error)}, status_code=422)
 
 
+async def database_down_handler(request: Request, error: Exception) -> Response:
+    """The database is away (or too busy to hand out a connection): 503, never a 500."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+    headers = {"Retry-After": str(RETRY_AFTER_S)}
+    path = request.url.path
+    if path.startswith("/api/") or path == "/healthz":
+        return JSONResponse({"detail": DATABASE_DOWN}, status_code=503, headers=headers)
+    from app.routes.pages_render import render_page
+
+    context = {"status_code": 503, "heading": "Temporarily unavailable", "message": DATABASE_DOWN}
+    page = render_page(request, None, None, "error.html", context, 503)
+    page.headers.update(headers)
+    return page
+
+
 async def unexpected_error_handler(request: Request, error: Exception) -> JSONResponse:
     """A bug: logged with its traceback; the client learns nothing internal."""
     log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -47,4 +75,6 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(OperationalError, database_down_handler)
+    app.add_exception_handler(PoolTimeout, database_down_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)

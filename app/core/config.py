@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     max_submission_lines: int = Field(default=200_000, gt=0)
     daily_quota: int = Field(default=10, ge=0)
 
+    login_max_failures: int = Field(default=10, gt=0)
+    login_max_failures_per_address: int = Field(default=100, gt=0)
+    login_window_s: int = Field(default=900, gt=0)
+
     task_soft_time_limit_s: int = Field(default=300, gt=0)
     task_hard_time_limit_s: int = Field(default=330, gt=0)
     max_scoring_attempts: int = Field(default=3, gt=0)

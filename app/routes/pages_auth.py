@@ -11,7 +11,8 @@ from app.routes.pages_errors import HTMLErrorRoute
 from app.routes.pages_render import CsrfChecked, PageDep, field_errors, safe_next
 from app.services import sessions
 from app.services.errors import ServiceError
-from app.services.users import authenticate, register_user
+from app.services.login_throttle import TooManyAttempts, authenticate_request
+from app.services.users import register_user
 
 router = APIRouter(route_class=HTMLErrorRoute)
 
@@ -73,8 +74,16 @@ def login_form(page: PageDep, next: str = "/") -> HTMLResponse:
 def login(
     page: PageDep, username: TextField = "", password: TextField = "", next: TextField = "/"
 ) -> Response:
-    """Check the password and start a session; a wrong pair gets one message for both fields."""
-    user = authenticate(page.db, username.strip(), password)
+    """Check the password and start a session; a wrong pair gets one message for both fields.
+    Too many failures for the account or from the address answer 429 on the form."""
+    try:
+        user = authenticate_request(page.request, page.db, username.strip(), password)
+    except TooManyAttempts as error:
+        response = _auth_form(
+            page, register=False, form={"username": username}, error=error, next_url=safe_next(next)
+        )
+        response.headers.update(error.headers)
+        return response
     if user is None:
         wrong = ServiceError("wrong username or password")
         return _auth_form(

@@ -4,37 +4,42 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, status
+from fastapi import APIRouter, Body, Depends, Request, status
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from app.deps import CurrentUser, SessionDep
 from app.models import User
 from app.schemas import TokenCreate, TokenCreated, TokenPublic, TokensPublic
 from app.services.errors import NotAuthenticated
+from app.services.login_throttle import authenticate_request
 from app.services.tokens import create_token, list_tokens, revoke_token
-from app.services.users import authenticate
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 basic = HTTPBasic(auto_error=False)
 
 
 def basic_user(
-    db: SessionDep, credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)]
+    request: Request,
+    db: SessionDep,
+    credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)],
 ) -> User:
     """The user named by HTTP Basic credentials.
 
     Raises:
         NotAuthenticated: if they are missing or wrong.
+        TooManyAttempts: after too many failures for the account or from the address (429).
     """
     if credentials is None:
         raise NotAuthenticated("send your username and password with HTTP Basic authentication")
-    user = authenticate(db, credentials.username, credentials.password)
+    user = authenticate_request(request, db, credentials.username, credentials.password)
     if user is None:
         raise NotAuthenticated("wrong username or password")
     return user
 
 
-@router.post("", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "", response_model=TokenCreated, status_code=status.HTTP_201_CREATED, responses={429: {}}
+)
 def new_token(
     db: SessionDep,
     user: Annotated[User, Depends(basic_user)],

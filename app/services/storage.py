@@ -6,14 +6,21 @@ Upload filenames never become paths; a stored file is checked against its name o
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from app.services.errors import InvalidInput, PayloadTooLarge
+from app.services.errors import InvalidInput, PayloadTooLarge, Unavailable
+
+log = logging.getLogger(__name__)
 
 READ_CHUNK_BYTES = 1024 * 1024
+
+
+class StorageUnavailable(Unavailable):
+    """An upload that could not be written to the data folder (full disk, I/O error)."""
 
 
 class CorruptedFile(Exception):
@@ -45,22 +52,47 @@ def _path_for(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256
 
 
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a synced temporary file renamed into place.
+
+    A reader never sees a half-written file; on any failure (a full disk, say) the
+    temporary file is removed, so nothing half-written remains.
+
+    Raises:
+        OSError: if the folder cannot be written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, delete=False)  # noqa: SIM115
+    try:
+        with handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
 def store_bytes(root: Path, data: bytes) -> str:
     """Store `data` under its SHA-256 (atomically; storing the same bytes twice is a no-op).
 
     Raises:
-        OSError: if the storage folder cannot be written.
+        StorageUnavailable: if the storage folder cannot be written (e.g. the disk is full);
+            nothing of the file is left behind.
     """
     sha256 = hashlib.sha256(data).hexdigest()
     path = _path_for(root, sha256)
     if path.exists():
         return sha256
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(handle.name, path)  # a reader never sees a half-written file
+    try:
+        write_atomically(path, data)
+    except OSError as error:
+        log.error("could not store an upload of %d bytes: %s", len(data), error)
+        raise StorageUnavailable(
+            "the server could not store the file right now (its storage is full or failing); "
+            "nothing was kept and no quota was used, please try again later"
+        ) from error
     return sha256
 
 
