@@ -206,6 +206,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of phase 1")
     parser.add_argument("--burst", type=int, default=400, help="uploads in phase 2")
     parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--dataset-dir", type=Path, default=Path("/tmp/tomobench-bench-dataset"))
     parser.add_argument("--port", type=int, default=8931)
     args = parser.parse_args()

@@ -7,6 +7,8 @@ dataset, start a worker child (on the embedded broker) and the dispatcher, then 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -16,11 +18,14 @@ import click
 from app.cli._common import data_dir_option, load_settings
 
 
-def _announce_when_started(server: object, url: str) -> None:
-    while not getattr(server, "started", False):
-        if getattr(server, "should_exit", False):
-            return
-        time.sleep(0.1)
+def _announce_when_listening(host: str, port: int, url: str) -> None:
+    """Print the URL once the server accepts connections (whichever process serves)."""
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.2)
     click.echo(f"tomobench is running at {url} (API docs at {url}/docs)")
 
 
@@ -33,17 +38,35 @@ def _announce_when_started(server: object, url: str) -> None:
     default=None,
     help="Run a worker child process (default: only on the embedded broker).",
 )
-@click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes of the worker child.",
+)
+@click.option(
+    "--web-workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Web server processes.",
+)
 def serve(
-    host: str, port: int, data_dir: Path | None, worker: bool | None, concurrency: int
+    host: str,
+    port: int,
+    data_dir: Path | None,
+    worker: bool | None,
+    concurrency: int,
+    web_workers: int,
 ) -> None:
     """Run the web app, a worker and the dispatcher (SQLite and no broker server by default)."""
     import uvicorn
     from sqlalchemy.exc import OperationalError
 
     from app.background import Dispatcher, WorkerChild, wait_for_database
+    from app.core.config import settings_env
     from app.db import session_factory
-    from app.main import create_app
     from app.migrate import upgrade_database
     from app.services.seed import seed
 
@@ -71,11 +94,13 @@ def serve(
         child.start()
     dispatcher = Dispatcher(settings, child)
     dispatcher.start()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port))
     url = f"http://{host}:{port}"
-    threading.Thread(target=_announce_when_started, args=(server, url), daemon=True).start()
+    announcer = threading.Thread(target=_announce_when_listening, args=(host, port, url))
+    announcer.daemon = True
+    announcer.start()
+    os.environ.update(settings_env(settings))  # every web process builds the same settings
     try:
-        server.run()
+        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=web_workers)
     finally:
         dispatcher.stop()
         if child is not None:
