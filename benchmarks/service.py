@@ -18,6 +18,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -214,7 +215,7 @@ def main() -> None:
     dataset = shrec_dataset(args.dataset_dir)
     files = submissions(dataset, 20)
     with ExitStack() as stack:
-        data_dir = Path(stack.enter_context(__import__("tempfile").TemporaryDirectory()))
+        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         settings = Settings(
             data_dir=data_dir,
             database_url=stack.enter_context(postgres_database()),
@@ -223,9 +224,9 @@ def main() -> None:
             daily_quota=1_000_000,
         )
         token = prepare(settings, dataset)
-        web = start(
-            ["serve", "--no-worker", "--port", str(args.port)], settings, data_dir / "web.log"
-        )
+        web_command = ["serve", "--no-worker", "--port", str(args.port)]
+        web_command += ["--web-workers", str(args.web_workers)]
+        web = start(web_command, settings, data_dir / "web.log")
         stack.callback(stop_process_group, web)
         worker = start(
             ["worker", "-Q", "evaluation", "-c", str(args.worker_concurrency)],
