@@ -105,3 +105,13 @@ def test_templates_command_rebuilds_the_set(tmp_path: Path) -> None:
         for class_name in CLASSES:
             np.testing.assert_allclose(archive[class_name], load_template(class_name), atol=1e-3)
     assert len(list((tmp_path / "mrc").glob("*.mrc"))) == 12
+
+
+def test_the_documented_small_example_runs(tmp_path: Path) -> None:
+    docs = Path(__file__).parents[2] / "docs" / "simulation.md"
+    command = next(line for line in docs.read_text().splitlines() if "--size 64" in line)
+    arguments = command.replace("/tmp/small", str(tmp_path)).split()
+    assert arguments[0] == "tomobench"
+    result = CliRunner().invoke(main, arguments[1:])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "dataset.json").read_text())["seed"] == 4
