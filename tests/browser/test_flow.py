@@ -71,11 +71,20 @@ def test_participant_uploads_reads_report_and_finds_the_leaderboard_row(
     page = context.new_page()
     register(page, url, f"alice-{uuid.uuid4().hex[:6]}")
 
-    # upload through the form; the list then refreshes itself until the status is "scored"
+    # a broken file is explained on the form, and what was typed stays
+    broken = tmp_path / "broken.txt"
+    broken.write_text("1bxn 10 10 10\n4d8q 12 x 14\n")
     page.goto(f"{url}/submit")
-    page.get_by_label("Predictions file").set_input_files(str(tmp_path / "picks.txt"))
+    page.get_by_label("Predictions file").set_input_files(str(broken))
     page.get_by_label("Method").fill("Demo picker")
     page.get_by_label("Team").fill("Cryo lab")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator("#file-error")).to_contain_text("line 2")
+    expect(page.get_by_label("Method")).to_have_value("Demo picker")
+    page.screenshot(path=str(screenshot_dir / "submit-error.png"))
+
+    # upload through the form; the list then refreshes itself until the status is "scored"
+    page.get_by_label("Predictions file").set_input_files(str(tmp_path / "picks.txt"))
     page.get_by_role("button", name="Submit").click()
     expect(page).to_have_url(f"{url}/submissions")
     expect(page.locator(".flash")).to_contain_text("received: 43 predictions")
