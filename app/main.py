@@ -15,7 +15,16 @@ from app.core.config import Settings
 from app.db import session_factory
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit
-from app.routes import admin, health, leaderboard, submissions, tokens, users
+from app.routes import (
+    admin,
+    admin_datasets,
+    datasets,
+    health,
+    leaderboard,
+    submissions,
+    tokens,
+    users,
+)
 from workers.celery_app import create_celery_app
 
 APP_DIR = Path(__file__).resolve().parent
@@ -56,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     app.include_router(health.router)
-    for module in (users, tokens, submissions, leaderboard, admin):
+    for module in (users, tokens, submissions, leaderboard, datasets, admin, admin_datasets):
         app.include_router(module.router, prefix=API_PREFIX)
     app.mount("/static", StaticFiles(directory=APP_DIR / "static"), name="static")
     if importlib.util.find_spec("app.routes.pages") is not None:

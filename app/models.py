@@ -177,6 +177,8 @@ class DatasetVersion(Base):
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
 
+    triggered_by: Mapped[User | None] = relationship()
+
 
 class Submission(Base):
     """An uploaded result file and where it stands in the scoring lifecycle."""

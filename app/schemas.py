@@ -133,7 +133,11 @@ class HideRequest(BaseModel):
 
 
 class DatasetVersionPublic(BaseModel):
-    """A dataset version as the public sees it (no path, no hidden ground truth)."""
+    """A dataset version as the public sees it (no path, no hidden ground truth).
+
+    `ground_truth_checksum` identifies the hidden ground truth every score of this version
+    was computed against (as results record it); it reveals nothing of its content.
+    """
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -144,9 +148,105 @@ class DatasetVersionPublic(BaseModel):
     parameters: dict[str, Any]
     status: str
     progress: float
+    stage: str = ""
     is_active: bool
+    test_tomogram: str = ""
+    ground_truth_checksum: str | None = None
     created_at: dt.datetime
+    started_at: dt.datetime | None = None
     finished_at: dt.datetime | None
+
+
+class DatasetVersionsPublic(BaseModel):
+    """All dataset versions, newest first."""
+
+    data: list[DatasetVersionPublic]
+    count: int
+
+
+class DatasetVersionAdmin(DatasetVersionPublic):
+    """A dataset version as admins see it: also why it failed and who asked for it."""
+
+    error: str | None
+    triggered_by: str | None
+
+
+class DatasetVersionsAdmin(BaseModel):
+    """All dataset versions with their admin details, newest first."""
+
+    data: list[DatasetVersionAdmin]
+    count: int
+
+
+class DatasetCreate(BaseModel):
+    """A regeneration request: simulator settings (unset ones take the simulator's default;
+    `slab` defaults to the whole volume below 200 voxels), a seed (default: drawn at random),
+    an optional name (default `v<id>`) and whether to activate the version once ready."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(
+        default=None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+    )
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    activate: bool = False
+    size: int | None = Field(default=None, ge=16, le=1024)
+    slab: int | None = Field(default=None, ge=1, le=1024)
+    particles: int | None = Field(default=None, ge=0)
+    tomograms: int | None = Field(default=None, ge=2, le=50)
+    voxel_size: float | None = None
+    snr: float | None = None
+    dose: float | None = None
+    tilt_min: float | None = None
+    tilt_max: float | None = None
+    tilt_step: float | None = None
+    ctf: bool | None = None
+    phase_flip: bool | None = None
+    defocus_um: float | None = None
+    defocus_variation: float | None = None
+    voltage_kv: float | None = None
+    cs_mm: float | None = None
+    amplitude_contrast: float | None = None
+
+    def simulator_settings(self) -> dict[str, Any]:
+        """The simulator settings that were given."""
+        return self.model_dump(exclude={"name", "seed", "activate"}, exclude_none=True)
+
+
+class DatasetFilePublic(BaseModel):
+    """One downloadable file of a dataset version."""
+
+    tomogram: str
+    role: str
+    name: str
+    bytes: int
+    sha256: str
+    url: str
+
+
+class DatasetArchivePublic(BaseModel):
+    """The tar archive of one tomogram's downloadable files (with a SHA256SUMS inside)."""
+
+    tomogram: str
+    role: str
+    bytes: int
+    url: str
+
+
+class DatasetFilesPublic(BaseModel):
+    """What a ready dataset version offers for download (never the test ground truth)."""
+
+    dataset_version_id: int
+    data: list[DatasetFilePublic]
+    count: int
+    archives: list[DatasetArchivePublic]
+
+
+class RescoreQueued(BaseModel):
+    """How many submissions of a version were queued for scoring again."""
+
+    dataset_version_id: int
+    queued: int
 
 
 class LeaderboardColumn(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -18,22 +19,41 @@ def users() -> None:
 
 @users.command()
 @click.argument("username")
-@click.argument("email")
+@click.argument("email", required=False)
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.PARTICIPANT.value)
-@click.password_option(help="Password (prompted, hidden, when not given).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input (for scripts).",
+)
 @data_dir_option
-def create(username: str, email: str, role: str, password: str, data_dir: Path | None) -> None:
-    """Create an account USERNAME with EMAIL."""
+def create(
+    username: str, email: str | None, role: str, password_stdin: bool, data_dir: Path | None
+) -> None:
+    """Create an account USERNAME with EMAIL (default USERNAME@localhost); the password is
+    prompted for, hidden, unless --password-stdin."""
+    from sqlalchemy.exc import DBAPIError
+
     from app.db import session_factory
     from app.services.errors import ServiceError
     from app.services.users import register_user
 
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     settings = load_settings(data_dir=data_dir)
     with session_factory(settings.sqlalchemy_url)() as db:
         try:
-            user = register_user(db, username, email, password, role=Role(role))
+            user = register_user(
+                db, username, email or f"{username}@localhost", password, role=Role(role)
+            )
         except ServiceError as error:
             raise click.ClickException(error.message) from error
+        except DBAPIError as error:
+            raise click.ClickException(
+                f"cannot use the database ({error.orig}); run `tomobench db upgrade` first"
+            ) from error
         db.commit()
         click.echo(f"created {user.role} {user.username} (id {user.id})")
 

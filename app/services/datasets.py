@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Callable
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.core.config import Settings
 from app.models import DatasetStatus, DatasetVersion, User, utcnow
 from app.services.errors import Conflict, NotFound
+from app.services.generation import GenerationCancelled, ProgressRecorder, claim_for_generation
 
 log = logging.getLogger(__name__)
 
@@ -102,20 +103,22 @@ def activate_dataset(db: Session, version: DatasetVersion) -> None:
 def create_dataset_version(
     db: Session,
     *,
-    name: str,
+    name: str | None,
     parameters: dict[str, Any],
     seed: int,
     triggered_by: User | None = None,
 ) -> DatasetVersion:
     """A new `queued` version whose files will be written to `datasets/v<id>` (committed).
 
+    Without a name the version is called `v<id>`, like its folder.
+
     Raises:
         Conflict: if the name is taken.
     """
-    if db.scalar(select(DatasetVersion.id).where(DatasetVersion.name == name)) is not None:
+    if name is not None and db.scalar(select(DatasetVersion.id).where(DatasetVersion.name == name)):
         raise Conflict(f"a dataset version named {name!r} already exists")
     version = DatasetVersion(
-        name=name,
+        name=name or f"unnamed-{uuid.uuid4().hex}",  # unique until the id is known
         parameters=parameters,
         seed=seed,
         triggered_by_id=triggered_by.id if triggered_by else None,
@@ -123,6 +126,8 @@ def create_dataset_version(
     db.add(version)
     db.flush()
     version.path = f"v{version.id}"
+    if name is None:
+        version.name = version.path
     db.commit()
     return version
 
@@ -153,45 +158,48 @@ def complete_dataset_version(
     return version
 
 
-ProgressCallback = Callable[[str, float], None]
-
-
 def generate_dataset(
     factory: sessionmaker[Session], settings: Settings, version_id: int, *, activate: bool = True
 ) -> DatasetVersion:
     """Simulate a queued version's tomograms and register them (status kept up to date).
 
+    A version that is no longer pending (cancelled, or done already) is left as it is.
+    A failed or cancelled run leaves no files behind and the active version untouched.
+
     Raises:
         NotFound: if the version does not exist.
+        GenerationBusy: if another version is generating (try again later).
         Exception: whatever the simulator raises, after recording it as the version's error.
     """
     from simulation import SimulationParameters, simulate_dataset
 
     with factory() as db:
         version = get_dataset(db, version_id)
-        version.status = DatasetStatus.GENERATING
-        version.started_at = utcnow()
-        version.progress = 0.0
-        db.commit()
+        if not claim_for_generation(db, version):
+            log.info("dataset version %s is %s; not generating it", version_id, version.status)
+            return version
         folder = dataset_folder(settings, version)
         shutil.rmtree(folder, ignore_errors=True)  # a re-run starts clean
-
-        def record_progress(stage: str, fraction: float) -> None:
-            with factory() as progress_db:
-                progress_db.execute(
-                    update(DatasetVersion)
-                    .where(DatasetVersion.id == version_id)
-                    .values(progress=max(0.0, min(fraction, 1.0)))
-                )
-                progress_db.commit()
-
         try:
             parameters = SimulationParameters(**version.parameters, seed=version.seed)
-            manifest = simulate_dataset(folder, parameters, progress=record_progress)
+            manifest = simulate_dataset(
+                folder, parameters, progress=ProgressRecorder(factory, version_id)
+            )
+            db.refresh(version, with_for_update=True)  # a cancel may have come in meanwhile
+            if version.status != DatasetStatus.GENERATING:
+                raise GenerationCancelled(f"dataset version {version_id} was cancelled")
             version.simulator_version = str(manifest["simulator_version"])
+            version.stage = "done"
             return complete_dataset_version(db, settings, version, activate=activate)
+        except GenerationCancelled:
+            db.rollback()
+            shutil.rmtree(folder, ignore_errors=True)
+            log.info("dataset version %s was cancelled during generation", version_id)
+            db.refresh(version)
+            return version
         except Exception as error:
             db.rollback()
+            shutil.rmtree(folder, ignore_errors=True)
             version.status = DatasetStatus.FAILED
             version.error = f"{type(error).__name__}: {error}"
             version.finished_at = utcnow()

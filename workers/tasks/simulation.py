@@ -6,12 +6,15 @@ from celery import Task, shared_task
 
 from app.db import session_factory
 from app.services.datasets import generate_dataset as generate_dataset_version
+from app.services.generation import GenerationBusy
 from workers.celery_app import settings_of
 from workers.routing import GENERATE_DATASET
 
 # a full-size dataset takes minutes on a small machine
 SIMULATION_SOFT_LIMIT_S = 3600
 SIMULATION_HARD_LIMIT_S = 3660
+# a version queued behind another one that is generating asks again this often
+BUSY_RETRY_S = 15
 
 
 @shared_task(  # type: ignore[untyped-decorator]
@@ -19,10 +22,15 @@ SIMULATION_HARD_LIMIT_S = 3660
     name=GENERATE_DATASET,
     soft_time_limit=SIMULATION_SOFT_LIMIT_S,
     time_limit=SIMULATION_HARD_LIMIT_S,
+    max_retries=None,
 )
 def generate_dataset(self: Task, version_id: int, activate: bool = True) -> None:
-    """Simulate the files of a queued dataset version and mark it ready (or failed)."""
+    """Simulate the files of a queued dataset version and mark it ready (or failed); while
+    another version is generating, wait for it (the task is sent again later)."""
     settings = settings_of(self.app)
-    generate_dataset_version(
-        session_factory(settings.sqlalchemy_url), settings, version_id, activate=activate
-    )
+    try:
+        generate_dataset_version(
+            session_factory(settings.sqlalchemy_url), settings, version_id, activate=activate
+        )
+    except GenerationBusy as busy:
+        raise self.retry(exc=busy, countdown=BUSY_RETRY_S) from busy

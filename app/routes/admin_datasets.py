@@ -1,0 +1,78 @@
+"""`/api/v1/admin/datasets`: regenerate, activate, cancel and re-score dataset versions (admins)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from app.deps import AdminUser, CeleryDep, SessionDep
+from app.models import DatasetVersion
+from app.schemas import (
+    DatasetCreate,
+    DatasetVersionAdmin,
+    DatasetVersionPublic,
+    DatasetVersionsAdmin,
+    RescoreQueued,
+)
+from app.services.datasets import activate_dataset, get_dataset, list_datasets
+from app.services.regeneration import cancel_generation, request_regeneration, rescore_version
+
+router = APIRouter(prefix="/admin/datasets", tags=["admin"])
+
+
+def present_admin(version: DatasetVersion) -> DatasetVersionAdmin:
+    """A version with its admin details."""
+    public = DatasetVersionPublic.model_validate(version).model_dump()
+    triggered_by = version.triggered_by.username if version.triggered_by else None
+    return DatasetVersionAdmin(**public, error=version.error, triggered_by=triggered_by)
+
+
+@router.get("", response_model=DatasetVersionsAdmin)
+def admin_dataset_versions(db: SessionDep, _: AdminUser) -> DatasetVersionsAdmin:
+    """Every version with why it failed and who asked for it, newest first."""
+    versions = [present_admin(version) for version in list_datasets(db)]
+    return DatasetVersionsAdmin(data=versions, count=len(versions))
+
+
+@router.post("", response_model=DatasetVersionAdmin, status_code=status.HTTP_202_ACCEPTED)
+def regenerate(
+    body: DatasetCreate, db: SessionDep, celery: CeleryDep, admin: AdminUser
+) -> DatasetVersionAdmin:
+    """Queue the generation of a new version on the `simulation` queue; its id comes back
+    at once and `GET /api/v1/datasets/{id}` follows its progress. Requests made while
+    another version generates wait their turn."""
+    version = request_regeneration(
+        db,
+        celery,
+        admin,
+        body.simulator_settings(),
+        seed=body.seed,
+        name=body.name,
+        activate=body.activate,
+    )
+    return present_admin(version)
+
+
+@router.post("/{version_id}/activate", response_model=DatasetVersionAdmin)
+def activate(version_id: int, db: SessionDep, _: AdminUser) -> DatasetVersionAdmin:
+    """Make a ready version the one new submissions are scored against; the previous
+    version keeps its leaderboard, read-only."""
+    version = get_dataset(db, version_id)
+    activate_dataset(db, version)
+    db.commit()
+    return present_admin(version)
+
+
+@router.post("/{version_id}/cancel", response_model=DatasetVersionAdmin)
+def cancel(version_id: int, db: SessionDep, admin: AdminUser) -> DatasetVersionAdmin:
+    """Stop a queued or generating version (it fails, noting who cancelled it)."""
+    return present_admin(cancel_generation(db, get_dataset(db, version_id), admin))
+
+
+@router.post(
+    "/{version_id}/rescore", response_model=RescoreQueued, status_code=status.HTTP_202_ACCEPTED
+)
+def rescore(version_id: int, db: SessionDep, celery: CeleryDep, _: AdminUser) -> RescoreQueued:
+    """Score every finished submission of a version again on the `evaluation` queue (after
+    an evaluator change); earlier results stay in each submission's history."""
+    queued = rescore_version(db, celery, get_dataset(db, version_id))
+    return RescoreQueued(dataset_version_id=version_id, queued=queued)
