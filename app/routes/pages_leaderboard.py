@@ -72,12 +72,13 @@ def _interval_of(key: str, row: dict[str, Any]) -> str | None:
 
 
 def _best_values(board: Leaderboard, keys: tuple[str, ...]) -> dict[str, Any]:
-    """The best value of each column whose direction is known (bold, as in the paper)."""
+    """The best value of each column whose direction is known and whose values differ
+    (bold, as in the paper; a column where all agree has nothing to point out)."""
     best: dict[str, Any] = {}
     for key in keys:
         column: BoardColumn = _BOARD_COLUMNS[key]
         values = [row[key] for row in board.rows if cell(row.get(key)).value is not None]
-        if column.higher_is_better is not None and values:
+        if column.higher_is_better is not None and len(set(values)) > 1:
             best[key] = max(values) if column.higher_is_better else min(values)
     return best
 

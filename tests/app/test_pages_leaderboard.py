@@ -55,7 +55,8 @@ def test_cells_mark_the_best_value_and_show_intervals() -> None:
         False,
         "–",
     )
-    assert beta["tiny"].best  # the only defined value is the best
+    assert not beta["tiny"].best  # a single defined value has nothing to beat
+    assert not alpha["TP"].best  # all equal: nothing to point out
     assert alpha["RR"].best is False  # RR has no better direction
     assert alpha["RR"].interval is None
     assert next(title for title, _ in context["groups"]) == "Localization (Table 1)"
