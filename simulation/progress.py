@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 ProgressCallback = Callable[[str, float], None]
+# smallest rise of the overall fraction worth a report within one stage
+MIN_STEP = 0.01
 
 # relative cost of each stage of one tomogram (measured at the SHREC size)
 TOMOGRAM_STAGES: dict[str, float] = {
@@ -31,12 +33,22 @@ class StageProgress:
             self.starts[name] = running
             running += weight
         self.reported = 0.0
+        self.sent = 0.0
+        self.stage = ""
 
     def report(self, stage: str, fraction: float = 0.0) -> None:
-        """Report progress within a stage; unknown stages raise KeyError."""
+        """Report progress within a stage; unknown stages raise KeyError.
+
+        The callback hears of every new stage, of each stage's end, and within a stage of
+        each further step of at least MIN_STEP, so a queue's status store is not flooded.
+        """
         overall = self.starts[stage] + self.weights[stage] * min(max(fraction, 0.0), 1.0)
         self.reported = max(self.reported, min(overall, 1.0))
-        if self.callback is not None:
+        if self.callback is None:
+            return
+        step = self.reported - self.sent
+        if stage != self.stage or step >= MIN_STEP - 1e-9 or (fraction >= 1.0 and step > 0):
+            self.stage, self.sent = stage, self.reported
             self.callback(stage, self.reported)
 
     def finish(self) -> None:
