@@ -1,0 +1,61 @@
+"""Helpers of the reliability tests: uploads over real HTTP and checks straight in the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from app.core.config import Settings
+from app.db import session_factory
+from app.models import Result, Submission, SubmissionStatus
+from tests.app.support import GOOD_SUBMISSION, wait_until
+
+# background picks far from every particle of the hand-built test tomogram: each is one FP
+BACKGROUND_LINE = b"4d8q 2 38 30\n"
+
+
+def post_upload(
+    http: httpx.Client, headers: dict[str, str], content: bytes = GOOD_SUBMISSION
+) -> httpx.Response:
+    """POST a result file to a running server; the response."""
+    return http.post(
+        "/api/v1/submissions",
+        headers=headers,
+        files={"file": ("picks.txt", content, "text/plain")},
+        data={"method": "spheres"},
+    )
+
+
+def scoring_state(settings: Settings) -> dict[int, tuple[str, int, int]]:
+    """Every submission's (status, attempts, number of result rows), read from the database."""
+    factory = session_factory(settings.sqlalchemy_url)
+    with factory() as db:
+        results = dict(
+            db.execute(select(Result.submission_id, func.count()).group_by(Result.submission_id))
+            .tuples()
+            .all()
+        )
+        rows = db.execute(select(Submission.id, Submission.status, Submission.attempts)).tuples()
+        return {sid: (status, attempts, results.get(sid, 0)) for sid, status, attempts in rows}
+
+
+def wait_until_scored(settings: Settings, ids: list[int], timeout: float) -> dict[int, Any]:
+    """Wait until every submission of `ids` is `scored`; the scoring state of all of them.
+
+    Fails the test, showing the states, if one fails or time runs out.
+    """
+
+    def all_scored() -> dict[int, Any] | None:
+        state = scoring_state(settings)
+        failed = [sid for sid in ids if state[sid][0] == SubmissionStatus.FAILED]
+        assert not failed, f"submissions failed: {[(sid, state[sid]) for sid in failed]}"
+        done = all(state[sid][0] == SubmissionStatus.SCORED for sid in ids)
+        return state if done else None
+
+    try:
+        state: dict[int, Any] = wait_until(all_scored, timeout, f"submissions {ids} to be scored")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; states: {scoring_state(settings)}") from None
+    return state
