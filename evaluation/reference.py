@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from scipy.spatial import distance
 
 from evaluation.ground_truth import GroundTruth
+from evaluation.metrics.classification import size_group_f1
 from evaluation.submission import Submission
 
 
 @dataclass(frozen=True)
 class ReferenceScores:
-    """Localization counts, mean distances and first-hit classes (0 = none) per particle."""
+    """Localization counts, mean distances, first-hit classes (0 = none) per particle, and
+    the per-class and size-group F1 of Tables 2 and 4."""
 
     RR: int
     TP: int
@@ -27,6 +29,8 @@ class ReferenceScores:
     AD_all: float | None
     AD_first: float | None
     predicted: list[int]
+    class_f1: dict[str, float | None]
+    size_groups: dict[str, float | None]
 
 
 def reference_scores(ground_truth: GroundTruth, submission: Submission) -> ReferenceScores:
@@ -68,6 +72,7 @@ def reference_scores(ground_truth: GroundTruth, submission: Submission) -> Refer
         if hit_count[particle] == 1:  # the first hit decides the class
             predicted[particle] = 0 if class_index in excluded else class_index
             first_distances.append(separation)
+    class_f1 = _class_f1(ground_truth, predicted, scored)
     counted = [count for count, keep in zip(hit_count, scored, strict=True) if keep]
     found = sum(1 for count in counted if count > 0)
     return ReferenceScores(
@@ -81,4 +86,33 @@ def reference_scores(ground_truth: GroundTruth, submission: Submission) -> Refer
         AD_all=sum(distances) / len(distances) if distances else None,
         AD_first=sum(first_distances) / len(first_distances) if first_distances else None,
         predicted=predicted,
+        class_f1=class_f1,
+        size_groups=size_group_f1(class_f1),
     )
+
+
+def _class_f1(
+    ground_truth: GroundTruth, predicted: list[int], scored: list[bool]
+) -> dict[str, float | None]:
+    """Per-class F1 = 2TP / (2TP + FP + FN) over the counted particles, one at a time."""
+    names = ground_truth.class_names
+    tp = dict.fromkeys(names, 0)
+    fp = dict.fromkeys(names, 0)
+    fn = dict.fromkeys(names, 0)
+    for true, guess, keep in zip(
+        ground_truth.particles.classes.tolist(), predicted, scored, strict=True
+    ):
+        if not keep:
+            continue
+        if guess == true:
+            tp[names[true - 1]] += 1
+            continue
+        fn[names[true - 1]] += 1
+        if guess:
+            fp[names[guess - 1]] += 1
+    return {
+        name: 2 * tp[name] / (2 * tp[name] + fp[name] + fn[name])
+        if 2 * tp[name] + fp[name] + fn[name]
+        else None
+        for name in names
+    }

@@ -69,6 +69,8 @@ class GroundTruth:
             raise GroundTruthError(f"{self.source or 'ground truth'}: no particles to score")
         if self.hitbox.ndim != 3 or not np.issubdtype(self.hitbox.dtype, np.integer):
             raise GroundTruthError("the hitbox must be a 3-D integer volume")
+        if not self.hitbox.flags.c_contiguous:  # look-ups index the flat volume
+            object.__setattr__(self, "hitbox", np.ascontiguousarray(self.hitbox))
         where = self.source or "ground truth"
         low, high = int(self.hitbox.min()), int(self.hitbox.max())
         if low < 0:

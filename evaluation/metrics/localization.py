@@ -40,15 +40,13 @@ def localization(ground_truth: GroundTruth, hits: Hits) -> Localization:
     counts = hits.hit_count[ground_truth.counted]
     rr = len(hits.particle)
     tp = int(np.count_nonzero(counts))
+    # distance of every counted hit to its particle's centre; first hits are a subset
     hit_rows = np.flatnonzero(hits.counted)
-    centres = ground_truth.particles.centres[hits.particle[hit_rows]]
-    distances = np.linalg.norm(hits.voxels[hit_rows] - centres, axis=1)
-    first = hits.first_hit[hits.first_hit >= 0]
-    first_distances = np.linalg.norm(
-        hits.voxels[first] - ground_truth.particles.centres[hits.particle[first]], axis=1
-    )
-    ad_all = _mean(distances)
-    ad_first = _mean(first_distances)
+    offsets = hits.voxels[hit_rows] - ground_truth.particles.centres[hits.particle[hit_rows]]
+    distances = np.zeros(rr)
+    distances[hit_rows] = np.sqrt(np.einsum("ij,ij->i", offsets, offsets))
+    ad_all = _mean(distances[hit_rows])
+    ad_first = _mean(distances[hits.first_hit[hits.first_hit >= 0]])
     return Localization(
         RR=rr,
         TP=tp,

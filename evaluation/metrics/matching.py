@@ -42,19 +42,21 @@ def match(ground_truth: GroundTruth, submission: Submission) -> Hits:
     # in float64, and clamping in float keeps absurd coordinates from overflowing int64.
     rounded = np.rint(submission.coords) - ground_truth.submission_offset
     upper = np.asarray(ground_truth.shape[::-1], dtype=np.float64) - 1
-    clamped = np.clip(rounded, 0.0, upper)
-    outside = np.any(clamped != rounded, axis=1)
+    clamped = np.minimum(np.maximum(rounded, 0.0), upper)
+    moved = clamped != rounded
+    outside = moved[:, 0] | moved[:, 1] | moved[:, 2]
     voxels = clamped.astype(np.int64)
-    labels = np.asarray(
-        ground_truth.hitbox[voxels[:, 2], voxels[:, 1], voxels[:, 0]], dtype=np.int64
-    )
+    _, height, width = ground_truth.shape
+    flat = (voxels[:, 2] * height + voxels[:, 1]) * width + voxels[:, 0]
+    labels = ground_truth.hitbox.reshape(-1).take(flat).astype(np.int64)
     particle = labels - 1
     hit = particle >= 0
     counted = hit & ground_truth.counted[np.maximum(particle, 0)]
     n_all = len(ground_truth.particles)
     counted_index = np.flatnonzero(counted)
     hit_count = np.bincount(particle[counted_index], minlength=n_all).astype(np.int64)
-    found, first_position = np.unique(particle[counted_index], return_index=True)
-    first_hit = np.full(n_all, -1, dtype=np.int64)
-    first_hit[found] = counted_index[first_position]
+    # the earliest prediction per particle: ufunc.at is exact with repeated indices
+    first_hit = np.full(n_all, len(particle), dtype=np.int64)
+    np.minimum.at(first_hit, particle[counted_index], counted_index)
+    first_hit[first_hit == len(particle)] = -1
     return Hits(voxels, outside, particle, counted, hit & ~counted, first_hit, hit_count)

@@ -87,6 +87,8 @@ def test_matches_the_plain_loop(case: Case) -> None:
     for true, predicted in zip(case.truth.particles.classes, loop.predicted, strict=True):
         expected[true - 1, predicted - 1 if predicted else 12] += 1
     assert result.classification.matrix.tolist() == expected.tolist()
+    assert {n: s.f1 for n, s in result.classification.per_class.items()} == loop.class_f1
+    assert result.size_groups == loop.size_groups
 
 
 @given(cases())
