@@ -11,15 +11,18 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import os
-import tempfile
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from app.services.storage import write_atomically
+
 if TYPE_CHECKING:
     from evaluation import Submission as ParsedSubmission
+
+log = logging.getLogger(__name__)
 
 META_KEY = "_meta"
 
@@ -33,8 +36,8 @@ def _path(root: Path, sha256: str) -> Path:
 def save_parsed(root: Path, sha256: str, parsed: ParsedSubmission) -> None:
     """Keep the arrays of a parsed upload (atomically; an existing entry is left alone).
 
-    Raises:
-        OSError: if the storage folder cannot be written.
+    The entry only saves the worker time: if it cannot be written (a full disk, say),
+    nothing of it is left behind and the worker parses the upload itself.
     """
     path = _path(root, sha256)
     if path.exists():
@@ -50,10 +53,10 @@ def save_parsed(root: Path, sha256: str, parsed: ParsedSubmission) -> None:
     arrays[META_KEY] = np.array(json.dumps(meta))
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
-        handle.write(buffer.getvalue())
-    os.replace(handle.name, path)
+    try:
+        write_atomically(path, buffer.getvalue())
+    except OSError as error:
+        log.warning("parse of %s not kept (the worker will parse it): %s", sha256, error)
 
 
 def load_parsed(root: Path, sha256: str) -> ParsedSubmission | None:
