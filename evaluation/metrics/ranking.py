@@ -6,6 +6,9 @@ localization of the cut file (TP / RR, TP / N). Classification: a particle is fo
 when a kept prediction *labelled with its class* hits it (detection-style, every kept
 prediction counts in the precision); per class, only predictions labelled that class.
 Average precision is the step sum Σ (R_i − R_{i−1}) P_i over thresholds from high to low.
+AP and the best F1 use every threshold; the curves keep at most ``MAX_CURVE_POINTS`` of
+them (evenly spaced by rank, first, last and best-F1 points always kept) so that results
+of large submissions stay small.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import numpy.typing as npt
 from evaluation.ground_truth import GroundTruth
 from evaluation.metrics.matching import Hits
 from evaluation.submission import Submission
+
+MAX_CURVE_POINTS = 250
 
 
 @dataclass(frozen=True)
@@ -77,10 +82,13 @@ def curve(
     average_precision = float(np.sum(np.diff(recall, prepend=0.0) * precision))
     f1 = 2 * found / (kept + n_targets)
     best = int(np.argmax(f1))
+    shown = np.unique(
+        np.append(np.linspace(0, len(thresholds) - 1, MAX_CURVE_POINTS).round().astype(int), best)
+    )
     return PrecisionRecallCurve(
-        thresholds,
-        precision,
-        recall,
+        thresholds[shown],
+        precision[shown],
+        recall[shown],
         average_precision,
         BestF1(
             float(thresholds[best]),

@@ -286,3 +286,18 @@ def test_bad_parameters(truth: GroundTruth) -> None:
     for options in ({"bootstrap": -1}, {"beta": 0.0}, {"multiplier": -1.0}):
         with pytest.raises(ValueError, match="bootstrap must be >= 0"):
             score(truth, picks("1bxn 2 2 2"), **options)  # type: ignore[arg-type]
+
+
+def test_long_curves_are_thinned_but_ap_uses_every_threshold() -> None:
+    from evaluation.metrics.ranking import MAX_CURVE_POINTS, curve
+
+    scores = np.arange(1000, dtype=np.float64)  # 1000 distinct thresholds
+    found = scores[scores % 2 == 0]  # every other prediction finds its own target
+    full = curve(scores, found, 500)
+    assert len(full.thresholds) == MAX_CURVE_POINTS
+    assert full.thresholds[0] == 999.0
+    assert full.thresholds[-1] == 0.0
+    assert full.recall[-1] == 1.0
+    # recall rises by 1/500 at each even score, where k of the 2k kept predictions found
+    # their targets: precision 1/2 every time, so AP = 0.5 (on thinned points it would not be)
+    assert full.average_precision == pytest.approx(0.5)
