@@ -299,5 +299,5 @@ def test_long_curves_are_thinned_but_ap_uses_every_threshold() -> None:
     assert full.thresholds[-1] == 0.0
     assert full.recall[-1] == 1.0
     # recall rises by 1/500 at each even score, where k of the 2k kept predictions found
-    # their targets: precision 1/2 every time, so AP = 0.5 (on thinned points it would not be)
+    # their targets: precision 1/2 every time, so AP = 0.5
     assert full.average_precision == pytest.approx(0.5)
