@@ -58,9 +58,10 @@ def _particle_major_weights(ground_truth: GroundTruth, resamples: int, seed: int
         return cached
     n = ground_truth.n_particles
     drawn = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
-    drawn += (np.arange(resamples) * n)[:, None]
-    weights = np.bincount(drawn.ravel(), minlength=resamples * n).reshape(resamples, n)
-    particle_major = np.ascontiguousarray(weights.T, dtype=np.float32)
+    # count (particle, resample) pairs straight into particle-major order: no transpose
+    slots = drawn * resamples + np.arange(resamples)[:, None]
+    counts = np.bincount(slots.ravel(), minlength=n * resamples).reshape(n, resamples)
+    particle_major = counts.astype(np.float32)
     ground_truth._cache[key] = particle_major
     return particle_major
 
