@@ -59,20 +59,27 @@ def train(
     dataset_dir: Path | str,
     model_out: Path | str,
     *,
-    config: str = "auto",
+    config: str | Config = "auto",
     seed: int = 0,
     progress: Progress | None = None,
 ) -> Path:
     """Train baseline `name` on the training tomograms of `dataset_dir`; write the model file.
 
     `config` picks the preset: "cpu" (reduced), "gpu" (full) or "auto" (gpu when CUDA is
-    available). The same seed gives the same model on the same device. Returns `model_out`.
-    Raises BaselineError for an unknown name or preset and for unreadable dataset files.
+    available); or it is a configuration object of the baseline (e.g. a preset changed with
+    `dataclasses.replace`). The same seed gives the same model on the same device. Returns
+    `model_out`. Raises BaselineError for an unknown name or preset, a configuration of
+    another baseline, and unreadable dataset files.
     """
     module = baseline_module(name)
     device = select_device()
-    preset = resolve_preset(config, device)
-    settings = module.PRESETS[preset]
+    if isinstance(config, Config):
+        if not isinstance(config, module.CONFIG):
+            raise BaselineError(f"{type(config).__name__} does not configure baseline {name!r}")
+        preset, settings = "custom", config
+    else:
+        preset = resolve_preset(config, device)
+        settings = module.PRESETS[preset]
     rng = seed_everything(seed)
     folders = dataset_tomograms(dataset_dir, "train")
     report(progress, f"training {name} ({preset} preset) on {device.type}", 0.0)

@@ -14,14 +14,9 @@ import mrcfile
 import numpy as np
 
 from baselines.errors import BaselineError
-from evaluation.classes import CLASSES
-
-RECONSTRUCTION = "reconstruction.mrc"
-OCCUPANCY_MASK = "occupancy_mask.mrc"
-CLASS_MASK = "class_mask.mrc"
-PARTICLE_LOCATIONS = "particle_locations.txt"
-TILT_ANGLES = "tilt_angles.txt"
-_CLASS_INDEX = {name.lower(): index for index, name in enumerate(CLASSES, start=1)}
+from evaluation import GroundTruthError, load_ground_truth
+from evaluation.layout import CLASS_MASK, RECONSTRUCTION
+from simulation.layout import DATASET, TILT_ANGLES
 
 
 @dataclass(frozen=True)
@@ -60,7 +55,7 @@ def dataset_tomograms(dataset_dir: Path | str, role: str) -> list[Path]:
 
     Raises BaselineError when the file is missing or malformed, or lists none of that role.
     """
-    index_path = Path(dataset_dir) / "dataset.json"
+    index_path = Path(dataset_dir) / DATASET
     try:
         entries = json.loads(index_path.read_text())["tomograms"]
         folders = [Path(dataset_dir) / entry["name"] for entry in entries if entry["role"] == role]
@@ -74,14 +69,14 @@ def dataset_tomograms(dataset_dir: Path | str, role: str) -> list[Path]:
 
 
 def read_volume(path: Path) -> tuple[np.ndarray, float]:
-    """A volume as float32 [z, y, x] and its voxel size (Å or nm as the header says; 1 if unset).
+    """A volume [z, y, x] as stored and its voxel size in nm (the header's Å / 10; 1 if unset).
 
     Raises BaselineError when the file is missing or not a 3-D MRC volume.
     """
     try:
         with mrcfile.open(path, permissive=True) as mrc:
             data = np.asarray(mrc.data)
-            voxel_size = float(mrc.voxel_size.x) or 1.0
+            voxel_size = float(mrc.voxel_size.x) / 10 or 1.0
     except (OSError, ValueError) as error:
         raise BaselineError(f"{path}: cannot read MRC volume ({error})") from None
     if data.ndim != 3:
@@ -90,13 +85,14 @@ def read_volume(path: Path) -> tuple[np.ndarray, float]:
 
 
 def read_tomogram(directory: Path | str, *, with_truth: bool = False) -> Tomogram:
-    """Read `reconstruction.mrc` of a tomogram folder, normalised, and its ground truth if asked.
+    """Read `reconstruction.mrc` of a tomogram folder as float32 scaled to zero mean and unit
+    variance, and its ground truth if asked.
 
     Raises BaselineError for missing or malformed files, or masks whose shape differs.
     """
     folder = Path(directory)
     data, voxel_size = read_volume(folder / RECONSTRUCTION)
-    volume = data.astype(np.float32)
+    volume = np.asarray(data, dtype=np.float32)
     deviation = float(volume.std())
     volume = (volume - float(volume.mean())) / (deviation if deviation > 0 else 1.0)
     truth = read_ground_truth(folder, volume.shape) if with_truth else None
@@ -104,40 +100,24 @@ def read_tomogram(directory: Path | str, *, with_truth: bool = False) -> Tomogra
 
 
 def read_ground_truth(folder: Path, shape: tuple[int, ...]) -> GroundTruth:
-    """The particle list and masks of a tomogram folder; raises BaselineError when malformed."""
-    classes, centres = read_particle_locations(folder / PARTICLE_LOCATIONS)
-    masks = []
-    for name in (OCCUPANCY_MASK, CLASS_MASK):
-        mask, _ = read_volume(folder / name)
-        if mask.shape != shape:
-            raise BaselineError(f"{folder / name}: shape {mask.shape}, reconstruction {shape}")
-        masks.append(mask.astype(np.int32))
-    return GroundTruth(centres, classes, masks[0], masks[1])
+    """The particle list, hitbox and class mask of a tomogram folder, read by the evaluator's
+    own loader so that training sees exactly what scoring sees.
 
-
-def read_particle_locations(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Class indices (N,) and (z, y, x) centres (N, 3) from `CLASS X Y Z [PHI THETA PSI]` lines.
-
-    Raises BaselineError naming the line for an unknown class or a non-numeric coordinate.
+    Raises BaselineError when files are missing or malformed, or shapes differ.
     """
     try:
-        lines = path.read_text().splitlines()
-    except OSError as error:
-        raise BaselineError(f"{path}: cannot read particle list ({error})") from None
-    classes, centres = [], []
-    for number, line in enumerate(lines, start=1):
-        fields = line.replace(",", " ").split()
-        if not fields or fields[0].startswith("#"):
-            continue
-        if len(fields) < 4 or fields[0].lower() not in _CLASS_INDEX:
-            raise BaselineError(f"{path}, line {number}: expected CLASS X Y Z, got {line!r}")
-        try:
-            x, y, z = (float(value) for value in fields[1:4])
-        except ValueError:
-            raise BaselineError(f"{path}, line {number}: coordinates are not numbers") from None
-        classes.append(_CLASS_INDEX[fields[0].lower()])
-        centres.append((z, y, x))
-    return np.array(classes, dtype=np.int64), np.array(centres, dtype=np.float64).reshape(-1, 3)
+        truth = load_ground_truth(folder)
+    except GroundTruthError as error:
+        raise BaselineError(str(error)) from None
+    class_mask, _ = read_volume(folder / CLASS_MASK)
+    if class_mask.shape != shape:
+        raise BaselineError(f"{folder / CLASS_MASK}: shape {class_mask.shape}, expected {shape}")
+    return GroundTruth(
+        centres=np.asarray(truth.particles.centres, dtype=np.float64)[:, ::-1].copy(),
+        classes=np.asarray(truth.particles.classes, dtype=np.int64),
+        occupancy=np.asarray(truth.hitbox, dtype=np.int32),
+        class_mask=class_mask.astype(np.uint8),
+    )
 
 
 def read_tilt_range(directory: Path | str) -> tuple[float, float]:

@@ -31,12 +31,14 @@ def wedge_mask(
 ) -> torch.Tensor:
     """1 where a single-axis tilt series about y sampled the spectrum, 0 in the missing wedge.
 
-    The image at tilt α samples the central plane kx·sin α + kz·cos α = 0, so a direction
-    (kx, kz) is measured when its angle atan2(-kz, kx), folded into (-90°, 90°], lies inside
-    `tilt_range` (degrees). The ky axis plays no part and the origin is always kept.
+    The image at tilt α records, for each y, the line integrals along the beam of the specimen
+    turned by α about y (detector coordinate x·cos α + z·sin α, the simulator's convention),
+    so by the central slice theorem it samples the direction (kx, kz) ∝ (cos α, sin α). A
+    direction is therefore measured when its angle atan2(kz, kx), folded into (-90°, 90°],
+    lies inside `tilt_range` (degrees). The ky axis plays no part; the origin is always kept.
     """
     fz, _, fx = frequency_grid(shape, device)
-    angle = torch.rad2deg(torch.atan2(-fz, fx))
+    angle = torch.rad2deg(torch.atan2(fz, fx))
     angle = torch.where(angle > 90, angle - 180, angle)
     angle = torch.where(angle <= -90, angle + 180, angle)
     low, high = tilt_range

@@ -7,6 +7,26 @@ import torch
 from scipy.spatial import cKDTree
 
 
+def box_maximum(score: torch.Tensor, radius: int) -> torch.Tensor:
+    """The maximum of `score` [z, y, x] over the (2·radius+1)³ box around every voxel (the
+    box is cut at the volume's borders).
+
+    A box maximum is separable: per axis, each voxel takes the maximum of its neighbours up to
+    `radius` away, as 2·radius element-wise maxima of shifted views, which on a CPU is far
+    faster than a 3-D max-pool.
+    """
+    pooled = score.clone()
+    for axis in range(3):
+        source = pooled.clone()
+        length = score.shape[axis]
+        for shift in range(1, min(radius, length - 1) + 1):
+            ahead = pooled.narrow(axis, 0, length - shift)
+            torch.maximum(ahead, source.narrow(axis, shift, length - shift), out=ahead)
+            behind = pooled.narrow(axis, shift, length - shift)
+            torch.maximum(behind, source.narrow(axis, 0, length - shift), out=behind)
+    return pooled
+
+
 def local_maxima(
     score: torch.Tensor, radius: int, threshold: float, z_range: tuple[int, int] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -16,9 +36,7 @@ def local_maxima(
     Returns their (z, y, x) coordinates (N, 3) and values (N,), highest value first. Voxels of a
     flat top all qualify; `suppress_close` thins them.
     """
-    pooled = torch.nn.functional.max_pool3d(
-        score[None, None], kernel_size=2 * radius + 1, stride=1, padding=radius
-    )[0, 0]
+    pooled = box_maximum(score, radius)
     is_peak = (score >= pooled) & (score > threshold)
     if z_range is not None:
         is_peak[: z_range[0]] = False

@@ -38,11 +38,11 @@ class DogConfig(Config):
     scale_ratio: float = 1.2
     min_distance: float = 10.0
     box_size: int = 28
-    channels: tuple[int, ...] = (16, 32, 64)
-    hidden: int = 128
+    channels: tuple[int, ...] = (8, 16, 32)
+    hidden: int = 64
     epochs: int = 8
-    steps_per_epoch: int = 40
-    batch_size: int = 32
+    steps_per_epoch: int = 30
+    batch_size: int = 16
     learning_rate: float = 2e-3
     jitter: int = 2
     background_fraction: float = 0.3
@@ -148,7 +148,8 @@ def predict(
     progress: Progress | None,
 ) -> Picks:
     """DoG picks above the fitted threshold on the tomogram in `folder`, each named by the CNN;
-    picks it calls background are dropped. Score: DoG response × (1 − P(background))."""
+    picks it finds more likely background than particle are dropped. Score: DoG response ×
+    (1 − P(background))."""
     priors = DatasetPriors.from_dict(model.fitted["priors"])
     report(progress, "DoG filtering", 0.0)
     volume = oriented_volume(read_tomogram(folder), priors, device)
@@ -166,8 +167,10 @@ def predict(
     network.to(device)
     cutter = BoxCutter(volume, config.box_size)
     probabilities = classify_boxes(network, cutter, torch.from_numpy(coordinates), batch_size=256)
-    classes = probabilities.argmax(dim=1).numpy()
-    particle = classes > 0
+    # the class is the likeliest particle class; a pick goes only when background is likelier
+    # than all particle classes together
+    classes = probabilities[:, 1:].argmax(dim=1).numpy() + 1
+    particle = probabilities[:, 0].numpy() <= 0.5
     scores = responses * (1 - probabilities[:, 0].numpy())
     report(progress, f"{int(particle.sum())} particles", 1.0)
     return Picks(classes[particle], coordinates[particle].astype(np.float64), scores[particle])

@@ -90,7 +90,7 @@ def train(
     volumes = [BoxCutter(oriented_volume(t, priors, device), config.patch_size) for t in fitting]
     masks = [
         BoxCutter(
-            torch.from_numpy(t.annotated().class_mask.astype(np.int64)).to(device),
+            torch.from_numpy(t.annotated().class_mask).to(device),
             config.patch_size,
         )
         for t in fitting
@@ -122,7 +122,7 @@ def train(
             patches.append(volumes[index].cut(middle[None]))
             targets.append(masks[index].cut(middle[None]))
         patch_batch, target_batch = flip_randomly((torch.cat(patches), torch.cat(targets)), rng)
-        return patch_batch[:, None], target_batch
+        return patch_batch[:, None], target_batch.long()
 
     network = UNet3D(config.channels)
     train_network(
