@@ -24,6 +24,7 @@ from app.services.downloads import (
     DownloadFile,
     archive_chunks,
     archive_size,
+    by_tomogram,
     downloadable_files,
     find_download,
     tomogram_files,
@@ -84,17 +85,15 @@ def dataset_files(
         )
         for file in files
     ]
-    archives = []
-    for tomogram in dict.fromkeys(file.tomogram for file in files):
-        members = [file for file in files if file.tomogram == tomogram]
-        archives.append(
-            DatasetArchivePublic(
-                tomogram=tomogram,
-                role=members[0].role,
-                bytes=archive_size(members),
-                url=archive_url(request, tomogram, version_id),
-            )
+    archives = [
+        DatasetArchivePublic(
+            tomogram=tomogram,
+            role=members[0].role,
+            bytes=archive_size(members),
+            url=archive_url(request, tomogram, version_id),
         )
+        for tomogram, members in by_tomogram(files).items()
+    ]
     return DatasetFilesPublic(
         dataset_version_id=version_id, data=listed, count=len(listed), archives=archives
     )

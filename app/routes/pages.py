@@ -1,5 +1,5 @@
-"""The HTML pages: home, datasets, and the page routers of accounts, tokens, submissions and
-the leaderboard, gathered into the one `router` the app factory includes.
+"""The HTML pages: home, and the page routers of accounts, tokens, submissions, the
+leaderboard, datasets and administration, gathered into the one `router` the app includes.
 
 Every page router uses `HTMLErrorRoute`, so failures answer with HTML error pages; the last
 route answers unknown paths outside the API with the HTML "not found" page.
@@ -10,11 +10,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.models import DatasetStatus
-from app.routes import pages_auth, pages_leaderboard, pages_submissions, pages_tokens
+from app.routes import (
+    pages_admin,
+    pages_admin_moderation,
+    pages_auth,
+    pages_datasets,
+    pages_leaderboard,
+    pages_submissions,
+    pages_tokens,
+)
 from app.routes.pages_errors import HTMLErrorRoute
 from app.routes.pages_render import PageDep
-from app.services.datasets import list_datasets
 from app.services.errors import NotFound
 from evaluation.classes import CLASSES
 
@@ -27,14 +33,15 @@ def home(page: PageDep) -> HTMLResponse:
     return page.render("home.html", {"classes": CLASSES})
 
 
-@router.get("/datasets", response_class=HTMLResponse)
-def datasets(page: PageDep) -> HTMLResponse:
-    """The released dataset versions and their tomograms (the test ground truth stays hidden)."""
-    versions = [v for v in list_datasets(page.db) if v.status == DatasetStatus.READY]
-    return page.render("datasets.html", {"dataset_versions": versions})
-
-
-for module in (pages_auth, pages_tokens, pages_submissions, pages_leaderboard):
+for module in (
+    pages_auth,
+    pages_tokens,
+    pages_submissions,
+    pages_leaderboard,
+    pages_datasets,
+    pages_admin,
+    pages_admin_moderation,
+):
     router.include_router(module.router, include_in_schema=False)
 
 

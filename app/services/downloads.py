@@ -134,6 +134,14 @@ def downloadable_files(settings: Settings, version: DatasetVersion) -> list[Down
     return sorted(listed, key=lambda file: (file.role == TEST_ROLE, file.tomogram, file.name))
 
 
+def by_tomogram(files: list[DownloadFile]) -> dict[str, list[DownloadFile]]:
+    """Listed files grouped per tomogram, in listing order."""
+    groups: dict[str, list[DownloadFile]] = {}
+    for file in files:
+        groups.setdefault(file.tomogram, []).append(file)
+    return groups
+
+
 def tomogram_files(
     settings: Settings, version: DatasetVersion, tomogram: str
 ) -> list[DownloadFile]:

@@ -14,7 +14,7 @@ from workers.routing import GENERATE_DATASET
 SIMULATION_SOFT_LIMIT_S = 3600
 SIMULATION_HARD_LIMIT_S = 3660
 # a version queued behind another one that is generating asks again this often
-BUSY_RETRY_S = 15
+BUSY_RETRY_S = 5
 
 
 @shared_task(  # type: ignore[untyped-decorator]

@@ -1,0 +1,192 @@
+"""Administration pages: the overview, and dataset versions (regenerate, watch the progress,
+activate, cancel, re-score). The page forms call the same services as `/api/v1/admin`.
+
+Anonymous visitors are sent to the login form; other roles get the HTML "not allowed" page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from app.deps import CeleryDep, get_admin, get_organizer
+from app.models import User
+from app.routes.pages_datasets import version_context
+from app.routes.pages_errors import HTMLErrorRoute
+from app.routes.pages_render import CsrfChecked, PageDep, PageUser, add_flash
+from app.schemas import DatasetCreate
+from app.services.datasets import activate_dataset, get_dataset, list_datasets
+from app.services.errors import InvalidInput, ServiceError
+from app.services.generation import PENDING
+from app.services.regeneration import cancel_generation, request_regeneration, rescore_version
+
+router = APIRouter(route_class=HTMLErrorRoute)
+
+
+def get_page_staff(user: PageUser) -> User:
+    """The logged-in organizer or admin (PermissionDenied for participants)."""
+    return get_organizer(user)
+
+
+def get_page_admin(user: PageUser) -> User:
+    """The logged-in admin (PermissionDenied for everyone else)."""
+    return get_admin(user)
+
+
+PageStaff = Annotated[User, Depends(get_page_staff)]
+PageAdmin = Annotated[User, Depends(get_page_admin)]
+
+# the regeneration form: (field, label, hint); empty fields take the simulator's default
+TEXT_FIELDS = (
+    ("name", "Name", "letters, digits, '.', '_' or '-'; default v<id>"),
+    ("seed", "Seed", "default: drawn at random and recorded"),
+    ("size", "Size", "edge of the cubic volume in voxels"),
+    ("slab", "Slab", "thickness of the sample in z slices; default the whole volume up to 200"),
+    ("particles", "Particles", "per tomogram"),
+    ("tomograms", "Tomograms", "the last one is the hidden test"),
+    ("snr", "SNR", "signal-to-noise ratio of each projection"),
+    ("tilt_min", "Lowest tilt", "degrees"),
+    ("tilt_max", "Highest tilt", "degrees"),
+    ("tilt_step", "Tilt step", "degrees"),
+    ("defocus_um", "Defocus", "µm"),
+)
+CHECKBOXES = (
+    ("ctf", "Apply the contrast transfer function", True),
+    ("phase_flip", "Phase-flip before reconstruction", True),
+    ("activate", "Activate as soon as it is ready", False),
+)
+
+
+def simulator_defaults() -> dict[str, Any]:
+    """The simulator's own defaults, shown as placeholders."""
+    from simulation import SimulationParameters
+
+    return {f.name: f.default for f in dataclasses.fields(SimulationParameters) if f.init}
+
+
+async def posted_fields(request: Request) -> dict[str, str]:
+    """The text fields of a posted form, trimmed."""
+    form = await request.form()
+    return {key: value.strip() for key, value in form.items() if isinstance(value, str)}
+
+
+def regeneration_request(fields: dict[str, str]) -> DatasetCreate:
+    """The API's request model filled from the form.
+
+    Raises:
+        InvalidInput: one `field: problem` line per invalid field.
+    """
+    values: dict[str, Any] = {name: fields[name] for name, _, _ in TEXT_FIELDS if fields.get(name)}
+    values.update({name: name in fields for name, _, _ in CHECKBOXES})
+    try:
+        return DatasetCreate.model_validate(values)
+    except ValidationError as error:
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        raise InvalidInput("; ".join(problems)) from error
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_home(page: PageDep, user: PageStaff) -> HTMLResponse:
+    """What organizers and admins can do here."""
+    return page.render("admin/index.html")
+
+
+def _datasets_page(
+    page: PageDep, form: dict[str, str] | None = None, error: ServiceError | None = None
+) -> HTMLResponse:
+    versions = list_datasets(page.db)
+    context = {
+        "versions": [version_context(version) for version in versions],
+        "pending": any(version.status in PENDING for version in versions),
+        "text_fields": TEXT_FIELDS,
+        "checkboxes": CHECKBOXES,
+        "defaults": simulator_defaults(),
+        "form": form,
+        "errors": error.message.split("; ") if error else [],
+    }
+    return page.render("admin/datasets.html", context, error.status_code if error else 200)
+
+
+@router.get("/admin/datasets", response_class=HTMLResponse)
+def admin_datasets(page: PageDep, user: PageAdmin) -> HTMLResponse:
+    """Every dataset version with its progress, and the regeneration form."""
+    return _datasets_page(page)
+
+
+@router.post("/admin/datasets", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def admin_regenerate(
+    page: PageDep,
+    user: PageAdmin,
+    celery: CeleryDep,
+    fields: Annotated[dict[str, str], Depends(posted_fields)],
+) -> Response:
+    """Queue a regeneration; a refused request is explained above the kept form."""
+    try:
+        body = regeneration_request(fields)
+        version = request_regeneration(
+            page.db,
+            celery,
+            user,
+            body.simulator_settings(),
+            seed=body.seed,
+            name=body.name,
+            activate=body.activate,
+        )
+    except ServiceError as error:
+        page.db.rollback()
+        return _datasets_page(page, fields, error)
+    return page.redirect("/admin/datasets", f"Dataset version {version.name} is queued.")
+
+
+def _then_back(page: PageDep, action: Callable[[], str]) -> RedirectResponse:
+    """Run a version action and return to the admin page with its outcome as a message."""
+    try:
+        message, category = action(), "success"
+    except ServiceError as error:
+        page.db.rollback()
+        message, category = error.message, "error"
+    add_flash(page.request, message, category)
+    return RedirectResponse("/admin/datasets", status_code=303)
+
+
+@router.post("/admin/datasets/{version_id}/activate", dependencies=[CsrfChecked])
+def admin_activate(page: PageDep, user: PageAdmin, version_id: int) -> RedirectResponse:
+    """Make a ready version the active one."""
+
+    def activate() -> str:
+        version = get_dataset(page.db, version_id)
+        activate_dataset(page.db, version)
+        page.db.commit()
+        return f"{version.name} is now the active dataset version."
+
+    return _then_back(page, activate)
+
+
+@router.post("/admin/datasets/{version_id}/cancel", dependencies=[CsrfChecked])
+def admin_cancel(page: PageDep, user: PageAdmin, version_id: int) -> RedirectResponse:
+    """Stop a queued or generating version."""
+
+    def cancel() -> str:
+        version = cancel_generation(page.db, get_dataset(page.db, version_id), user)
+        return f"{version.name} was cancelled."
+
+    return _then_back(page, cancel)
+
+
+@router.post("/admin/datasets/{version_id}/rescore", dependencies=[CsrfChecked])
+def admin_rescore(
+    page: PageDep, user: PageAdmin, celery: CeleryDep, version_id: int
+) -> RedirectResponse:
+    """Score every finished submission of a version again."""
+
+    def rescore() -> str:
+        version = get_dataset(page.db, version_id)
+        queued = rescore_version(page.db, celery, version)
+        return f"{queued} submissions of {version.name} are queued for scoring again."
+
+    return _then_back(page, rescore)

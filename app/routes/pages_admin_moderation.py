@@ -1,0 +1,97 @@
+"""Administration pages for people: everyone's submissions (organizers may hide one from the
+leaderboard, with a reason) and the accounts with their roles (admins). The forms call the
+same services as `/api/v1/admin`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from app.models import Role, User
+from app.routes.pages_admin import PageAdmin, PageStaff
+from app.routes.pages_errors import HTMLErrorRoute
+from app.routes.pages_render import CsrfChecked, PageDep, add_flash
+from app.routes.pages_submissions import _f1_of as f1_of
+from app.services.errors import NotFound, ServiceError
+from app.services.moderation import find_submission, set_hidden
+from app.services.report_format import cell
+from app.services.submissions import list_submissions
+from app.services.users import set_role
+
+router = APIRouter(route_class=HTMLErrorRoute)
+
+PAGE_SIZE = 100
+
+
+@router.get("/admin/submissions", response_class=HTMLResponse)
+def admin_submissions(
+    page: PageDep, user: PageStaff, offset: Annotated[int, Query(ge=0)] = 0
+) -> HTMLResponse:
+    """Everyone's submissions, newest first, with their reports and the hide forms."""
+    submissions, count = list_submissions(page.db, None, limit=PAGE_SIZE, offset=offset)
+    rows = [{"submission": row, "f1": cell(f1_of(row), 4)} for row in submissions]
+    context = {
+        "rows": rows,
+        "count": count,
+        "offset": offset,
+        "next_offset": offset + PAGE_SIZE if offset + PAGE_SIZE < count else None,
+        "previous_offset": max(offset - PAGE_SIZE, 0) if offset else None,
+    }
+    return page.render("admin/submissions.html", context)
+
+
+def _moderate(page: PageDep, submission_id: int, reason: str | None) -> RedirectResponse:
+    """Hide (with a reason) or show a submission, then return to the list with the outcome."""
+    try:
+        submission = set_hidden(page.db, find_submission(page.db, submission_id), reason)
+        shown = "hidden from" if submission.hidden else "back on"
+        add_flash(page.request, f"Submission {submission.id} is {shown} the leaderboard.")
+    except ServiceError as error:
+        page.db.rollback()
+        add_flash(page.request, f"Submission {submission_id}: {error.message}", "error")
+    return RedirectResponse(f"/admin/submissions#submission-{submission_id}", status_code=303)
+
+
+@router.post("/admin/submissions/{submission_id}/hide", dependencies=[CsrfChecked])
+def admin_hide(
+    page: PageDep,
+    user: PageStaff,
+    submission_id: int,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> RedirectResponse:
+    """Take a submission off the leaderboard, saying why."""
+    return _moderate(page, submission_id, reason)
+
+
+@router.post("/admin/submissions/{submission_id}/unhide", dependencies=[CsrfChecked])
+def admin_unhide(page: PageDep, user: PageStaff, submission_id: int) -> RedirectResponse:
+    """Put a hidden submission back on the leaderboard."""
+    return _moderate(page, submission_id, None)
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def admin_users(page: PageDep, user: PageAdmin) -> HTMLResponse:
+    """Every account with its role."""
+    users = list(page.db.scalars(select(User).order_by(User.id)))
+    return page.render("admin/users.html", {"users": users, "roles": [r.value for r in Role]})
+
+
+@router.post("/admin/users/{user_id}/role", dependencies=[CsrfChecked])
+def admin_change_role(
+    page: PageDep,
+    user: PageAdmin,
+    user_id: int,
+    role: Annotated[Role, Form()],
+) -> RedirectResponse:
+    """Make an account a participant, organizer or admin."""
+    account = page.db.get(User, user_id)
+    if account is None:
+        raise NotFound(f"user {user_id} not found")
+    set_role(page.db, account, role)
+    page.db.commit()
+    add_flash(page.request, f"{account.username} is now {role.value}.")
+    return RedirectResponse("/admin/users", status_code=303)
