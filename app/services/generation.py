@@ -31,7 +31,8 @@ class GenerationCancelled(RuntimeError):
 def claim_for_generation(db: Session, version: DatasetVersion) -> bool:
     """Mark a pending version `generating` (committed); False if it is no longer pending.
 
-    A re-delivered task finds its own version `generating` already and starts it again.
+    A version found `generating` already (an interrupted run) is claimed again; whether to
+    restart it is the caller's choice (`generate_dataset` fails it unless told otherwise).
 
     Raises:
         GenerationBusy: if another version is generating.
