@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from celery import Celery
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.config import Settings
@@ -22,6 +22,10 @@ from app.services.sessions import CSRF_HEADER, session_user_id, verify_csrf
 from app.services.tokens import user_for_token
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_ID = 2**31 - 1  # the databases' INTEGER primary keys
+
+# a database id in a URL path: out-of-range values are a 422, never a database error
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def get_settings(request: Request) -> Settings:

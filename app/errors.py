@@ -11,7 +11,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.services.errors import NotAuthenticated, ServiceError
@@ -65,6 +65,12 @@ async def database_down_handler(request: Request, error: Exception) -> Response:
     return page
 
 
+async def out_of_range_handler(request: Request, error: Exception) -> JSONResponse:
+    """A value the database cannot hold (e.g. an id past its integer range) is bad input."""
+    log.info("value refused by the database on %s %s: %s", request.method, request.url.path, error)
+    return JSONResponse({"detail": "a value in the request is out of range"}, status_code=422)
+
+
 async def unexpected_error_handler(request: Request, error: Exception) -> JSONResponse:
     """A bug: logged with its traceback; the client learns nothing internal."""
     log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -75,6 +81,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(DataError, out_of_range_handler)
     app.add_exception_handler(OperationalError, database_down_handler)
     app.add_exception_handler(PoolTimeout, database_down_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)

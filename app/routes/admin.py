@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from app.deps import AdminUser, CeleryDep, OrganizerUser, SessionDep
+from app.deps import AdminUser, CeleryDep, IdPath, OrganizerUser, SessionDep
 from app.models import Role, User
 from app.routes.submissions import present
 from app.schemas import (
@@ -40,21 +40,21 @@ def all_submissions(
 
 @router.post("/submissions/{submission_id}/hide", response_model=SubmissionPublic)
 def hide(
-    submission_id: int, body: HideRequest, db: SessionDep, _: OrganizerUser
+    submission_id: IdPath, body: HideRequest, db: SessionDep, _: OrganizerUser
 ) -> SubmissionPublic:
     """Take a submission off the leaderboard, saying why."""
     return present(set_hidden(db, find_submission(db, submission_id), body.reason))
 
 
 @router.post("/submissions/{submission_id}/unhide", response_model=SubmissionPublic)
-def unhide(submission_id: int, db: SessionDep, _: OrganizerUser) -> SubmissionPublic:
+def unhide(submission_id: IdPath, db: SessionDep, _: OrganizerUser) -> SubmissionPublic:
     """Put a hidden submission back on the leaderboard."""
     return present(set_hidden(db, find_submission(db, submission_id), None))
 
 
 @router.post("/submissions/{submission_id}/rescore", response_model=SubmissionPublic)
 def rescore_submission(
-    submission_id: int, db: SessionDep, celery: CeleryDep, _: OrganizerUser
+    submission_id: IdPath, db: SessionDep, celery: CeleryDep, _: OrganizerUser
 ) -> SubmissionPublic:
     """Queue a finished submission for scoring again."""
     return present(rescore(db, celery, find_submission(db, submission_id)))
@@ -68,7 +68,7 @@ def all_users(db: SessionDep, _: AdminUser) -> UsersPublic:
 
 
 @router.put("/users/{user_id}/role", response_model=UserPublic)
-def change_role(user_id: int, body: RoleUpdate, db: SessionDep, _: AdminUser) -> UserPublic:
+def change_role(user_id: IdPath, body: RoleUpdate, db: SessionDep, _: AdminUser) -> UserPublic:
     """Make an account a participant, organizer or admin."""
     user = db.get(User, user_id)
     if user is None:

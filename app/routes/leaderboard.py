@@ -7,13 +7,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
-from app.deps import SessionDep
+from app.deps import MAX_ID, SessionDep
 from app.schemas import DatasetVersionPublic, LeaderboardColumn, LeaderboardPublic
 from app.services.leaderboard import COLUMNS, Leaderboard, build_leaderboard, leaderboard_csv
 
 router = APIRouter(tags=["leaderboard"])
 
-DatasetQuery = Annotated[int | None, Query(description="dataset version id (default: active)")]
+DatasetQuery = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="dataset version id (default: active)")
+]
 ModeQuery = Annotated[Literal["best", "latest"], Query(description="best or latest per method")]
 SortQuery = Annotated[str, Query(description="column key to sort by")]
 OrderQuery = Annotated[Literal["asc", "desc"] | None, Query(description="default: better first")]

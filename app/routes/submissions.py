@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from fastapi.responses import PlainTextResponse
 
-from app.deps import CeleryDep, CurrentUser, SessionDep, SettingsDep
+from app.deps import CeleryDep, CurrentUser, IdPath, SessionDep, SettingsDep
 from app.models import Submission
 from app.schemas import QuotaPublic, SubmissionCreated, SubmissionPublic, SubmissionsPublic
 from app.services.quota import quota_status
@@ -97,20 +97,22 @@ def my_submissions(
 
 
 @router.get("/{submission_id}", response_model=SubmissionPublic)
-def submission_detail(submission_id: int, db: SessionDep, user: CurrentUser) -> SubmissionPublic:
+def submission_detail(submission_id: IdPath, db: SessionDep, user: CurrentUser) -> SubmissionPublic:
     """One submission: status, reason if failed, and the evaluator's JSON under `result`."""
     return present(get_submission(db, user, submission_id))
 
 
 @router.get("/{submission_id}/result.json", responses={409: {}})
-def result_json(submission_id: int, db: SessionDep, user: CurrentUser) -> dict[str, object]:
+def result_json(submission_id: IdPath, db: SessionDep, user: CurrentUser) -> dict[str, object]:
     """The evaluator's JSON of the current result (409 while not scored)."""
     _, result = scored_result(db, user, submission_id)
     return result.metrics
 
 
 @router.get("/{submission_id}/result.csv", response_class=PlainTextResponse, responses={409: {}})
-def result_csv_download(submission_id: int, db: SessionDep, user: CurrentUser) -> PlainTextResponse:
+def result_csv_download(
+    submission_id: IdPath, db: SessionDep, user: CurrentUser
+) -> PlainTextResponse:
     """The current result flattened to `metric,value` CSV rows (409 while not scored)."""
     submission, result = scored_result(db, user, submission_id)
     return PlainTextResponse(

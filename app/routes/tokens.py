@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Request, status
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
-from app.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, IdPath, SessionDep
 from app.models import User
 from app.schemas import TokenCreate, TokenCreated, TokenPublic, TokensPublic
 from app.services.errors import NotAuthenticated
@@ -59,7 +59,7 @@ def my_tokens(db: SessionDep, user: CurrentUser) -> TokensPublic:
 
 
 @router.delete("/{token_id}", response_model=TokenPublic)
-def revoke(token_id: int, db: SessionDep, user: CurrentUser) -> TokenPublic:
+def revoke(token_id: IdPath, db: SessionDep, user: CurrentUser) -> TokenPublic:
     """Revoke one of the caller's tokens; it stops working at once."""
     token = revoke_token(db, user, token_id)
     db.commit()

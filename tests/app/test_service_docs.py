@@ -27,12 +27,5 @@ def _api_routes(openapi: dict[str, dict[str, dict[str, object]]]) -> list[tuple[
     routes = []
     for path, operations in openapi["paths"].items():
         if path.startswith("/api/") or path == "/healthz":
-            routes.append(
-                (
-                    path.replace("{token_id}", "{id}")
-                    .replace("{submission_id}", "{id}")
-                    .replace("{user_id}", "{id}"),
-                    [m.upper() for m in operations],
-                )
-            )
+            routes.append((re.sub(r"\{\w+_id\}", "{id}", path), [m.upper() for m in operations]))
     return routes
