@@ -158,13 +158,27 @@ def complete_dataset_version(
     return version
 
 
+INTERRUPTED = (
+    "the simulation was interrupted (its worker process died); its partial files were "
+    "removed, generate a new version to try again"
+)
+
+
 def generate_dataset(
-    factory: sessionmaker[Session], settings: Settings, version_id: int, *, activate: bool = True
+    factory: sessionmaker[Session],
+    settings: Settings,
+    version_id: int,
+    *,
+    activate: bool = True,
+    restart_interrupted: bool = False,
 ) -> DatasetVersion:
     """Simulate a queued version's tomograms and register them (status kept up to date).
 
     A version that is no longer pending (cancelled, or done already) is left as it is.
     A failed or cancelled run leaves no files behind and the active version untouched.
+    A version found `generating` was interrupted (its task is re-delivered after its worker
+    died): it is failed and cleaned up, since what killed the worker (memory, say) would
+    likely kill a re-run too, unless `restart_interrupted` asks to simulate it again.
 
     Raises:
         NotFound: if the version does not exist.
@@ -175,6 +189,14 @@ def generate_dataset(
 
     with factory() as db:
         version = get_dataset(db, version_id)
+        if version.status == DatasetStatus.GENERATING and not restart_interrupted:
+            log.error("dataset version %s was interrupted; marking it failed", version_id)
+            shutil.rmtree(dataset_folder(settings, version), ignore_errors=True)
+            version.status = DatasetStatus.FAILED  # only once nothing of it is left
+            version.error = INTERRUPTED
+            version.finished_at = utcnow()
+            db.commit()
+            return version
         if not claim_for_generation(db, version):
             log.info("dataset version %s is %s; not generating it", version_id, version.status)
             return version

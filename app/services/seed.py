@@ -61,5 +61,6 @@ def seed(factory: sessionmaker[Session], settings: Settings) -> SeedReport:
         demo_id = _demo_to_generate(db, settings)
     demo_name = None
     if demo_id is not None:
-        demo_name = generate_dataset(factory, settings, demo_id, activate=True).name
+        demo = generate_dataset(factory, settings, demo_id, activate=True, restart_interrupted=True)
+        demo_name = demo.name
     return SeedReport(admin_username=username, admin_password=password, demo_dataset=demo_name)
