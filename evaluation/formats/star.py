@@ -20,10 +20,11 @@ import starfile
 
 from evaluation.errors import SubmissionError
 from evaluation.formats.rows import TokenTable, build_submission, parse_number
+from evaluation.formats.star_layout import COORDINATES, particle_loop
 from evaluation.profiles import ANGLE_COLUMNS, Profile
 from evaluation.submission import Submission
 
-_COORDINATES: Final = ("rlnCoordinateX", "rlnCoordinateY", "rlnCoordinateZ")
+_COORDINATES: Final = COORDINATES
 _ORIGINS: Final = ("rlnOriginX", "rlnOriginY", "rlnOriginZ")
 _ANGST: Final = ("rlnOriginXAngst", "rlnOriginYAngst", "rlnOriginZAngst")
 _CLASS_COLUMNS: Final = ("rlnClassName", "rlnClassNumber")
@@ -39,12 +40,11 @@ def parse_star(text: str, lines: Sequence[str], profile: Profile) -> Submission:
         SubmissionError: not readable as STAR, no particle loop, no class column, incomplete
             angles, an unknown class or a value that is not a finite number.
     """
-    name, table = _particle_table(text)
-    rows = _row_lines(lines, name)
+    loop = particle_loop(lines)
+    table = _read_block(text, loop.name)
+    rows = loop.rows
     if len(rows) != len(table):  # our line map disagrees with starfile: cannot name lines
-        raise SubmissionError(f"data block 'data_{name}' could not be read row by row")
-    if table.empty:
-        raise SubmissionError(f"no predictions: data block 'data_{name}' has no rows")
+        raise SubmissionError(f"data block 'data_{loop.name}' could not be read row by row")
     class_column = next((c for c in _CLASS_COLUMNS if c in table), None)
     if class_column is None:
         raise SubmissionError("no class column: add _rlnClassName (or _rlnClassNumber)")
@@ -90,43 +90,18 @@ def _as_tokens(table: pd.DataFrame) -> list[list[str]]:
     ]
 
 
-def _particle_table(text: str) -> tuple[str, pd.DataFrame]:
-    with tempfile.TemporaryDirectory() as folder:
+def _read_block(text: str, name: str) -> pd.DataFrame:
+    with tempfile.TemporaryDirectory() as folder:  # starfile reads files only
         path = Path(folder) / "submission.star"
         path.write_text(text, encoding="utf-8")
         try:
             blocks = starfile.read(path, always_dict=True, parse_as_string=_AS_TEXT)
         except Exception as error:  # starfile and pandas raise many kinds on malformed input
             raise SubmissionError(f"not a readable STAR file ({error})") from None
-    for name, block in blocks.items():
-        if isinstance(block, pd.DataFrame) and _COORDINATES[0] in block:
-            missing = [c for c in _COORDINATES if c not in block]
-            if missing:
-                raise SubmissionError(f"data block 'data_{name}' lacks _{missing[0]}")
-            return str(name), block
-    raise SubmissionError(
-        "no particle loop: no data block has _rlnCoordinateX, _rlnCoordinateY, _rlnCoordinateZ"
-        " (in voxels)"
-    )
-
-
-def _row_lines(lines: Sequence[str], block_name: str) -> list[int]:
-    """1-based line numbers of the data rows of loop ``data_<block_name>``, as starfile reads
-    them: after the ``_column`` lines, every non-blank line not starting with ``#``."""
-    stripped = [line.strip() for line in lines]
-    start = stripped.index(f"data_{block_name}")
-    position = start + 1
-    while position < len(stripped) and not stripped[position].startswith("_"):
-        position += 1
-    while position < len(stripped) and stripped[position].startswith("_"):
-        position += 1
-    rows = []
-    for index in range(position, len(stripped)):
-        if stripped[index].startswith("data_"):
-            break
-        if stripped[index] and not stripped[index].startswith("#"):
-            rows.append(index + 1)
-    return rows
+    block = blocks.get(name)
+    if not isinstance(block, pd.DataFrame):
+        raise SubmissionError(f"data block 'data_{name}' could not be read as a loop")
+    return block
 
 
 def _refuse_angstrom_origins(table: pd.DataFrame, rows: Sequence[int]) -> None:

@@ -300,3 +300,26 @@ def test_class_indices_and_arrays() -> None:
     parsed = parse_submission("4D8Q 1 2 3\n1BxN 4 5 6\n")
     assert parsed.classes.dtype == np.int64
     assert parsed.coords.dtype == np.float64
+
+
+STAR_HEAD = "data_x\nloop_\n_rlnCoordinateX\n_rlnCoordinateY\n_rlnCoordinateZ\n_rlnClassName\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (STAR_HEAD + "1 2 3 1bxn extra\n", "line 7: 5 fields, but the loop of 'data_x' names 4"),
+        (
+            STAR_HEAD + "1 2 3 1bxn\n" + STAR_HEAD + "4 5 6 1bxn\n",
+            "line 8: data block 'data_x' appears twice",
+        ),
+        ("data_x\n", "no particle loop"),
+        (
+            STAR_HEAD.replace("_rlnCoordinateY\n", "") + "1 2 1bxn\n",
+            "data block 'data_x' lacks _rlnCoordinateY",
+        ),
+        (STAR_HEAD + "1 2 3 '1bxn\n", "not a readable STAR file"),
+    ],
+)
+def test_malformed_star_files(text: str, message: str) -> None:
+    assert str(rejection(text)).startswith(message)
