@@ -9,10 +9,11 @@ session's CSRF token in the `X-CSRF-Token` header; HTML form handlers call
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from celery import Celery
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.config import Settings
@@ -47,6 +48,23 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+@dataclass(frozen=True)
+class Page:
+    """Which slice of a long list to return."""
+
+    limit: int
+    offset: int
+
+
+def get_page(
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> Page:
+    """The `limit` and `offset` query parameters of a list route."""
+    return Page(limit=limit, offset=offset)
+
+
+PageDep = Annotated[Page, Depends(get_page)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CeleryDep = Annotated[Celery, Depends(get_celery)]
 SessionDep = Annotated[Session, Depends(get_db)]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from sqlalchemy import select
 
-from app.deps import AdminUser, CeleryDep, IdPath, OrganizerUser, SessionDep
+from app.deps import AdminUser, CeleryDep, IdPath, OrganizerUser, PageDep, SessionDep
 from app.models import Role, User
-from app.routes.submissions import present
+from app.routes.submissions import present, submissions_page
 from app.schemas import (
     HideRequest,
     RoleUpdate,
@@ -20,22 +18,15 @@ from app.schemas import (
 )
 from app.services.errors import NotFound
 from app.services.moderation import find_submission, rescore, set_hidden
-from app.services.submissions import list_submissions
 from app.services.users import set_role
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
 @router.get("/submissions", response_model=SubmissionsPublic)
-def all_submissions(
-    db: SessionDep,
-    _: OrganizerUser,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> SubmissionsPublic:
+def all_submissions(db: SessionDep, _: OrganizerUser, page: PageDep) -> SubmissionsPublic:
     """Everyone's submissions, newest first."""
-    rows, count = list_submissions(db, None, limit=limit, offset=offset)
-    return SubmissionsPublic(data=[present(row) for row in rows], count=count)
+    return submissions_page(db, None, page)
 
 
 @router.post("/submissions/{submission_id}/hide", response_model=SubmissionPublic)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
 from app.deps import MAX_ID, SessionDep
@@ -21,22 +21,23 @@ SortQuery = Annotated[str, Query(description="column key to sort by")]
 OrderQuery = Annotated[Literal["asc", "desc"] | None, Query(description="default: better first")]
 
 
-def _board(
-    db: SessionDep, dataset: DatasetQuery, mode: ModeQuery, sort: SortQuery, order: OrderQuery
-) -> Leaderboard:
-    return build_leaderboard(db, dataset, mode, sort, order)
-
-
-@router.get("/leaderboard", response_model=LeaderboardPublic)
-def leaderboard(
+def board_from_query(
     db: SessionDep,
     dataset: DatasetQuery = None,
     mode: ModeQuery = "best",
     sort: SortQuery = "rank",
     order: OrderQuery = None,
-) -> LeaderboardPublic:
+) -> Leaderboard:
+    """The leaderboard the query parameters ask for (shared by the JSON and CSV routes)."""
+    return build_leaderboard(db, dataset, mode, sort, order)
+
+
+BoardDep = Annotated[Leaderboard, Depends(board_from_query)]
+
+
+@router.get("/leaderboard", response_model=LeaderboardPublic)
+def leaderboard(board: BoardDep) -> LeaderboardPublic:
     """One row per participant and method with the SHREC'19 columns and size groups."""
-    board = _board(db, dataset, mode, sort, order)
     version = board.dataset_version
     return LeaderboardPublic(
         dataset_version=DatasetVersionPublic.model_validate(version) if version else None,
@@ -50,15 +51,8 @@ def leaderboard(
 
 
 @router.get("/leaderboard.csv", response_class=PlainTextResponse)
-def leaderboard_as_csv(
-    db: SessionDep,
-    dataset: DatasetQuery = None,
-    mode: ModeQuery = "best",
-    sort: SortQuery = "rank",
-    order: OrderQuery = None,
-) -> PlainTextResponse:
+def leaderboard_as_csv(board: BoardDep) -> PlainTextResponse:
     """The same rows as CSV."""
-    board = _board(db, dataset, mode, sort, order)
     return PlainTextResponse(
         leaderboard_csv(board),
         media_type="text/csv",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile, status
+from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.responses import PlainTextResponse
+from sqlalchemy.orm import Session
 
-from app.deps import CeleryDep, CurrentUser, IdPath, SessionDep, SettingsDep
-from app.models import Submission
+from app.deps import CeleryDep, CurrentUser, IdPath, Page, PageDep, SessionDep, SettingsDep
+from app.models import Submission, User
 from app.schemas import QuotaPublic, SubmissionCreated, SubmissionPublic, SubmissionsPublic
 from app.services.quota import quota_status
 from app.services.results import result_csv, scored_result
@@ -84,16 +85,16 @@ def submit(
     return SubmissionCreated(id=submission.id, status=submission.status, quota=quota)
 
 
-@router.get("", response_model=SubmissionsPublic)
-def my_submissions(
-    db: SessionDep,
-    user: CurrentUser,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> SubmissionsPublic:
-    """The caller's submissions, newest first, with live status."""
-    rows, count = list_submissions(db, user, limit=limit, offset=offset)
+def submissions_page(db: Session, owner: User | None, page: Page) -> SubmissionsPublic:
+    """One page of `owner`'s submissions (everyone's when None), newest first."""
+    rows, count = list_submissions(db, owner, limit=page.limit, offset=page.offset)
     return SubmissionsPublic(data=[present(row) for row in rows], count=count)
+
+
+@router.get("", response_model=SubmissionsPublic)
+def my_submissions(db: SessionDep, user: CurrentUser, page: PageDep) -> SubmissionsPublic:
+    """The caller's submissions, newest first, with live status."""
+    return submissions_page(db, user, page)
 
 
 @router.get("/{submission_id}", response_model=SubmissionPublic)

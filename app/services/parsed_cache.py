@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from app.core.config import Settings
 from app.services.storage import write_atomically
 
 if TYPE_CHECKING:
@@ -25,6 +26,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 META_KEY = "_meta"
+
+
+def parse_upload(data: bytes, settings: Settings, filename: str | None) -> ParsedSubmission:
+    """Parse an uploaded file as the service does everywhere, within its size and line limits.
+
+    Raises:
+        evaluation.SubmissionError: naming the line and the problem.
+    """
+    from evaluation import parse_submission
+
+    return parse_submission(
+        data,
+        max_bytes=settings.max_upload_bytes,
+        max_lines=settings.max_submission_lines,
+        filename=filename or None,
+    )
 
 
 def _path(root: Path, sha256: str) -> Path:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.core.config import Settings
 from app.models import DatasetVersion, Result, Submission, SubmissionStatus, utcnow
 from app.services.datasets import ground_truth_folder
-from app.services.parsed_cache import load_parsed
+from app.services.parsed_cache import load_parsed, parse_upload
 from app.services.storage import read_stored
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def score_submission(
         CorruptedFile: if the stored file is missing or altered.
         GroundTruthMismatch, ValueError, OSError: if the ground truth cannot be used.
     """
-    from evaluation import parse_submission, score
+    from evaluation import score
 
     with factory() as db:
         submission = start_scoring(db, submission_id)
@@ -117,11 +117,8 @@ def score_submission(
         started = time.perf_counter()
         ground_truth = ground_truth_for(settings, submission.dataset_version)
         data = read_stored(settings.storage_dir, submission.file_sha256)  # checks integrity
-        parsed = load_parsed(settings.storage_dir, submission.file_sha256) or parse_submission(
-            data,
-            max_bytes=settings.max_upload_bytes,
-            max_lines=settings.max_submission_lines,
-            filename=submission.filename or None,
+        parsed = load_parsed(settings.storage_dir, submission.file_sha256) or parse_upload(
+            data, settings, submission.filename
         )
         metrics = score(ground_truth, parsed).to_dict()
         _store_result(db, submission, metrics, time.perf_counter() - started)

@@ -18,7 +18,7 @@ from app.models import Role, Submission, User
 from app.services.datasets import active_dataset
 from app.services.dispatch import enqueue_scoring
 from app.services.errors import InvalidInput, NotFound, PermissionDenied, QuotaExceeded, Unavailable
-from app.services.parsed_cache import save_parsed
+from app.services.parsed_cache import parse_upload, save_parsed
 from app.services.quota import quota_status
 from app.services.storage import store_bytes
 
@@ -60,18 +60,12 @@ def validate_file(data: bytes, settings: Settings, filename: str) -> ParsedSubmi
     Raises:
         InvalidInput: naming the line and the problem (empty, unknown class, bad number, ...).
     """
-    from evaluation import SubmissionError, parse_submission
+    from evaluation import SubmissionError
 
     try:
-        parsed = parse_submission(
-            data,
-            max_bytes=settings.max_upload_bytes,
-            max_lines=settings.max_submission_lines,
-            filename=filename or None,
-        )
+        return parse_upload(data, settings, filename)
     except SubmissionError as error:
         raise InvalidInput(f"file: {error}") from error
-    return parsed
 
 
 def create_submission(
