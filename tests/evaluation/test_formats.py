@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evaluation import SubmissionError, parse_submission
 
@@ -323,3 +325,64 @@ STAR_HEAD = "data_x\nloop_\n_rlnCoordinateX\n_rlnCoordinateY\n_rlnCoordinateZ\n_
 )
 def test_malformed_star_files(text: str, message: str) -> None:
     assert str(rejection(text)).startswith(message)
+
+
+TOKENS = st.sampled_from(
+    [
+        "1bxn",
+        "4D8Q",
+        "abc",
+        "1",
+        "-2.5",
+        "3e2",
+        "nan",
+        "inf",
+        "",
+        " ",
+        "  ",
+        ",",
+        "\t",
+        "\n",
+        "\r\n",
+        "#",
+        '"',
+        "x",
+        "y",
+        "z",
+        "class",
+        "score",
+        "phi",
+        "data_",
+        "loop_",
+        "_rlnCoordinateX",
+        "_rlnCoordinateY",
+        "_rlnCoordinateZ",
+        "_rlnClassName",
+        "\x00",
+        "é",
+    ]
+)
+
+
+def outcome(data: bytes | str, profile: str = "native") -> str:
+    """ "parsed" (with sane arrays) or the rejection message; anything else propagates."""
+    try:
+        parsed = parse_submission(data, profile=profile)
+    except SubmissionError as error:
+        return str(error)
+    assert len(parsed) >= 1
+    assert np.isfinite(parsed.coords).all()
+    return "parsed"
+
+
+@given(st.lists(TOKENS, max_size=40).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_any_text_is_parsed_or_rejected_never_crashes(text: str) -> None:
+    assert outcome(text)
+    assert outcome(text, "shrec19")
+
+
+@given(st.binary(max_size=200))
+@settings(max_examples=200, deadline=None)
+def test_any_bytes_are_parsed_or_rejected_never_crash(data: bytes) -> None:
+    assert outcome(data)
