@@ -11,6 +11,7 @@ picker's threshold is chosen on tomogram 0 only, then applied to tomogram 9.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from simulation.templates import PDB_DIR, footprint
 
 HERE = Path(__file__).parent
 BIN = 2  # the picker works on 2x-binned volumes, as DoG pickers usually do
+LOW_PASS = 2.0  # sigma (voxels) of the Gaussian for display, as one views a tomogram
 THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7)
 
 
@@ -51,14 +53,14 @@ def slice_figures(folder: Path) -> None:
     reconstruction = _read(folder / "reconstruction.mrc")
     grandmodel = _read(folder / "grandmodel.mrc")
     centre_z, centre_y = reconstruction.shape[0] // 2, reconstruction.shape[1] // 2
-    smooth = ndimage.gaussian_filter(reconstruction[centre_z - 8 : centre_z + 9], 1.5)[8]
-    smooth_xz = ndimage.gaussian_filter(reconstruction[:, centre_y - 8 : centre_y + 9], 1.5)
+    smooth = ndimage.gaussian_filter(reconstruction[centre_z - 8 : centre_z + 9], LOW_PASS)[8]
+    smooth_xz = ndimage.gaussian_filter(reconstruction[:, centre_y - 8 : centre_y + 9], LOW_PASS)
     for name, images in (
         (
             "xy_slices.png",
             [
                 (reconstruction[centre_z], "reconstruction, XY, z = centre"),
-                (smooth, "reconstruction, Gaussian low-pass (1.5 voxels)"),
+                (smooth, f"reconstruction, Gaussian low-pass ({LOW_PASS} voxels)"),
                 (grandmodel[centre_z], "grandmodel (potential, V)"),
             ],
         ),
@@ -86,16 +88,21 @@ def slice_figures(folder: Path) -> None:
 
 
 def tilt_series_figure(folder: Path) -> None:
-    """A montage of every tenth tilt image, raw and 4x-binned."""
-    projections = _read(folder / "projections.mrc")
+    """A montage of every tenth tilt image: raw, 4x-binned, and noise-free (CTF applied)."""
+    rows = [
+        (_read(folder / "projections.mrc"), 1, ""),
+        (_read(folder / "projections.mrc"), 4, ", binned 4x"),
+        (_read(folder / "noisefree_projections.mrc"), 4, ", noise-free, binned 4x"),
+    ]
     angles = np.loadtxt(folder / "tilt_angles.txt")
     chosen = list(range(0, len(angles), 10))
-    figure, axes = plt.subplots(2, len(chosen), figsize=(2.6 * len(chosen), 5.6))
-    for column, index in enumerate(chosen):
-        image = projections[index]
-        binned = image.reshape(image.shape[0] // 4, 4, image.shape[1] // 4, 4).mean(axis=(1, 3))
-        _show(axes[0, column], image, f"{angles[index]:+.0f}°")
-        _show(axes[1, column], binned, f"{angles[index]:+.0f}°, binned 4x")
+    figure, axes = plt.subplots(len(rows), len(chosen), figsize=(2.6 * len(chosen), 8.4))
+    for row, (series, factor, note) in enumerate(rows):
+        for column, index in enumerate(chosen):
+            image = series[index]
+            shape = (image.shape[0] // factor, factor, image.shape[1] // factor, factor)
+            binned = image.reshape(shape).mean(axis=(1, 3))
+            _show(axes[row, column], binned, f"{angles[index]:+.0f}°{note}")
     figure.tight_layout()
     figure.savefig(HERE / "tilt_series.png", dpi=70)
     plt.close(figure)
@@ -148,7 +155,7 @@ def localization_by_group(folder: Path, picks: str) -> dict[str, dict[str, float
     groups' particles count for neither), recall = TP / N_group.
     """
     if not picks.strip():
-        return {"all": {"precision": 0.0, "recall": 0.0, "f1": 0.0, "picks": 0}}
+        return {"all": {"precision": 0.0, "recall": 0.0, "f1": 0.0, "particles": 0}}
     result = score(load_ground_truth(folder), parse_submission(picks), bootstrap=0).to_dict()
     localization = result["localization"]
     matrix = result["classification"]["confusion_matrix"]
@@ -158,6 +165,7 @@ def localization_by_group(folder: Path, picks: str) -> dict[str, dict[str, float
             "precision": localization["precision"],
             "recall": localization["recall"],
             "f1": localization["f1"],
+            "particles": localization["N"],
             "picks": localization["RR"],
         }
     }
@@ -167,7 +175,7 @@ def localization_by_group(folder: Path, picks: str) -> dict[str, dict[str, float
         precision = hit / (hit + localization["FP"]) if hit + localization["FP"] else 0.0
         recall = hit / total if total else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        figures[group] = {"precision": precision, "recall": recall, "f1": f1, "picks": total}
+        figures[group] = {"precision": precision, "recall": recall, "f1": f1, "particles": total}
     return figures
 
 
@@ -192,10 +200,13 @@ def main() -> None:
     params = SimulationParameters(
         size=arguments.size, slab=arguments.slab, particles=arguments.particles
     )
+    # the noise-free series is written for the montage only: its own random stream is
+    # untouched, so the tomogram is the dataset's model_9
+    figures_params = dataclasses.replace(params, write_noisefree=True)
     with tempfile.TemporaryDirectory() as scratch:
         train, test = Path(scratch) / "model_0", Path(scratch) / "model_9"
         simulate_tomogram(train, params, index=0)
-        simulate_tomogram(test, params, index=params.tomograms - 1)
+        simulate_tomogram(test, figures_params, index=params.tomograms - 1)
         slice_figures(test)
         tilt_series_figure(test)
         print(template_table(test))
@@ -205,11 +216,12 @@ def main() -> None:
         best = max(tuning, key=lambda t: tuning[t])
         print(f"\nDoG threshold tuned on model_0: {best} (F1 by threshold: {tuning})\n")
         figures = localization_by_group(test, dog_picks(test, best))
+        print(f"{figures['all']['picks']} picks on the test tomogram\n")
         print("| group | particles | precision | recall | F1 |")
         print("| --- | ---: | ---: | ---: | ---: |")
         for group, values in figures.items():
             print(
-                f"| {group} | {values['picks'] if group != 'all' else ''} | "
+                f"| {group} | {values['particles']} | "
                 f"{values['precision']:.3f} | {values['recall']:.3f} | {values['f1']:.3f} |"
             )
 
