@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.models import ApiToken, User, utcnow
 from app.security import hash_api_token, new_api_token
@@ -59,7 +59,8 @@ def revoke_token(db: Session, user: User, token_id: int) -> ApiToken:
 
 def user_for_token(db: Session, plaintext: str) -> User | None:
     """The active owner of an unrevoked token, or None; records when it was last used."""
-    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_api_token(plaintext)))
+    query = select(ApiToken).where(ApiToken.token_hash == hash_api_token(plaintext))
+    token = db.scalar(query.options(joinedload(ApiToken.user)))  # one query per request
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = utcnow()
