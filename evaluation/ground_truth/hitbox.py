@@ -6,6 +6,7 @@ particle on line ``k`` of the ground-truth list, ``0`` is background.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -47,15 +48,17 @@ def read_hitbox(path: Path, *, memory_map: bool = False) -> Hitbox:
         dtype = mrcfile.utils.data_dtype_from_header(header)
     except ValueError as error:
         raise GroundTruthError(f"{path.name}: unsupported MRC data mode ({error})") from None
+    if any(side < 1 for side in shape):
+        raise GroundTruthError(f"{path.name}: not a 3-D volume (header shape {shape})")
+    if int(header.nsymbt) < 0:
+        raise GroundTruthError(f"{path.name}: negative extended header size in the header")
     offset = 1024 + int(header.nsymbt)
-    expected = offset + int(np.prod(shape)) * dtype.itemsize
+    expected = offset + math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     if path.stat().st_size < expected:
         raise GroundTruthError(
             f"{path.name}: truncated file ({path.stat().st_size:,} bytes, the header "
             f"announces {expected:,})"
         )
-    if any(side < 1 for side in shape) or len(shape) != 3:
-        raise GroundTruthError(f"{path.name}: not a 3-D volume (shape {shape})")
     volume: Hitbox = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
     if np.issubdtype(dtype, np.integer):
         return volume if memory_map else np.array(volume)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evaluation import GroundTruthError, load_ground_truth, score
 from tests.evaluation.helpers import native_truth, picks, small_volume, write_mrc, write_native
@@ -191,3 +194,34 @@ def test_bad_options_and_profiles(folder: Path) -> None:
 def test_scoring_a_submission_of_another_profile_is_refused(folder: Path) -> None:
     with pytest.raises(ValueError, match="parsed for profile 'shrec19'"):
         score(load_ground_truth(folder), picks("1bxn 2 2 2", profile="shrec19"))
+
+
+LIST_TOKENS = st.sampled_from(
+    ["1bxn", "4v94", "vesicle", "abc", "1", "2.5", "-1", "nan", " ", "\n", "#", ",", "1e9", "0"]
+)
+
+
+@given(st.binary(max_size=64), st.integers(0, 1200), st.lists(LIST_TOKENS, max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_damaged_folders_are_refused_with_a_message(
+    junk: bytes, position: int, tokens: list[str]
+) -> None:
+    """Any damage to the mask's bytes or any list text: loaded, or a GroundTruthError."""
+    hitbox, _ = small_volume()
+    with tempfile.TemporaryDirectory() as name:
+        folder = write_native(Path(name), hitbox, [])
+        mask = bytearray((folder / "occupancy_mask.mrc").read_bytes())
+        mask[position : position + len(junk)] = junk
+        (folder / "occupancy_mask.mrc").write_bytes(bytes(mask))
+        (folder / "particle_locations.txt").write_text("".join(tokens))
+        for profile in ("native", "shrec20", "shrec21"):
+            assert load_outcome(folder, profile)
+
+
+def load_outcome(folder: Path, profile: str) -> str:
+    """ "loaded" or the refusal's message; any other exception propagates."""
+    try:
+        load_ground_truth(folder, profile)
+    except GroundTruthError as error:
+        return str(error)
+    return "loaded"
