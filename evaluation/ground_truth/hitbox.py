@@ -26,10 +26,9 @@ def read_header_shape(path: Path) -> tuple[int, int, int]:
     """Return the ``(z, y, x)`` shape an MRC file declares, reading only its header.
 
     Raises:
-        GroundTruthError: the file is missing or not an MRC file.
+        GroundTruthError: the file is missing, not an MRC file, or shorter than declared.
     """
-    header = _read_header(path)
-    return (int(header.nz), int(header.ny), int(header.nx))
+    return _layout(path)[0]
 
 
 def read_hitbox(path: Path, *, memory_map: bool = False) -> Hitbox:
@@ -40,8 +39,20 @@ def read_hitbox(path: Path, *, memory_map: bool = False) -> Hitbox:
     int32 in memory.
 
     Raises:
-        GroundTruthError: missing, not MRC, not 3-D, or holding non-integral labels.
+        GroundTruthError: missing, not MRC, not 3-D, truncated, or holding fractional labels.
     """
+    shape, dtype, offset = _layout(path)
+    volume: Hitbox = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
+    if np.issubdtype(dtype, np.integer):
+        return volume if memory_map else np.array(volume)
+    labels = np.asarray(volume, dtype=np.float64)
+    if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
+        raise GroundTruthError(f"{path.name}: labels must be whole numbers (found fractions)")
+    return labels.astype(np.int32)
+
+
+def _layout(path: Path) -> tuple[tuple[int, int, int], np.dtype, int]:
+    """Shape, data type and data offset from the header, checked against the file size."""
     header = _read_header(path)
     shape = (int(header.nz), int(header.ny), int(header.nx))
     try:
@@ -59,13 +70,7 @@ def read_hitbox(path: Path, *, memory_map: bool = False) -> Hitbox:
             f"{path.name}: truncated file ({path.stat().st_size:,} bytes, the header "
             f"announces {expected:,})"
         )
-    volume: Hitbox = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
-    if np.issubdtype(dtype, np.integer):
-        return volume if memory_map else np.array(volume)
-    labels = np.asarray(volume, dtype=np.float64)
-    if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
-        raise GroundTruthError(f"{path.name}: labels must be whole numbers (found fractions)")
-    return labels.astype(np.int32)
+    return shape, dtype, offset
 
 
 def build_box_hitbox(

@@ -42,8 +42,10 @@ def load_native(path: Path, options: NativeOptions) -> GroundTruth:
                 f"{folder}: boxes need the volume shape, from {OCCUPANCY_MASK} or "
                 f"{RECONSTRUCTION}; neither exists"
             )
+        box_shape = read_header_shape(shape_source)
+        check_centres_inside(particles, box_shape, PARTICLE_LOCATIONS)  # before building
         sides = class_sides(particles.classes, CLASSES, SHREC19_BOX_SIDES)
-        hitbox = build_box_hitbox(read_header_shape(shape_source), particles.centres, sides)
+        hitbox = build_box_hitbox(box_shape, particles.centres, sides)
         hitbox_name = f"boxes rebuilt in the shape of {shape_source.name}"
     shape = (int(hitbox.shape[0]), int(hitbox.shape[1]), int(hitbox.shape[2]))
     check_same_shape(folder / RECONSTRUCTION, shape, hitbox_name)

@@ -51,10 +51,11 @@ def load_shrec19(path: Path, options: Shrec19Options) -> GroundTruth:
     )
     if hitbox_path is not None and hitbox_path.exists() and not options.rebuild_hitbox:
         hitbox = read_hitbox(hitbox_path, memory_map=options.memory_map)
+        check_centres_inside(particles, hitbox.shape, list_path.name)
     else:
+        check_centres_inside(particles, options.shape, list_path.name)  # before building
         sides = class_sides(particles.classes, profile.classes, SHREC19_BOX_SIDES)
         hitbox = build_box_hitbox(options.shape, particles.centres, sides)
-    check_centres_inside(particles, hitbox.shape, list_path.name)
     pad = options.padding
     return GroundTruth(
         profile="shrec19",
