@@ -71,6 +71,10 @@ def fbeta(
     picks = np.flatnonzero(radius[submission.classes] > 0)
     pick_class = submission.classes[picks]
     coords = submission.coords[picks] - ground_truth.submission_offset
+    # Far-off picks match nothing; pulling them to just beyond reach (R + 2 outside the
+    # volume on each axis) keeps every distance the tree computes finite.
+    reach = radius.max() + 2
+    coords = np.clip(coords, -reach, np.asarray(ground_truth.shape[::-1]) - 1 + reach)
     matched = np.zeros(len(picks), dtype=bool)
     if len(picks) and len(particles):
         tree = cKDTree(ground_truth.particles.centres[particles])

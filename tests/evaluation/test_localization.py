@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -96,3 +97,18 @@ def test_identity_rr_equals_fp_plus_tp_plus_surplus(truth: GroundTruth) -> None:
     predictions = loc.RR
     assert predictions == loc.FP + loc.TP + surplus + loc.ignored
     assert loc.TP + loc.FN == loc.N == 4
+
+
+def test_extreme_finite_values_are_clamped_not_crashed(truth: GroundTruth) -> None:
+    result = score(
+        truth,
+        picks(
+            "1bxn 1e308 -1e308 1e308 1e300 -1e300 0 1e308",
+            "1bxn 2 2 2 0 0 0 -1e308",
+            "4d8q 1.7976931348623157e308 7 5 0 0 0 0",  # clamps onto particle 3
+        ),
+    )
+    loc = result.localization
+    assert (loc.RR, loc.TP, loc.FP, loc.RO) == (3, 2, 1, 2)
+    assert result.fbeta.overall.tp == 1  # only the pick on the centre is within reach
+    json.dumps(result.to_dict(), allow_nan=False)
