@@ -174,16 +174,22 @@ def find_download(
 
 
 def checked_stat(file: DownloadFile) -> os.stat_result:
-    """The file's `stat`, after checking it is still the size the manifest recorded.
+    """The file's `stat`, after checking it is still the size the manifest recorded and a
+    plain file in its own tomogram's folder (a symlink could point at the hidden ground truth).
 
     Raises:
-        Unavailable: if it is missing or of another size.
+        Unavailable: if it is missing, of another size, or reached through a symlink.
     """
     try:
         status = file.path.stat()
+        in_place = file.path.parent.parent.resolve(strict=True) / file.tomogram / file.name
+        linked = file.path.resolve(strict=True) != in_place
     except OSError as error:
         log.error("listed dataset file %s is missing: %s", file.path, error)
         raise Unavailable(f"{file.tomogram}/{file.name} is missing on the server") from error
+    if linked:
+        log.error("dataset file %s is a symlink; not served", file.path)
+        raise Unavailable(f"{file.tomogram}/{file.name} changed on the server since its release")
     if status.st_size != file.bytes:
         log.error("dataset file %s is %d bytes, recorded %d", file.path, status.st_size, file.bytes)
         raise Unavailable(f"{file.tomogram}/{file.name} changed on the server since its release")
