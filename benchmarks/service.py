@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -118,6 +119,7 @@ class Load:
         self.refused = 0
         self.lock = threading.Lock()
         self.local = threading.local()
+        self.cpu_at_start = 0.0
 
     def upload(self, index: int) -> None:
         client = getattr(self.local, "client", None)
@@ -155,12 +157,31 @@ class Load:
             list(pool.map(self.upload, range(count)))
 
 
+def process_cpu_seconds(group_ids: list[int]) -> float:
+    """CPU time (user + system) used so far by every live process of these process groups."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[2]) in group_ids:  # fields: state ppid pgrp ... utime(11) stime(12)
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def _quantile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def report(title: str, load: Load, settings: Settings, timeout: float) -> None:
-    """Wait for every accepted upload to finish; print latency and throughput."""
+def report(
+    title: str, load: Load, settings: Settings, timeout: float, cpu: Callable[[], float]
+) -> None:
+    """Wait for every accepted upload to finish; print latency, throughput and the CPU time
+    the web and worker processes spent per scored submission."""
     factory = session_factory(settings.sqlalchemy_url)
     ids = list(load.sent)
     finished = (SubmissionStatus.SCORED, SubmissionStatus.FAILED)
@@ -195,7 +216,12 @@ def report(title: str, load: Load, settings: Settings, timeout: float) -> None:
         f"p99 {_quantile(latencies, 0.99):.3f} s, max {latencies[-1]:.3f} s"
     )
     print(
-        f"  scored per second {len(scored) / span:.1f} (first upload to last score: {span:.1f} s)",
+        f"  scored per second {len(scored) / span:.1f} (first upload to last score: {span:.1f} s)"
+    )
+    per_submission = (cpu() - load.cpu_at_start) / max(len(scored), 1)
+    print(
+        f"  web + worker CPU per scored submission {per_submission * 1000:.0f} ms "
+        f"(2 idle cores would score about {2 / per_submission:.0f}/s)",
         flush=True,
     )
 
@@ -237,10 +263,15 @@ def main() -> None:
         url = f"http://127.0.0.1:{args.port}"
         wait_until(lambda: _ready(url), 120, "the service to be healthy")
 
+        def cpu() -> float:
+            return process_cpu_seconds([web.pid, worker.pid])
+
         warm = Load(url, token, files)
+        warm.cpu_at_start = cpu()
         warm.burst(args.worker_concurrency, 2 * args.worker_concurrency)  # ground truth cached
-        report("warm-up (ground truth loaded once per worker process)", warm, settings, 120)
+        report("warm-up (ground truth loaded once per worker process)", warm, settings, 120, cpu)
         paced = Load(url, token, files)
+        paced.cpu_at_start = cpu()
         paced.paced(args.clients, args.rate, args.duration)
         report(
             f"phase 1: {args.clients} clients offering {args.rate:g} uploads/s "
@@ -248,14 +279,17 @@ def main() -> None:
             paced,
             settings,
             300,
+            cpu,
         )
         burst = Load(url, token, files)
+        burst.cpu_at_start = cpu()
         burst.burst(args.clients, args.burst)
         report(
             f"phase 2: {args.clients} clients sending {args.burst} uploads at once",
             burst,
             settings,
             600,
+            cpu,
         )
 
 
