@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from evaluation.profiles import AngleConvention, get_profile
 
-SubmissionFormat = str  # "text", "csv" or "star"
+SubmissionFormat = Literal["text", "csv", "star"]
 
 
 @dataclass(frozen=True, eq=False)

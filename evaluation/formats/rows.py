@@ -16,7 +16,7 @@ import numpy as np
 
 from evaluation.errors import SubmissionError
 from evaluation.profiles import AngleConvention, Profile
-from evaluation.submission import Submission
+from evaluation.submission import Submission, SubmissionFormat
 
 # Fields are separated by whitespace, or by a comma with optional whitespace around it.
 _SEPARATOR = re.compile(r"\s*,\s*|\s+")
@@ -68,7 +68,7 @@ def build_submission(
     has_angles: bool,
     has_scores: bool,
     angle_convention: AngleConvention,
-    file_format: str,
+    file_format: SubmissionFormat,
     class_numbers: bool = False,
 ) -> Submission:
     """Check and convert the table; ``class_numbers`` also accepts 1-based class indices.

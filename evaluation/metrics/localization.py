@@ -60,7 +60,7 @@ def localization(ground_truth: GroundTruth, hits: Hits) -> Localization:
         recall=tp / n,
         precision=tp / rr,
         miss_rate=(n - tp) / n,
-        f1=2 * tp / (rr + n),  # = 2PR/(P+R) with P = TP/RR, R = TP/N; 0 when TP = 0
+        f1=harmonic_f1(tp / rr, tp / n),
         N=n,
         ignored=int(np.count_nonzero(hits.ignored)),
     )

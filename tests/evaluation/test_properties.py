@@ -105,7 +105,8 @@ def test_identities_and_bounds(case: Case) -> None:
     assert loc.MH <= loc.TP
     for value in (loc.recall, loc.precision, loc.miss_rate, loc.f1):
         assert 0.0 <= value <= 1.0
-    assert loc.f1 == pytest.approx(harmonic_f1(loc.precision, loc.recall))
+    assert loc.f1 == harmonic_f1(loc.precision, loc.recall)
+    assert loc.f1 == pytest.approx(2 * loc.TP / (loc.RR + loc.N))  # the same, from counts
     assert loc.miss_rate == pytest.approx(1 - loc.recall)
     assert result.classification.matrix.sum() == loc.N
     assert sum(s.tp for s in result.classification.per_class.values()) <= loc.TP
