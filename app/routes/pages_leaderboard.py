@@ -8,12 +8,13 @@ and CSV exports, so the page never disagrees with them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from app.deps import MAX_ID
 from app.models import DatasetStatus
 from app.routes.pages_errors import HTMLErrorRoute
 from app.routes.pages_render import PageDep
@@ -128,7 +129,7 @@ def leaderboard_view(board: Leaderboard, query: dict[str, Any]) -> dict[str, Any
 @router.get("/leaderboard", response_class=HTMLResponse)
 def leaderboard(
     page: PageDep,
-    dataset: int | None = None,
+    dataset: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     mode: Literal["best", "latest"] = "best",
     sort: str = "rank",
     order: Literal["asc", "desc"] | None = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from app.deps import CeleryDep, SettingsDep
+from app.deps import CeleryDep, IdPath, SettingsDep
 from app.models import Submission, SubmissionStatus, User
 from app.routes.pages_errors import HTMLErrorRoute
 from app.routes.pages_render import CsrfChecked, PageDep, PageUser, field_errors
@@ -108,7 +108,7 @@ def my_submissions(page: PageDep, user: PageUser) -> HTMLResponse:
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
-def submission_report(page: PageDep, user: PageUser, submission_id: int) -> HTMLResponse:
+def submission_report(page: PageDep, user: PageUser, submission_id: IdPath) -> HTMLResponse:
     """The report of one submission (owner, organizers, admins); its status while pending."""
     submission = get_submission(page.db, user, submission_id)
     result = submission.current_result
@@ -123,7 +123,7 @@ def submission_report(page: PageDep, user: PageUser, submission_id: int) -> HTML
 
 
 @router.get("/submissions/{submission_id}/figures/{name}.svg")
-def submission_figure(page: PageDep, user: PageUser, submission_id: int, name: str) -> Response:
+def submission_figure(page: PageDep, user: PageUser, submission_id: IdPath, name: str) -> Response:
     """One report figure as SVG. Figures are deterministic, so a result's figure keeps its
     ETag (result id and last update): browsers revalidate with a cheap 304."""
     result = get_submission(page.db, user, submission_id).current_result

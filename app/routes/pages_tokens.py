@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app.deps import IdPath
 from app.models import User
 from app.routes.pages_errors import HTMLErrorRoute
 from app.routes.pages_render import CsrfChecked, PageDep, PageUser
@@ -53,7 +54,7 @@ def create_token_form(
 
 
 @router.post("/tokens/{token_id}/revoke", dependencies=[CsrfChecked])
-def revoke_token_form(page: PageDep, user: PageUser, token_id: int) -> RedirectResponse:
+def revoke_token_form(page: PageDep, user: PageUser, token_id: IdPath) -> RedirectResponse:
     """Revoke one of the user's tokens (someone else's answers 404)."""
     token = revoke_token(page.db, user, token_id)
     page.db.commit()

@@ -53,6 +53,7 @@ def test_unknown_pages_answer_html_404_and_the_api_keeps_json(fresh_client: Test
         ("mode=worst", "mode"),
         ("dataset=abc", "dataset"),
         ("dataset=999", "dataset version 999 not found"),
+        ("dataset=99999999999999999999", "dataset: Input should be less than or equal to"),
     ],
 )
 def test_bad_leaderboard_queries_are_explained_in_html(

@@ -130,6 +130,7 @@ def test_reports_are_private_to_owner_and_organizers(
         assert "Page not found" in refused.text
     assert stranger.get("/submissions/999999").status_code == 404
     assert stranger.get("/submissions/not-a-number").status_code == 422
+    assert stranger.get("/submissions/99999999999999999999").status_code == 422  # no overflow
 
     stranger_name = re.search(r"Signed in as</span> <strong>([^<]+)<", stranger.get("/").text)
     assert stranger_name is not None
