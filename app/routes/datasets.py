@@ -34,14 +34,14 @@ router = APIRouter(prefix="/datasets", tags=["datasets"])
 
 
 @router.get("", response_model=DatasetVersionsPublic)
-def dataset_versions(db: SessionDep) -> DatasetVersionsPublic:
+def read_dataset_versions(db: SessionDep) -> DatasetVersionsPublic:
     """Every dataset version, newest first, with its status and generation progress."""
     versions = [DatasetVersionPublic.model_validate(v) for v in list_datasets(db)]
     return DatasetVersionsPublic(data=versions, count=len(versions))
 
 
 @router.get("/{version_id}", response_model=DatasetVersionPublic)
-def dataset_version(version_id: int, db: SessionDep) -> DatasetVersionPublic:
+def read_dataset_version(version_id: int, db: SessionDep) -> DatasetVersionPublic:
     """One dataset version."""
     return DatasetVersionPublic.model_validate(get_dataset(db, version_id))
 
@@ -68,7 +68,7 @@ def archive_name(version: DatasetVersion, tomogram: str) -> str:
 
 
 @router.get("/{version_id}/files", response_model=DatasetFilesPublic)
-def dataset_files(
+def read_dataset_files(
     version_id: int, request: Request, db: SessionDep, settings: SettingsDep
 ) -> DatasetFilesPublic:
     """The downloadable files of a ready version with sizes and SHA-256, and the archives:
