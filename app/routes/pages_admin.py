@@ -66,7 +66,8 @@ def simulator_defaults() -> dict[str, Any]:
     """The simulator's own defaults, shown as placeholders."""
     from simulation import SimulationParameters
 
-    return {f.name: f.default for f in dataclasses.fields(SimulationParameters) if f.init}
+    fields = dataclasses.fields(SimulationParameters)
+    return {f.name: f.default for f in fields if f.init and f.name != "seed"}  # seed: random
 
 
 async def posted_fields(request: Request) -> dict[str, str]:
