@@ -16,6 +16,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException
 
@@ -81,6 +82,8 @@ class HTMLErrorRoute(APIRoute):
                 return error_page(request, 422, validation_message(error))
             except HTTPException as error:
                 return error_page(request, error.status_code, str(error.detail))
+            except DataError:  # e.g. an id past the database's integer range
+                return error_page(request, 422, "A value in the address is out of range.")
             except Exception:
                 log.exception("unhandled error on page %s", request.url.path)
                 return error_page(request, 500, "The error was logged; please try again later.")
