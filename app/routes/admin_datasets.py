@@ -40,16 +40,7 @@ def regenerate(
     """Queue the generation of a new version on the `simulation` queue; its id comes back
     at once and `GET /api/v1/datasets/{id}` follows its progress. Requests made while
     another version generates wait their turn."""
-    version = request_regeneration(
-        db,
-        celery,
-        admin,
-        body.simulator_settings(),
-        seed=body.seed,
-        name=body.name,
-        activate=body.activate,
-    )
-    return present_admin(version)
+    return present_admin(request_regeneration(db, celery, admin, body))
 
 
 @router.post("/{version_id}/activate", response_model=DatasetVersionAdmin)

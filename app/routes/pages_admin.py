@@ -128,16 +128,7 @@ def admin_regenerate(
 ) -> Response:
     """Queue a regeneration; a refused request is explained above the kept form."""
     try:
-        body = regeneration_request(fields)
-        version = request_regeneration(
-            page.db,
-            celery,
-            user,
-            body.simulator_settings(),
-            seed=body.seed,
-            name=body.name,
-            activate=body.activate,
-        )
+        version = request_regeneration(page.db, celery, user, regeneration_request(fields))
     except ServiceError as error:
         page.db.rollback()
         return _datasets_page(page, fields, error)

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models import DatasetStatus, DatasetVersion, Submission, SubmissionStatus, User, utcnow
+from app.schemas import DatasetCreate
 from app.services.datasets import create_dataset_version
 from app.services.dispatch import enqueue_scoring
 from app.services.errors import Conflict, InvalidInput, Unavailable
@@ -64,16 +65,10 @@ def send_generation(celery: Celery, version_id: int, activate: bool) -> bool:
 
 
 def request_regeneration(
-    db: Session,
-    celery: Celery,
-    admin: User,
-    requested: dict[str, Any],
-    *,
-    seed: int | None = None,
-    name: str | None = None,
-    activate: bool = False,
+    db: Session, celery: Celery, admin: User, request: DatasetCreate
 ) -> DatasetVersion:
-    """Record a new `queued` version with these simulator settings and queue its generation.
+    """Record a new `queued` version with the requested simulator settings and queue its
+    generation.
 
     Without a seed one is drawn at random (and recorded); without a name the version is
     called `v<id>`. With `activate`, the version becomes active as soon as it is ready.
@@ -83,14 +78,15 @@ def request_regeneration(
         Conflict: if the name is taken.
         Unavailable: if the task queue cannot be reached (the version is marked failed).
     """
+    name = request.name
     if name is not None and RESERVED_NAME.fullmatch(name):
         raise InvalidInput("name: names like 'v12' are given to unnamed versions; choose another")
-    seed = secrets.randbelow(MAX_SEED) if seed is None else seed
-    parameters = simulation_parameters(requested, seed)
+    seed = secrets.randbelow(MAX_SEED) if request.seed is None else request.seed
+    parameters = simulation_parameters(request.simulator_settings(), seed)
     version = create_dataset_version(
         db, name=name, parameters=parameters, seed=seed, triggered_by=admin
     )
-    if not send_generation(celery, version.id, activate):
+    if not send_generation(celery, version.id, request.activate):
         version.status = DatasetStatus.FAILED
         version.error = "the task queue could not be reached; request the regeneration again"
         version.finished_at = utcnow()
