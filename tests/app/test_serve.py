@@ -98,8 +98,9 @@ def _perfect_submission(data_dir: Path, out: Path) -> Path:
 def test_serve_runs_everything_and_submit_waits_for_scores(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     with serving(data_dir) as served:
+        announced = f"tomobench is running at {served.url}"
+        wait_until(lambda: announced in served.log.read_text(), 10, "the URL to be printed")
         printed = served.log.read_text()
-        assert f"tomobench is running at {served.url}" in printed
         match = ADMIN_LINE.search(printed)
         assert match is not None
         password = match.group(1)
