@@ -39,6 +39,12 @@ class DatasetPriors:
         low, high = values["z_range"]
         return cls(float(values["contrast"]), tuple(values["class_radii"]), (int(low), int(high)))
 
+    def binned(self, factor: int) -> DatasetPriors:
+        """The same priors on a grid binned by `factor` (radii and slab in binned voxels)."""
+        low, high = self.z_range
+        radii = tuple(radius / factor for radius in self.class_radii)
+        return DatasetPriors(self.contrast, radii, (low // factor, -(-high // factor)))
+
     def radius_of(self, classes: np.ndarray) -> np.ndarray:
         """Radii (voxels) of an array of class indices 1..12."""
         radii: np.ndarray = np.asarray(self.class_radii)[np.asarray(classes) - 1]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from baselines.binning import bin_volume, binned
 from baselines.boxes import BoxCutter, flip_randomly
 from baselines.config import Config
 from baselines.dataset import Tomogram, read_tomogram
@@ -32,17 +33,18 @@ from baselines.training import train_network
 @dataclasses.dataclass(frozen=True)
 class DogConfig(Config):
     """DoG scales grow by `scale_ratio`; peaks keep `min_distance` voxels apart; the classifier
-    sees `box_size`³ boxes, shifted by up to `jitter` voxels and flipped in training, and draws
-    background for `background_fraction` of each batch."""
+    sees boxes of `box_size`³ voxels binned by `binning`, shifted by up to `jitter` voxels and
+    flipped in training, and draws background for `background_fraction` of each batch."""
 
     scale_ratio: float = 1.2
     min_distance: float = 10.0
     box_size: int = 28
-    channels: tuple[int, ...] = (8, 16, 32)
-    hidden: int = 64
-    epochs: int = 8
+    binning: int = 2
+    channels: tuple[int, ...] = (16, 32, 64)
+    hidden: int = 128
+    epochs: int = 20
     steps_per_epoch: int = 30
-    batch_size: int = 16
+    batch_size: int = 32
     learning_rate: float = 2e-3
     jitter: int = 2
     background_fraction: float = 0.3
@@ -54,6 +56,7 @@ CONFIG = DogConfig
 PRESETS = {
     "cpu": DogConfig(),
     "gpu": DogConfig(
+        binning=1,
         channels=(32, 64, 128),
         hidden=1024,
         epochs=30,
@@ -103,13 +106,13 @@ def train(
     threshold, f1 = best_f1_threshold(scored)
     report(progress, f"DoG threshold {threshold:.4g} (training F1 {f1:.3f})", 0.2)
     samples = _training_samples(tomograms, candidates, priors, config, rng)
-    network = SubtomogramClassifier(config.box_size, config.channels, config.hidden)
-    cutters = [BoxCutter(volume, config.box_size) for volume in volumes]
+    network = _classifier(config)
+    cutters = [_box_cutter(volume, config) for volume in volumes]
 
     def draw_batch() -> tuple[torch.Tensor, torch.Tensor]:
         chosen = balanced_choice(samples.labels, config.batch_size, config.background_fraction, rng)
         shifts = rng.integers(-config.jitter, config.jitter + 1, size=(len(chosen), 3))
-        centres = samples.centres[chosen] + shifts
+        centres = binned(samples.centres[chosen] + shifts, config.binning)
         boxes = torch.cat(
             [
                 cutters[samples.tomogram[i]].cut(centre[None])
@@ -162,11 +165,11 @@ def predict(
         priors.z_range,
     )
     report(progress, f"classifying {len(responses)} picks", 0.5)
-    network = SubtomogramClassifier(config.box_size, config.channels, config.hidden)
+    network = _classifier(config)
     network.load_state_dict(model.weights)
     network.to(device)
-    cutter = BoxCutter(volume, config.box_size)
-    probabilities = classify_boxes(network, cutter, torch.from_numpy(coordinates), batch_size=256)
+    centres = torch.from_numpy(binned(coordinates, config.binning))
+    probabilities = classify_boxes(network, _box_cutter(volume, config), centres, batch_size=256)
     # the class is the likeliest particle class; a pick goes only when background is likelier
     # than all particle classes together
     classes = probabilities[:, 1:].argmax(dim=1).numpy() + 1
@@ -174,6 +177,16 @@ def predict(
     scores = responses * (1 - probabilities[:, 0].numpy())
     report(progress, f"{int(particle.sum())} particles", 1.0)
     return Picks(classes[particle], coordinates[particle].astype(np.float64), scores[particle])
+
+
+def _classifier(config: DogConfig) -> SubtomogramClassifier:
+    """The classifier network of `config`."""
+    return SubtomogramClassifier(config.box_size // config.binning, config.channels, config.hidden)
+
+
+def _box_cutter(volume: torch.Tensor, config: DogConfig) -> BoxCutter:
+    """Cuts classifier boxes from the binned `volume`."""
+    return BoxCutter(bin_volume(volume, config.binning), config.box_size // config.binning)
 
 
 def _training_samples(

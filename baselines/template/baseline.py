@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from scipy.special import erfcinv
 
+from baselines.binning import bin_volume, unbinned
 from baselines.config import Config
 from baselines.dataset import read_tilt_range, read_tomogram
 from baselines.fourier import gaussian_transfer, wedge_mask
@@ -161,8 +162,7 @@ def _score_tomogram(
     progress: Progress | None,
 ) -> _ScoreMaps:
     """Match all class templates against the binned `volume`; keep the best class per voxel."""
-    binned = torch.nn.functional.avg_pool3d(volume[None, None], config.binning)[0, 0]
-    search = SearchVolume.of(binned)
+    search = SearchVolume.of(bin_volume(volume, config.binning))
     best = _ScoreMaps(
         torch.full(search.shape, -torch.inf, device=volume.device),
         torch.zeros(search.shape, dtype=torch.int64, device=volume.device),
@@ -201,12 +201,13 @@ def _peaks(
 ) -> Picks:
     """Peaks of the best-score map above `threshold`, strongest first, each suppressing weaker
     ones within its class radius; coordinates in unbinned voxels."""
-    z_range = (priors.z_range[0] // binning, -(-priors.z_range[1] // binning))
-    radius = max(int(min(priors.class_radii) / binning / 2), 1)
-    found, scores = local_maxima(maps.score, radius, threshold, z_range)
+    grid = priors.binned(binning)
+    radius = max(int(min(grid.class_radii) / 2), 1)
+    found, scores = local_maxima(maps.score, radius, threshold, grid.z_range)
     index = torch.from_numpy(found).to(maps.score.device)
     classes = maps.classes[index[:, 0], index[:, 1], index[:, 2]].cpu().numpy()
     rotations = maps.rotations[index[:, 0], index[:, 1], index[:, 2]].cpu().numpy()
-    kept = suppress_close(found, scores, priors.radius_of(classes) / binning)
-    coordinates = found[kept] * binning + (binning - 1) / 2
-    return Picks(classes[kept], coordinates, scores[kept], angles[rotations[kept]])
+    kept = suppress_close(found, scores, grid.radius_of(classes))
+    return Picks(
+        classes[kept], unbinned(found[kept], binning), scores[kept], angles[rotations[kept]]
+    )

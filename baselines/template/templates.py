@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from baselines.binning import bin_volume
 from evaluation.classes import CLASSES
 
 
@@ -19,7 +20,7 @@ def bin_template(template: np.ndarray, binning: int) -> torch.Tensor:
     padded_side = -(-side // binning) * binning
     pads = [(0, padded_side - size) for size in volume.shape]
     volume = torch.nn.functional.pad(volume, [amount for pair in reversed(pads) for amount in pair])
-    binned = torch.nn.functional.avg_pool3d(volume[None, None], binning)[0, 0]
+    binned = bin_volume(volume, binning)
     if binned.shape[0] % 2 == 0:
         binned = torch.nn.functional.pad(binned, (0, 1, 0, 1, 0, 1))
     return binned

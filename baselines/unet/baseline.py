@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from baselines.binning import bin_labels, bin_volume, binned, unbinned
 from baselines.boxes import BoxCutter, flip_randomly
 from baselines.config import Config
 from baselines.dataset import Tomogram, read_tomogram
@@ -25,20 +26,22 @@ from baselines.runtime import Progress, report, stage
 from baselines.sampling import background_positions, balanced_choice
 from baselines.submission import Picks
 from baselines.thresholds import ScoredPicks, best_f1_threshold, hit_labels
-from baselines.training import train_network
+from baselines.training import BatchSource, train_network
 from baselines.unet.inference import pick_particles, segment
 from baselines.unet.model import CLASS_COUNT, UNet3D, segmentation_loss
 
 
 @dataclasses.dataclass(frozen=True)
 class UNetConfig(Config):
-    """Network widths `channels`; training on `patch_size`³ patches (multiple of 4); inference
-    on `tile_size`³ tiles that drop `tile_margin` voxels at inner edges; probabilities smoothed
-    by a Gaussian of `smoothing` voxels before peak picking; `candidate_threshold` is the
-    lowest probability considered when the threshold is tuned."""
+    """The network (widths `channels`) sees the tomogram binned by `binning`; it trains on
+    `patch_size`³ patches (binned voxels, a multiple of 4) and infers on `tile_size`³ tiles
+    that drop `tile_margin` voxels at inner edges. Probabilities are smoothed by a Gaussian of
+    `smoothing` binned voxels before peak picking; `candidate_threshold` is the lowest
+    probability considered when the threshold is tuned."""
 
-    channels: tuple[int, ...] = (8, 16, 32)
-    patch_size: int = 40
+    binning: int = 2
+    channels: tuple[int, ...] = (16, 32, 48)
+    patch_size: int = 32
     tile_size: int = 64
     tile_margin: int = 8
     batch_size: int = 4
@@ -57,6 +60,7 @@ CONFIG = UNetConfig
 PRESETS = {
     "cpu": UNetConfig(),
     "gpu": UNetConfig(
+        binning=1,
         channels=(32, 48, 64),
         patch_size=64,
         tile_size=160,
@@ -87,44 +91,8 @@ def train(
     fitting, held_out = (
         (tomograms[:-1], tomograms[-1]) if len(tomograms) > 1 else (tomograms, tomograms[0])
     )
-    volumes = [BoxCutter(oriented_volume(t, priors, device), config.patch_size) for t in fitting]
-    masks = [
-        BoxCutter(
-            torch.from_numpy(t.annotated().class_mask).to(device),
-            config.patch_size,
-        )
-        for t in fitting
-    ]
-    tomogram_ids, centres, labels = [], [], []
-    for index, tomogram in enumerate(fitting):
-        truth = tomogram.annotated()
-        background = background_positions(
-            truth.occupancy, priors.z_range, config.background_patches, rng
-        )
-        for points, point_labels in (
-            (truth.centres, truth.classes),
-            (background, np.zeros(len(background), np.int64)),
-        ):
-            tomogram_ids.append(np.full(len(points), index))
-            centres.append(np.rint(points).astype(np.int64).reshape(-1, 3))
-            labels.append(point_labels)
-    sample_tomogram, sample_centres, sample_labels = (
-        np.concatenate(a) for a in (tomogram_ids, centres, labels)
-    )
-    weights = _class_weights([t.annotated().class_mask for t in fitting], priors.z_range).to(device)
-    shift = config.patch_size // 4
-
-    def draw_batch() -> tuple[torch.Tensor, torch.Tensor]:
-        chosen = balanced_choice(sample_labels, config.batch_size, config.background_fraction, rng)
-        middles = sample_centres[chosen] + rng.integers(-shift, shift + 1, size=(len(chosen), 3))
-        patches, targets = [], []
-        for index, middle in zip(sample_tomogram[chosen], middles, strict=True):
-            patches.append(volumes[index].cut(middle[None]))
-            targets.append(masks[index].cut(middle[None]))
-        patch_batch, target_batch = flip_randomly((torch.cat(patches), torch.cat(targets)), rng)
-        return patch_batch[:, None], target_batch.long()
-
     network = UNet3D(config.channels)
+    draw_batch, weights = _patch_source(fitting, priors, config, device, rng)
     train_network(
         network,
         draw_batch,
@@ -138,15 +106,9 @@ def train(
     report(progress, f"tuning the threshold on {held_out.name}", 0.85)
     candidates = _segment_and_pick(network, held_out, priors, config, config.candidate_threshold)
     truth = held_out.annotated()
-    threshold, f1 = best_f1_threshold(
-        [
-            ScoredPicks(
-                candidates.scores,
-                hit_labels(truth.occupancy, candidates.coordinates),
-                len(truth.classes),
-            )
-        ]
-    )
+    hits = hit_labels(truth.occupancy, candidates.coordinates)
+    threshold, f1 = best_f1_threshold([ScoredPicks(candidates.scores, hits, len(truth.classes))])
+    # never below the candidates' floor, which is also the fallback when nothing was hit
     threshold = (
         max(threshold, config.candidate_threshold)
         if np.isfinite(threshold)
@@ -181,6 +143,54 @@ def predict(
     )
 
 
+def _patch_source(
+    tomograms: list[Tomogram],
+    priors: DatasetPriors,
+    config: UNetConfig,
+    device: torch.device,
+    rng: np.random.Generator,
+) -> tuple[BatchSource, torch.Tensor]:
+    """A source of class-balanced (patches, targets) batches on the binned grid, and the
+    cross-entropy class weights of the tomograms' class masks."""
+    factor, size = config.binning, config.patch_size
+    grid = priors.binned(factor)
+    volumes, masks, class_masks, tomogram_ids, centres, labels = [], [], [], [], [], []
+    for index, tomogram in enumerate(tomograms):
+        truth = tomogram.annotated()
+        volumes.append(
+            BoxCutter(bin_volume(oriented_volume(tomogram, priors, device), factor), size)
+        )
+        class_masks.append(bin_labels(torch.from_numpy(truth.class_mask).to(device), factor))
+        masks.append(BoxCutter(class_masks[-1], size))
+        background = background_positions(
+            truth.occupancy, priors.z_range, config.background_patches, rng
+        )
+        for points, point_labels in (
+            (truth.centres, truth.classes),
+            (background, np.zeros(len(background), np.int64)),
+        ):
+            tomogram_ids.append(np.full(len(points), index))
+            centres.append(binned(np.rint(points), factor).reshape(-1, 3))
+            labels.append(point_labels)
+    sample_tomogram, sample_centres, sample_labels = (
+        np.concatenate(a) for a in (tomogram_ids, centres, labels)
+    )
+    weights = _class_weights(class_masks, grid.z_range).to(device)
+    shift = size // 4
+
+    def draw_batch() -> tuple[torch.Tensor, torch.Tensor]:
+        chosen = balanced_choice(sample_labels, config.batch_size, config.background_fraction, rng)
+        middles = sample_centres[chosen] + rng.integers(-shift, shift + 1, size=(len(chosen), 3))
+        patches, targets = [], []
+        for index, middle in zip(sample_tomogram[chosen], middles, strict=True):
+            patches.append(volumes[index].cut(middle[None]))
+            targets.append(masks[index].cut(middle[None]))
+        patch_batch, target_batch = flip_randomly((torch.cat(patches), torch.cat(targets)), rng)
+        return patch_batch[:, None], target_batch.long()
+
+    return draw_batch, weights
+
+
 def _segment_and_pick(
     network: UNet3D,
     tomogram: Tomogram,
@@ -189,29 +199,32 @@ def _segment_and_pick(
     threshold: float,
     progress: Progress | None = None,
 ) -> Picks:
-    """Probabilities of every voxel, then the per-class peaks above `threshold`."""
+    """Probabilities of every binned voxel, then the per-class peaks above `threshold`, in
+    the tomogram's own voxels."""
     device = next(network.parameters()).device
-    volume = oriented_volume(tomogram, priors, device)
+    volume = bin_volume(oriented_volume(tomogram, priors, device), config.binning)
+    grid = priors.binned(config.binning)
     probabilities = segment(
         network,
         volume,
         tile=config.tile_size,
         margin=config.tile_margin,
-        z_range=priors.z_range,
+        z_range=grid.z_range,
         progress=stage(progress, 0.0, 0.9),
     )
     report(progress, "picking peaks", 0.9)
-    return pick_particles(probabilities, priors, config.smoothing, threshold)
+    picks = pick_particles(probabilities, grid, config.smoothing, threshold)
+    return Picks(picks.classes, unbinned(picks.coordinates, config.binning), picks.scores)
 
 
-def _class_weights(class_masks: list[np.ndarray], z_range: tuple[int, int]) -> torch.Tensor:
+def _class_weights(class_masks: list[torch.Tensor], z_range: tuple[int, int]) -> torch.Tensor:
     """Cross-entropy weights ∝ 1/√(voxel frequency) of each class in the sample slab, mean 1;
     classes never seen get the largest weight of the others."""
-    counts = sum(
-        np.bincount(mask[z_range[0] : z_range[1]].ravel(), minlength=CLASS_COUNT)[:CLASS_COUNT]
-        for mask in class_masks
-    )
-    frequencies = np.asarray(counts, dtype=np.float64) / max(float(np.sum(counts)), 1.0)
-    weights = np.where(frequencies > 0, 1 / np.sqrt(np.maximum(frequencies, 1e-12)), 0.0)
+    counts = torch.zeros(CLASS_COUNT, dtype=torch.float64)
+    for mask in class_masks:
+        slab = mask[z_range[0] : z_range[1]].flatten().long().cpu()
+        counts += torch.bincount(slab, minlength=CLASS_COUNT)[:CLASS_COUNT].double()
+    frequencies = counts / max(float(counts.sum()), 1.0)
+    weights = torch.where(frequencies > 0, frequencies.clamp_min(1e-12).rsqrt(), 0.0)
     weights[weights == 0] = weights.max()
-    return torch.tensor(weights / weights.mean(), dtype=torch.float32)
+    return (weights / weights.mean()).to(torch.float32)
