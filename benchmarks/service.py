@@ -111,15 +111,15 @@ def start(command: list[str], settings: Settings, log: Path) -> subprocess.Popen
 class Load:
     """Upload files from many threads, remembering when each upload began."""
 
-    def __init__(self, url: str, token: str, files: list[bytes]) -> None:
-        self.url, self.files = url, files
+    def __init__(self, url: str, token: str, files: list[bytes], cpu: Callable[[], float]) -> None:
+        self.url, self.files, self.cpu = url, files, cpu
+        self.cpu_at_start = cpu()
         self.headers = {"Authorization": f"Bearer {token}"}
         self.sent: dict[int, float] = {}
         self.upload_seconds: list[float] = []
         self.refused = 0
         self.lock = threading.Lock()
         self.local = threading.local()
-        self.cpu_at_start = 0.0
 
     def upload(self, index: int) -> None:
         client = getattr(self.local, "client", None)
@@ -177,9 +177,7 @@ def _quantile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def report(
-    title: str, load: Load, settings: Settings, timeout: float, cpu: Callable[[], float]
-) -> None:
+def report(title: str, load: Load, settings: Settings, timeout: float) -> None:
     """Wait for every accepted upload to finish; print latency, throughput and the CPU time
     the web and worker processes spent per scored submission."""
     factory = session_factory(settings.sqlalchemy_url)
@@ -218,7 +216,7 @@ def report(
     print(
         f"  scored per second {len(scored) / span:.1f} (first upload to last score: {span:.1f} s)"
     )
-    per_submission = (cpu() - load.cpu_at_start) / max(len(scored), 1)
+    per_submission = (load.cpu() - load.cpu_at_start) / max(len(scored), 1)
     print(
         f"  web + worker CPU per scored submission {per_submission * 1000:.0f} ms "
         f"(2 idle cores would score about {2 / per_submission:.0f}/s)",
@@ -266,31 +264,21 @@ def main() -> None:
         def cpu() -> float:
             return process_cpu_seconds([web.pid, worker.pid])
 
-        warm = Load(url, token, files)
-        warm.cpu_at_start = cpu()
-        warm.burst(args.worker_concurrency, 2 * args.worker_concurrency)  # ground truth cached
-        report("warm-up (ground truth loaded once per worker process)", warm, settings, 120, cpu)
-        paced = Load(url, token, files)
-        paced.cpu_at_start = cpu()
-        paced.paced(args.clients, args.rate, args.duration)
-        report(
-            f"phase 1: {args.clients} clients offering {args.rate:g} uploads/s "
-            f"for {args.duration:g} s",
-            paced,
-            settings,
-            300,
-            cpu,
-        )
-        burst = Load(url, token, files)
-        burst.cpu_at_start = cpu()
-        burst.burst(args.clients, args.burst)
-        report(
-            f"phase 2: {args.clients} clients sending {args.burst} uploads at once",
-            burst,
-            settings,
-            600,
-            cpu,
-        )
+        def phase(title: str, send: Callable[[Load], None], timeout: float) -> None:
+            load = Load(url, token, files, cpu)
+            send(load)
+            report(title, load, settings, timeout)
+
+        warm = 2 * args.worker_concurrency  # each worker process loads the ground truth once
+        phase("warm-up", lambda load: load.burst(args.worker_concurrency, warm), 120)
+        if args.rate > 0 and args.duration > 0:
+            title = (
+                f"{args.clients} clients offering {args.rate:g} uploads/s for {args.duration:g} s"
+            )
+            phase(title, lambda load: load.paced(args.clients, args.rate, args.duration), 300)
+        if args.burst > 0:
+            title = f"{args.clients} clients sending {args.burst} uploads at once"
+            phase(title, lambda load: load.burst(args.clients, args.burst), 600)
 
 
 def _ready(url: str) -> bool:
