@@ -47,27 +47,26 @@ class TiltOperator:
         """The CSC matrix: column z·nx + x holds that voxel's two weights per tilt."""
         depth, _, width = self.shape
         angles = np.deg2rad(self.tilts)
-        x = np.arange(width) - (width - 1) / 2
-        z = np.arange(depth) - (depth - 1) / 2
-        position = (
-            x[None, :, None] * np.cos(angles)[None, None, :]
-            + z[:, None, None] * np.sin(angles)[None, None, :]
-            + (self.bins - 1) / 2
-        ).astype(np.float32)
-        lower = np.floor(position)
-        upper_weight = position - lower
-        lower_bin = lower.astype(np.int32)
-        del position, lower
+        x = (np.arange(width) - (width - 1) / 2).astype(np.float32)
+        z = (np.arange(depth) - (depth - 1) / 2).astype(np.float32)
+        # detector position of every (z, x, tilt), built in place in single precision
+        position = np.empty((depth, width, len(angles)), dtype=np.float32)
+        np.multiply(x[None, :, None], np.cos(angles).astype(np.float32), out=position)
+        position += z[:, None, None] * np.sin(angles).astype(np.float32)
+        position += np.float32((self.bins - 1) / 2)
+        lower_bin = np.floor(position).astype(np.int32)
+        position -= lower_bin  # now the weight of the upper bin
         rows = np.empty((*lower_bin.shape, 2), dtype=np.int32)
         weights = np.empty((*lower_bin.shape, 2), dtype=np.float32)
         tilt_offset = (np.arange(len(angles), dtype=np.int32) * self.bins)[None, None, :]
-        for side, (bin_index, weight) in enumerate(
-            ((lower_bin, 1.0 - upper_weight), (lower_bin + 1, upper_weight))
-        ):
-            inside = (bin_index >= 0) & (bin_index < self.bins)
+        for side in (0, 1):
+            bin_index = lower_bin + side
+            weight = position if side else 1.0 - position
             # out-of-detector entries keep a valid row with weight 0 so every column is full
-            rows[..., side] = np.clip(bin_index, 0, self.bins - 1) + tilt_offset
-            weights[..., side] = np.where(inside, weight, 0.0)
+            weights[..., side] = np.where((bin_index >= 0) & (bin_index < self.bins), weight, 0)
+            np.clip(bin_index, 0, self.bins - 1, out=bin_index)
+            bin_index += tilt_offset
+            rows[..., side] = bin_index
         per_column = 2 * len(angles)
         pointers = np.arange(depth * width + 1, dtype=np.int64) * per_column
         return scipy.sparse.csc_matrix(
