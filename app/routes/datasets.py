@@ -99,11 +99,12 @@ def read_dataset_files(
     )
 
 
-@router.api_route(
-    "/{version_id}/files/{tomogram}/{name}",
-    methods=["GET", "HEAD"],
-    response_class=FileResponse,
-    name="download_file",
+@router.get(
+    "/{version_id}/files/{tomogram}/{name}", response_class=FileResponse, name="download_file"
+)
+# HEAD answers the same (size, ETag) without the body; one schema entry, one operation id
+@router.head(
+    "/{version_id}/files/{tomogram}/{name}", response_class=FileResponse, include_in_schema=False
 )
 def download_file(
     version_id: int, tomogram: str, name: str, db: SessionDep, settings: SettingsDep
