@@ -68,6 +68,21 @@ def validate_file(data: bytes, settings: Settings, filename: str) -> ParsedSubmi
         raise InvalidInput(f"file: {error}") from error
 
 
+def ensure_quota(db: Session, user: User, settings: Settings, *, including_new: bool) -> None:
+    """Check the user's daily quota, counting a just-inserted row when `including_new`.
+
+    Raises:
+        QuotaExceeded: if the quota is (or, with the new row, would be) used up.
+    """
+    quota = quota_status(db, user, settings)
+    if quota.limit is None or quota.used + (0 if including_new else 1) <= quota.limit:
+        return
+    raise QuotaExceeded(
+        f"daily quota of {quota.limit} submissions used up; it resets at "
+        f"{quota.resets_at:%Y-%m-%d %H:%M} UTC"
+    )
+
+
 def create_submission(
     db: Session,
     settings: Settings,
@@ -104,6 +119,7 @@ def create_submission(
     if dataset is None:
         raise Unavailable("no dataset version is ready for scoring yet; try again later")
 
+    ensure_quota(db, user, settings, including_new=False)  # cheap check before storing
     sha256 = store_bytes(settings.storage_dir, data)
     save_parsed(settings.storage_dir, sha256, parsed)
     # serialize this user's uploads (row lock on PostgreSQL; SQLite serializes all writes)
@@ -124,13 +140,11 @@ def create_submission(
     )
     db.add(submission)
     db.flush()
-    quota = quota_status(db, user, settings)
-    if quota.limit is not None and quota.used > quota.limit:
+    try:
+        ensure_quota(db, user, settings, including_new=True)
+    except QuotaExceeded:
         db.rollback()
-        raise QuotaExceeded(
-            f"daily quota of {quota.limit} submissions used up; it resets at "
-            f"{quota.resets_at:%Y-%m-%d %H:%M} UTC"
-        )
+        raise
     db.commit()
     enqueue_scoring(db, celery, submission.id)
     db.refresh(submission)
