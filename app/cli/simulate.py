@@ -91,7 +91,11 @@ class _StageBars:
 @_option("amplitude_contrast", float, "Amplitude contrast fraction.")
 @_option("defocus_um", float, "Nominal defocus, µm underfocus.")
 @_option("defocus_variation", float, "Std of the per-tilt defocus, µm (0: constant).")
-@click.option("--defocus-gradient/--no-defocus-gradient", default=None, help="Defocus gradient.")
+@click.option(
+    "--defocus-gradient/--no-defocus-gradient",
+    default=None,
+    help="Defocus gradient across the tilted specimen [on].",
+)
 @click.option("--ctf/--no-ctf", default=None, help="Apply the CTF [on].")
 @click.option("--phase-flip/--no-phase-flip", default=None, help="CTF correction [on].")
 @click.option("--write-noisefree", is_flag=True, default=None, help="Also write noise-free series.")
