@@ -5,10 +5,11 @@ Redis deployment on this machine; prints upload -> scored latency and scored sub
 
 Setup (not timed): a SHREC-size dataset from the simulator (512 x 512 x 512, slab 200,
 2,500 particles; cached in --dataset-dir), a fresh database, `tomobench serve --no-worker`
-and `tomobench worker --concurrency 2` as separate processes. Phase 1 offers --rate
-uploads per second, spread over --clients threads, for --duration seconds; phase 2 sends
---burst uploads as fast as the clients can. Latencies come from the database's
-`finished_at` minus the moment the client started sending (one clock: one machine).
+and `tomobench worker --concurrency 2` as separate processes. Each client thread is its
+own participant. Phase 1 offers --rate uploads per second, spread over --clients threads,
+for --duration seconds; phase 2 sends --burst uploads as fast as the clients can.
+Latencies come from the database's `finished_at` minus the moment the client started
+sending (one clock: one machine).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from app.core.config import Settings, settings_env  # noqa: E402
 from app.db import session_factory  # noqa: E402
 from app.migrate import upgrade_database  # noqa: E402
-from app.models import Role, Submission, SubmissionStatus  # noqa: E402
+from app.models import Submission, SubmissionStatus  # noqa: E402
 from app.services.datasets import complete_dataset_version, create_dataset_version  # noqa: E402
 from app.services.tokens import create_token  # noqa: E402
 from app.services.users import register_user  # noqa: E402
@@ -78,8 +79,8 @@ def submissions(folder: Path, variants: int) -> list[bytes]:
     return files
 
 
-def prepare(settings: Settings, dataset: Path) -> str:
-    """Migrate, register the dataset, create a participant; their API token."""
+def prepare(settings: Settings, dataset: Path, participants: int) -> list[str]:
+    """Migrate, register the dataset, create the participants; their API tokens."""
     upgrade_database(settings.sqlalchemy_url)
     factory = session_factory(settings.sqlalchemy_url)
     with factory() as db:
@@ -87,12 +88,13 @@ def prepare(settings: Settings, dataset: Path) -> str:
         settings.datasets_dir.mkdir(parents=True, exist_ok=True)
         (settings.datasets_dir / version.path).symlink_to(dataset)
         complete_dataset_version(db, settings, version, activate=True)
-        user = register_user(
-            db, "bench", "bench@example.org", "benchmark password", Role.PARTICIPANT
-        )
-        _, token = create_token(db, user)
+        tokens = []
+        for number in range(participants):
+            name = f"bench{number}"
+            user = register_user(db, name, f"{name}@example.org", "benchmark password")
+            tokens.append(create_token(db, user)[1])
         db.commit()
-    return token
+    return tokens
 
 
 def start(command: list[str], settings: Settings, log: Path) -> subprocess.Popen[bytes]:
@@ -109,12 +111,15 @@ def start(command: list[str], settings: Settings, log: Path) -> subprocess.Popen
 
 
 class Load:
-    """Upload files from many threads, remembering when each upload began."""
+    """Upload files from many threads, one participant per thread, remembering when each
+    upload began."""
 
-    def __init__(self, url: str, token: str, files: list[bytes], cpu: Callable[[], float]) -> None:
+    def __init__(
+        self, url: str, tokens: list[str], files: list[bytes], cpu: Callable[[], float]
+    ) -> None:
         self.url, self.files, self.cpu = url, files, cpu
         self.cpu_at_start = cpu()
-        self.headers = {"Authorization": f"Bearer {token}"}
+        self.tokens = iter(tokens)
         self.sent: dict[int, float] = {}
         self.upload_seconds: list[float] = []
         self.refused = 0
@@ -124,11 +129,14 @@ class Load:
     def upload(self, index: int) -> None:
         client = getattr(self.local, "client", None)
         if client is None:
-            client = self.local.client = httpx.Client(base_url=self.url, timeout=60)
+            with self.lock:
+                headers = {"Authorization": f"Bearer {next(self.tokens)}"}
+            client = self.local.client = httpx.Client(
+                base_url=self.url, headers=headers, timeout=60
+            )
         began = time.time()
         response = client.post(
             "/api/v1/submissions",
-            headers=self.headers,
             data={"method": f"m{index % 7}"},
             files={"file": ("picks.txt", self.files[index % len(self.files)], "text/plain")},
         )
@@ -247,7 +255,7 @@ def main() -> None:
             redis_key_prefix=stack.enter_context(redis_prefix()),
             daily_quota=1_000_000,
         )
-        token = prepare(settings, dataset)
+        tokens = prepare(settings, dataset, max(args.clients, args.worker_concurrency))
         web_command = ["serve", "--no-worker", "--port", str(args.port)]
         web_command += ["--web-workers", str(args.web_workers)]
         web = start(web_command, settings, data_dir / "web.log")
@@ -265,7 +273,7 @@ def main() -> None:
             return process_cpu_seconds([web.pid, worker.pid])
 
         def phase(title: str, send: Callable[[Load], None], timeout: float) -> None:
-            load = Load(url, token, files, cpu)
+            load = Load(url, tokens, files, cpu)
             send(load)
             report(title, load, settings, timeout)
 

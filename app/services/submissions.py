@@ -122,8 +122,9 @@ def create_submission(
     ensure_quota(db, user, settings, including_new=False)  # cheap check before storing
     sha256 = store_bytes(settings.storage_dir, data)
     save_parsed(settings.storage_dir, sha256, parsed)
-    # serialize this user's uploads (row lock on PostgreSQL; SQLite serializes all writes)
-    db.execute(select(User.id).where(User.id == user.id).with_for_update())
+    if user.role == Role.PARTICIPANT:  # only a limited quota needs this user's uploads in turn
+        # (a row lock on PostgreSQL; SQLite serializes all writes anyway)
+        db.execute(select(User.id).where(User.id == user.id).with_for_update())
     submission = Submission(
         user_id=user.id,
         dataset_version_id=dataset.id,
