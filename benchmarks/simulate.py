@@ -76,6 +76,7 @@ def main() -> None:
         size=arguments.size, slab=arguments.slab, particles=arguments.particles, seed=1
     )
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
     print(
         f"tomogram: {arguments.size}³ at 1 nm, slab {arguments.slab}, "
         f"{arguments.particles} particles, {params.tilt_angles().size} tilts"
@@ -94,7 +95,7 @@ def main() -> None:
     print(f"{'stage':16} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9}")
     for stage, wall, cpu, peak in clock.rows:
         print(f"{stage:16} {wall:8.2f} {cpu:8.2f} {peak:9.0f}")
-    print(f"{'total':16} {total:8.2f}")
+    print(f"{'total':16} {total:8.2f} {sum(row[2] for row in clock.rows):8.2f}")
     print(f"(tilt operator build alone, included in projection: {operator_seconds:.2f} s)")
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak_rss:.0f} MiB")
@@ -106,9 +107,12 @@ def main() -> None:
         )
     if arguments.dataset:
         with tempfile.TemporaryDirectory() as folder:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             simulate_dataset(folder, params)
-            print(f"dataset of {params.tomograms} tomograms: {time.perf_counter() - start:.1f} s")
+            print(
+                f"dataset of {params.tomograms} tomograms: {time.perf_counter() - start:.1f} s "
+                f"wall, {time.process_time() - cpu:.1f} s CPU"
+            )
 
 
 if __name__ == "__main__":
