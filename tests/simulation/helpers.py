@@ -42,7 +42,7 @@ def rotated_template(
     source_xyz = inverse @ np.vstack([x, y, z])
     coordinates = source_xyz[::-1] + centre  # back to (z, y, x) indices
     values = ndimage.map_coordinates(template, coordinates, order=1, mode="constant")
-    return values.reshape(template.shape)
+    return np.asarray(values.reshape(template.shape))
 
 
 def particle_correlation(

@@ -13,7 +13,7 @@ from simulation.imaging import add_noise, tilt_defoci
 def _smooth_images(count: int, size: int = 128) -> np.ndarray:
     rng = np.random.default_rng(4)
     raw = rng.standard_normal((count, size, size))
-    return ndimage.gaussian_filter(raw, (0, 3, 3)).astype(np.float32)
+    return np.asarray(ndimage.gaussian_filter(raw, (0, 3, 3)), dtype=np.float32)
 
 
 @pytest.mark.parametrize("snr", [0.02, 0.5])

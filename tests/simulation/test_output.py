@@ -30,7 +30,7 @@ def test_a_slab_lands_in_its_volume_with_exact_statistics(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("dtype", [np.int8, np.uint16, np.float32])
 def test_label_volumes_keep_their_type(tmp_path: Path, dtype: type) -> None:
-    data = np.arange(2 * 3 * 4).reshape(2, 3, 4).astype(dtype)
+    data: np.ndarray = np.arange(2 * 3 * 4).reshape(2, 3, 4).astype(dtype)
     write_volume(tmp_path / "m.mrc", data, 1.0)
     with mrcfile.open(tmp_path / "m.mrc") as mrc:
         assert mrc.data.dtype == dtype

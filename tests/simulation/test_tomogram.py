@@ -82,9 +82,10 @@ def test_every_particle_matches_its_written_orientation(tomogram: Path) -> None:
 
     def local_model(protein: np.ndarray) -> np.ndarray:
         # the written recipe: protein plus the water its volume leaves free
-        return protein + water * (1 - np.clip(protein / interior, 0, 1))
+        return np.asarray(protein + water * (1 - np.clip(protein / interior, 0, 1)))
 
-    right, wrong = [], []
+    right: list[float] = []
+    wrong: list[float] = []
     for label, (name, centre, angles) in enumerate(
         read_locations(tomogram / "particle_locations.txt"), 1
     ):
