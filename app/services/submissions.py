@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from celery import Celery
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.core.config import Settings
 from app.models import Role, Submission, User
@@ -173,8 +173,13 @@ def get_submission(db: Session, user: User, submission_id: int) -> Submission:
 def list_submissions(
     db: Session, user: User | None = None, *, limit: int = 100, offset: int = 0
 ) -> tuple[list[Submission], int]:
-    """Newest-first submissions of `user` (everyone's when None) and their total count."""
-    query = select(Submission)
+    """Newest-first submissions of `user` (everyone's when None) and their total count.
+
+    Owners and results come in two more queries, not one per row.
+    """
+    query = select(Submission).options(
+        selectinload(Submission.user), selectinload(Submission.results)
+    )
     count_query = select(func.count(Submission.id))
     if user is not None:
         query = query.where(Submission.user_id == user.id)
