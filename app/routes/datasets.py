@@ -19,11 +19,10 @@ from app.schemas import (
     DatasetVersionPublic,
     DatasetVersionsPublic,
 )
+from app.services.archives import archive_chunks, archive_size
 from app.services.datasets import get_dataset, list_datasets
 from app.services.downloads import (
     DownloadFile,
-    archive_chunks,
-    archive_size,
     by_tomogram,
     downloadable_files,
     find_download,

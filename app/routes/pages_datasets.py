@@ -17,8 +17,9 @@ from app.models import DatasetStatus, DatasetVersion
 from app.routes.datasets import archive_url, file_url
 from app.routes.pages_errors import HTMLErrorRoute
 from app.routes.pages_render import PageDep
+from app.services.archives import archive_size
 from app.services.datasets import get_dataset, list_datasets
-from app.services.downloads import DownloadFile, archive_size, by_tomogram, downloadable_files
+from app.services.downloads import DownloadFile, by_tomogram, downloadable_files
 from app.services.generation import PENDING
 
 router = APIRouter(route_class=HTMLErrorRoute)
