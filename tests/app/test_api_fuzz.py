@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from starlette.testclient import TestClient
@@ -13,6 +14,9 @@ from tests.app.support import new_user
 EXAMPLES_PER_OPERATION = 10
 
 
+# tests/reliability/test_fuzz.py runs the same idea as an admin over HTTP on PostgreSQL;
+# this one covers the embedded backend with a participant's token.
+@pytest.mark.parametrize("service", ["embedded"], indirect=True)
 def test_no_input_makes_a_server_error(service: Settings) -> None:
     app = create_app(service)
     headers = new_user(service)
