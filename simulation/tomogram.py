@@ -38,13 +38,15 @@ def tomogram_name(index: int) -> str:
 
 
 class _Folder:
-    """Writes a tomogram's files; checksums each in a background thread as it lands."""
+    """Writes a tomogram's files; checksums each on a background thread as it lands."""
 
-    def __init__(self, path: Path, params: SimulationParameters) -> None:
+    def __init__(
+        self, path: Path, params: SimulationParameters, background: ThreadPoolExecutor
+    ) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.params = params
-        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.pool = background
         self.records: dict[str, Future[dict[str, Any]]] = {}
 
     def added(self, name: str) -> None:
@@ -64,9 +66,7 @@ class _Folder:
 
     def checksums(self) -> dict[str, dict[str, Any]]:
         """{file name: {"bytes", "sha256"}} of every file written, in name order."""
-        records = {name: self.records[name].result() for name in sorted(self.records)}
-        self.pool.shutdown()
-        return records
+        return {name: self.records[name].result() for name in sorted(self.records)}
 
 
 def _check_capacity(params: SimulationParameters, templates: dict[str, np.ndarray]) -> None:
@@ -146,11 +146,28 @@ def simulate_tomogram(
     """
     if not 0 <= index < params.tomograms:
         raise ValueError(f"index {index} is outside 0..{params.tomograms - 1}")
-    stages = StageProgress(progress, TOMOGRAM_STAGES)
-    streams = _streams(params, index)
     templates = {name: load_template(name, params.voxel_size) for name in CLASSES}
     _check_capacity(params, templates)
-    folder = _Folder(Path(out_dir), params)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # numpy releases the GIL: the operator builds on the other core during placement
+        tilt_operator = operator or background.submit(
+            TiltOperator, params.volume_shape, params.tilt_angles()
+        )
+        folder = _Folder(Path(out_dir), params, background)
+        return _simulate(folder, params, index, templates, tilt_operator, progress)
+
+
+def _simulate(
+    folder: _Folder,
+    params: SimulationParameters,
+    index: int,
+    templates: dict[str, np.ndarray],
+    tilt_operator: TiltOperator | Future[TiltOperator],
+    progress: ProgressCallback | None,
+) -> dict[str, Any]:
+    """The stages of ``simulate_tomogram``, in order; returns the metadata."""
+    stages = StageProgress(progress, TOMOGRAM_STAGES)
+    streams = _streams(params, index)
     z_start, _ = params.slab_range
     water_volts = water_potential(params.water_density)
     protein_volts = float(np.mean([interior_potential(t) for t in templates.values()]))
@@ -166,8 +183,7 @@ def simulate_tomogram(
     folder.added(layout.PARTICLE_LOCATIONS)
 
     stages.report("projection")
-    if operator is None:
-        operator = TiltOperator(params.volume_shape, params.tilt_angles())
+    operator = tilt_operator if isinstance(tilt_operator, TiltOperator) else tilt_operator.result()
     # the sample is a laterally infinite slab: its mean water level only shifts the phase
     # uniformly, so project the deviation from it (a finite block of water would add
     # false edges at high tilts)
