@@ -21,6 +21,20 @@ from app.services.errors import InvalidInput
 from evaluation import CLASSES, SIZE_GROUPS
 
 Mode = Literal["best", "latest"]
+# the SHREC'19 localization columns, in the paper's order
+LOCALIZATION_KEYS = (
+    "RR",
+    "TP",
+    "FP",
+    "FN",
+    "MH",
+    "RO",
+    "AD",
+    "recall",
+    "precision",
+    "miss_rate",
+    "f1",
+)
 
 
 @dataclass(frozen=True)
@@ -91,41 +105,21 @@ def _get(document: Any, *path: str) -> Any:
     return document
 
 
-def _interval(value: Any) -> tuple[Any, Any]:
-    """(low, high) from a `[low, high]` list or a `{"low":..., "high":...}` mapping."""
-    if isinstance(value, list | tuple) and len(value) == 2:
-        return value[0], value[1]
-    if isinstance(value, dict):
-        return value.get("low"), value.get("high")
-    return None, None
+def _interval(document: Any, *path: str) -> tuple[Any, Any]:
+    """(low, high) of a bootstrap interval `{"low": ..., "high": ...}`, or blanks."""
+    return _get(document, *path, "low"), _get(document, *path, "high")
 
 
 def metric_row(metrics: dict[str, Any]) -> dict[str, Any]:
     """The leaderboard's metric columns from one evaluator result."""
-    localization = metrics.get("localization", {})
-    row: dict[str, Any] = {
-        key: localization.get(key)
-        for key in (
-            "RR",
-            "TP",
-            "FP",
-            "FN",
-            "MH",
-            "RO",
-            "AD",
-            "recall",
-            "precision",
-            "miss_rate",
-            "f1",
-        )
-    }
-    row["f1_low"], row["f1_high"] = _interval(_get(metrics, "bootstrap", "localization_f1"))
+    row: dict[str, Any] = {key: _get(metrics, "localization", key) for key in LOCALIZATION_KEYS}
+    row["f1_low"], row["f1_high"] = _interval(metrics, "bootstrap", "localization_f1")
     for name in CLASSES:
         row[f"f1_{name}"] = _get(metrics, "classification", name, "f1")
     for group in SIZE_GROUPS:
         row[group] = _get(metrics, "size_groups", group)
         row[f"{group}_low"], row[f"{group}_high"] = _interval(
-            _get(metrics, "bootstrap", "size_groups", group)
+            metrics, "bootstrap", "size_groups", group
         )
     return row
 
