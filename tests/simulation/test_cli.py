@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from app.cli import main
@@ -115,3 +116,21 @@ def test_the_documented_small_example_runs(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, arguments[1:])
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "dataset.json").read_text())["seed"] == 4
+
+
+def test_the_documented_library_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "simulation.md").read_text()
+    block = docs.split("```python\nfrom simulation import SimulationParameters")[1].split("```")[0]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec("from simulation import SimulationParameters" + block, namespace)
+    dataset = namespace["dataset"]
+    metadata = namespace["metadata"]
+    assert isinstance(dataset, dict)
+    assert isinstance(metadata, dict)
+    assert (
+        dataset["tomograms"][2]["files"]["reconstruction.mrc"]
+        == metadata["files"]["reconstruction.mrc"]
+    )
