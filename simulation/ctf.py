@@ -6,9 +6,11 @@ CTF(k) = -(√(1 - A²) · sin χ(k) + A · cos χ(k)) and χ(k) = π λ Δf k²
 Phase flipping multiplies each band by the sign that makes it agree with the first lobe.
 
 With a defocus gradient, the local defocus across a tilted specimen is
-Δf(u) = Δf_tilt - u · tan θ (u: detector coordinate from the tilt axis, the specimen
-rotated by θ about +y so the side at u > 0 rises toward the source); each image is then
-treated in strips narrow enough that defocus varies by less than a set tolerance inside one.
+Δf(u) = Δf_tilt - u · tan θ (u: detector coordinate from the tilt axis). The specimen is
+rotated by θ about +y and the beam runs along -z (source above, at +z), so for θ > 0 the
+side at u > 0 sinks away from the source, towards the plane in focus below the sample. Each
+image is treated in strips narrow enough that defocus varies by less than a set tolerance
+inside one.
 """
 
 from __future__ import annotations

@@ -125,7 +125,7 @@ def test_defocus_gradient_strips() -> None:
     assert tilted[0][0] == 0
     assert tilted[-1][1] == 512
     defoci = [defocus for _, _, defocus in tilted]
-    # at +60° the side at u > 0 rises towards the source: less underfocus there
+    # at +60° the side at u > 0 sinks away from the source (beam along -z): less underfocus
     assert all(a > b for a, b in itertools.pairwise(defoci))
     assert np.mean(defoci) == pytest.approx(3000.0, abs=1.0)
     # 512 columns x tan 60° = 887 nm of height, split into strips of equal width
