@@ -16,7 +16,7 @@ from app.db import session_factory
 from app.main import create_app
 from app.models import Role, Submission, User
 from app.services.quota import day_bounds, quota_status
-from tests.app.support import new_user, upload
+from tests.app.support import new_user, upload, wait_for_status
 
 QUOTA = 2
 
@@ -62,6 +62,8 @@ def test_failed_and_yesterdays_submissions_do_not_count(
     headers = new_user(quota_settings)
     ids = [upload(quota_client, headers).json()["id"] for _ in range(QUOTA)]
     assert upload(quota_client, headers).status_code == 429
+    for submission_id in ids:  # let the worker finish before the rows are rewritten below
+        wait_for_status(quota_client, headers, submission_id)
     yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     with session_factory(quota_settings.sqlalchemy_url)() as db:
         db.execute(update(Submission).where(Submission.id == ids[0]).values(created_at=yesterday))
