@@ -101,7 +101,8 @@ def predict(
     native submission (`CLASS X Y Z [PHI THETA PSI] SCORE`, surest first) to `out_path`.
 
     Raises BaselineError for an unknown name, a model file of another baseline or of an
-    unknown format, and unreadable tomogram files.
+    unknown format, unreadable tomogram files, and when nothing is found (a submission
+    needs at least one prediction).
     """
     module = baseline_module(name)
     model = load_model(model_path)
@@ -114,6 +115,8 @@ def predict(
         picks = module.predict(
             model, settings, Path(tomogram_dir), device=device, progress=progress
         )
+    if len(picks) == 0:
+        raise BaselineError(f"{name} found no particle in {tomogram_dir}: nothing to submit")
     comments = [
         f"tomobench baseline {name}",
         f"code_version {model.code_version}",

@@ -52,15 +52,20 @@ def suppress_close(
 ) -> np.ndarray:
     """Indices of the peaks kept by greedy non-maximum suppression, best score first.
 
-    Peaks are visited from the highest score down; a peak is kept unless it lies closer than
-    the `min_distance` of an already kept peak (one value for all, or one per peak, in voxels).
+    Peaks are visited from the highest score down; a peak is kept unless it lies closer to an
+    already kept peak than the larger of their two `min_distance` values (one value for all,
+    or one per peak, in voxels): two centres that close cannot be two particles.
     """
     if len(scores) == 0:
         return np.zeros(0, dtype=np.int64)
     radii = np.broadcast_to(np.asarray(min_distance, dtype=np.float64), scores.shape)
-    tree = cKDTree(coordinates)
-    # neighbours strictly closer than the radius of the peak that may suppress them
-    neighbours = tree.query_ball_point(coordinates, np.nextafter(radii, 0))
+    pairs = cKDTree(coordinates).query_pairs(float(radii.max()), output_type="ndarray")
+    distances = np.linalg.norm(coordinates[pairs[:, 0]] - coordinates[pairs[:, 1]], axis=1)
+    pairs = pairs[distances < np.maximum(radii[pairs[:, 0]], radii[pairs[:, 1]])]
+    neighbours: list[list[int]] = [[] for _ in scores]
+    for first, second in pairs.tolist():
+        neighbours[first].append(second)
+        neighbours[second].append(first)
     suppressed = np.zeros(len(scores), dtype=bool)
     kept = []
     for index in np.argsort(-scores, kind="stable"):

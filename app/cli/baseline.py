@@ -44,6 +44,12 @@ def _run(description: str, action: Callable[[_ProgressBar], Path]) -> Path:
 name_argument = click.argument("name", type=click.Choice(baselines.NAMES))
 
 
+def _path_option(flag: str, text: str, *, exists: bool, folder: bool) -> Callable[[Any], Any]:
+    """A required path option: an existing or new file, or an existing folder."""
+    kind = click.Path(exists=exists, file_okay=not folder, dir_okay=folder, path_type=Path)
+    return click.option(flag, required=True, type=kind, help=text)
+
+
 @click.group()
 def baseline() -> None:
     """Train the reference baselines (dog, template, unet) and pick particles with them."""
@@ -51,18 +57,13 @@ def baseline() -> None:
 
 @baseline.command()
 @name_argument
-@click.option(
+@_path_option(
     "--dataset",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Dataset folder (with dataset.json); trains on its training tomograms.",
+    "Dataset folder (with dataset.json); trains on its training tomograms.",
+    exists=True,
+    folder=True,
 )
-@click.option(
-    "--model-out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Model file to write.",
-)
+@_path_option("--model-out", "Model file to write.", exists=False, folder=False)
 @click.option(
     "--config",
     type=click.Choice(["auto", "cpu", "gpu"]),
@@ -84,24 +85,11 @@ def train(name: str, dataset: Path, model_out: Path, config: str, seed: int) -> 
 
 @baseline.command()
 @name_argument
-@click.option(
-    "--model",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Model file written by `tomobench baseline train`.",
+@_path_option(
+    "--model", "Model file written by `tomobench baseline train`.", exists=True, folder=False
 )
-@click.option(
-    "--tomogram",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Tomogram folder (with reconstruction.mrc).",
-)
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Submission file to write (native format).",
-)
+@_path_option("--tomogram", "Tomogram folder (with reconstruction.mrc).", exists=True, folder=True)
+@_path_option("--out", "Submission file to write (native format).", exists=False, folder=False)
 def predict(name: str, model: Path, tomogram: Path, out: Path) -> None:
     """Pick particles in a tomogram with a trained baseline NAME; write a submission."""
     path = _run(

@@ -42,7 +42,7 @@ class DogConfig(Config):
     binning: int = 2
     channels: tuple[int, ...] = (16, 32, 64)
     hidden: int = 128
-    epochs: int = 20
+    epochs: int = 16
     steps_per_epoch: int = 30
     batch_size: int = 32
     learning_rate: float = 2e-3

@@ -48,10 +48,8 @@ def test_submission_is_valid_and_marked(run: Run) -> None:
     assert scores == sorted(scores, reverse=True)  # surest first: first hits decide classes
 
 
-@pytest.mark.parametrize("name", ["dog", "unet"])
-def test_beats_random_picks_clearly(name: str, run: Run, request: pytest.FixtureRequest) -> None:
-    if request.node.callspec.params["run"] != name:
-        pytest.skip("checked on its own baseline's run")
+@pytest.mark.parametrize("run", ["dog", "unet"], indirect=True)
+def test_beats_random_picks_clearly(run: Run) -> None:
     picks = len(parse_submission(run.submission))
     baseline_f1 = _f1(run.submission, run.test_folder)
     # the mean of several random controls with as many picks as the baseline made
@@ -60,8 +58,7 @@ def test_beats_random_picks_clearly(name: str, run: Run, request: pytest.Fixture
     assert baseline_f1 - random_f1 >= 0.2
 
 
-def test_template_picks_carry_orientations(run: Run, request: pytest.FixtureRequest) -> None:
-    if request.node.callspec.params["run"] != "template":
-        pytest.skip("only template matching estimates orientations")
+@pytest.mark.parametrize("run", ["template"], indirect=True)
+def test_template_picks_carry_orientations(run: Run) -> None:
     fields = [line.split() for line in run.submission.read_text().splitlines() if line[0] != "#"]
     assert {len(row) for row in fields} == {8}  # CLASS X Y Z PHI THETA PSI SCORE

@@ -46,10 +46,11 @@ def test_suppress_close_is_greedy_by_score() -> None:
     assert suppress_close(coordinates, scores, 5.0).tolist() == [1, 2]
 
 
-def test_suppress_close_uses_each_kept_peaks_own_radius() -> None:
-    coordinates = np.array([[0, 0, 0], [0, 0, 4]], dtype=float)
-    scores = np.array([2.0, 1.0])
-    # the stronger peak has radius 3: the other, 4 away, is kept
-    assert suppress_close(coordinates, scores, np.array([3.0, 10.0])).tolist() == [0, 1]
-    assert suppress_close(coordinates, scores, np.array([5.0, 1.0])).tolist() == [0]
+def test_suppress_close_uses_the_larger_radius_of_each_pair() -> None:
+    coordinates = np.array([[0, 0, 0], [0, 0, 4], [0, 0, 20]], dtype=float)
+    scores = np.array([2.0, 1.0, 0.5])
+    # 4 apart: suppressed when either peak's radius exceeds 4
+    assert suppress_close(coordinates, scores, np.array([3.0, 3.0, 1.0])).tolist() == [0, 1, 2]
+    assert suppress_close(coordinates, scores, np.array([5.0, 1.0, 1.0])).tolist() == [0, 2]
+    assert suppress_close(coordinates, scores, np.array([1.0, 5.0, 1.0])).tolist() == [0, 2]
     assert suppress_close(np.zeros((0, 3)), np.zeros(0), 4.0).tolist() == []

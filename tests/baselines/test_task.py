@@ -51,11 +51,15 @@ def test_task_submits_a_marked_baseline(production: Settings, tiny_dataset: Path
     user_id = _organizer(production)
     celery = create_celery_app(production)
     result = celery.tasks[RUN_BASELINE].apply(
-        args=[version_id, "dog", user_id], kwargs={"config": "cpu"}
+        args=[version_id, "template", user_id], kwargs={"config": "cpu"}
     )
     submission_id = result.get()
     model = (
-        production.resolved_data_dir / "baselines" / f"version_{version_id}" / "dog" / "model.pt"
+        production.resolved_data_dir
+        / "baselines"
+        / f"version_{version_id}"
+        / "template"
+        / "model.pt"
     )
     with session_factory(production.sqlalchemy_url)() as db:
         submission = db.get(Submission, submission_id)
@@ -64,7 +68,7 @@ def test_task_submits_a_marked_baseline(production: Settings, tiny_dataset: Path
         assert submission.baseline_code_version == baselines.code_version()
         assert submission.baseline_weights_checksum == baselines.weights_checksum(model)
         assert submission.dataset_version_id == version_id
-        assert submission.method == "baseline: dog"
+        assert submission.method == "baseline: template"
         assert submission.predictions > 0
         assert submission.status == "queued"  # scored by the evaluation queue, like any other
 

@@ -9,6 +9,7 @@ and, when a result backend is configured, to the task's state.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from celery import Task, shared_task
@@ -32,8 +33,9 @@ class NotActive(RuntimeError):
     """The dataset version is not the active, ready one that submissions are scored on."""
 
 
-def _progress(task: Task, name: str, start: float, end: float):  # type: ignore[no-untyped-def]
-    """A progress callback mapping a step onto `start..end` of the whole run."""
+def _progress(task: Task, name: str, start: float, end: float) -> Callable[[str, float], None]:
+    """A progress callback mapping a step onto `start..end` of the whole run: it logs every
+    5 %, and stores the state when the app has a result backend."""
     can_store = not isinstance(task.backend, DisabledBackend)
     logged = [-1.0]
 
