@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
@@ -61,8 +62,10 @@ def _parent_death_signal() -> Callable[[], None] | None:
 class WorkerChild:
     """A `tomobench worker` child process, restarted if it dies, stopped with `serve`.
 
-    The child stays in `serve`'s process group (a signal to the group reaches it) and is
-    terminated by the kernel if `serve` is killed outright.
+    The child runs in its own process group: a signal sent to `serve`'s group must not reach
+    the worker's prefork pool processes directly (a pool killed under its parent leaves the
+    parent hanging in shutdown). Only the worker's main process is told to stop, by `stop`
+    or, if `serve` is killed outright, by the kernel (parent-death signal).
     """
 
     def __init__(self, settings: Settings, queues: str, concurrency: int) -> None:
@@ -74,7 +77,10 @@ class WorkerChild:
     def start(self) -> None:
         """Start the worker."""
         self.process = subprocess.Popen(
-            self.command, env=self.env, preexec_fn=_parent_death_signal()
+            self.command,
+            env=self.env,
+            start_new_session=True,
+            preexec_fn=_parent_death_signal(),
         )
 
     def ensure_running(self) -> None:
@@ -83,17 +89,27 @@ class WorkerChild:
             log.error("worker exited with %s; restarting it", self.process.returncode)
             self.start()
 
-    def stop(self, grace: float = 15.0) -> None:
-        """SIGTERM the worker (warm shutdown of its pool), SIGKILL after `grace` seconds."""
+    def stop(self, grace: float = 30.0) -> None:
+        """SIGTERM the worker (a warm shutdown of its pool); SIGKILL its whole group after
+        `grace` seconds."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
+        if process is not None:
+            stop_process_tree(process, grace)
+
+
+def stop_process_tree(process: subprocess.Popen[bytes], grace: float) -> None:
+    """Ask the leader of a process group (started with `start_new_session`) to stop with
+    SIGTERM; SIGKILL the whole group if it has not exited after `grace` seconds."""
+    if process.poll() is None:
         process.terminate()
         try:
             process.wait(grace)
+            return
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            log.error("process %s ignored SIGTERM for %s s; killing its group", process.pid, grace)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 class Dispatcher(threading.Thread):

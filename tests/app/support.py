@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import mrcfile
 import numpy as np
 from starlette.testclient import TestClient
 
+from app.background import stop_process_tree
 from app.core.config import Settings, settings_env
 from app.db import session_factory
 from app.models import Role, User
@@ -130,16 +130,10 @@ def running_worker(
         stop_process_group(process)
 
 
-def stop_process_group(process: subprocess.Popen[bytes], grace: float = 10) -> None:
-    """SIGTERM a process group started with `start_new_session`, then SIGKILL after `grace`."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+def stop_process_group(process: subprocess.Popen[bytes], grace: float = 30) -> None:
+    """Stop a process started with `start_new_session`: SIGTERM to it alone (a Celery worker
+    then stops its own pool), SIGKILL to its whole group after `grace` seconds."""
+    stop_process_tree(process, grace)
 
 
 PASSWORD = "correct horse battery"
