@@ -9,8 +9,8 @@ import pytest
 
 import baselines
 from baselines.dog import PRESETS as DOG_PRESETS
+from baselines.model_file import SavedModel, save_model
 from baselines.unet import PRESETS as UNET_PRESETS
-from tests.baselines.conftest import Run
 
 # a few steps are enough to tell whether two runs are the same
 BRIEF = {
@@ -19,6 +19,7 @@ BRIEF = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["dog", "unet"])
 def test_same_seed_same_weights(name: str, tiny_dataset: Path, tmp_path: Path) -> None:
     checksums = [
@@ -42,8 +43,9 @@ def test_configuration_of_another_baseline_is_refused(tiny_dataset: Path, tmp_pa
         baselines.train("svm", tiny_dataset, tmp_path / "m.pt")
 
 
-@pytest.mark.parametrize("run", ["dog"], indirect=True)
-def test_predict_refuses_a_model_of_another_baseline(run: Run, tmp_path: Path) -> None:
+def test_predict_refuses_a_model_of_another_baseline(tiny_dataset: Path, tmp_path: Path) -> None:
+    dog_model = SavedModel("dog", BRIEF["dog"].to_dict(), {}, {}, baselines.code_version())
+    path = save_model(dog_model, tmp_path / "dog.pt")
     with pytest.raises(baselines.BaselineError, match="holds a 'dog' model, not 'unet'"):
-        baselines.predict("unet", run.model, run.test_folder, tmp_path / "picks.txt")
+        baselines.predict("unet", path, tiny_dataset / "model_3", tmp_path / "picks.txt")
     assert not (tmp_path / "picks.txt").exists()

@@ -12,6 +12,7 @@ from app.cli import main
 from tests.baselines.conftest import Run
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("run", ["template"], indirect=True)
 def test_train_and_predict_match_the_library(run: Run, tiny_dataset: Path, tmp_path: Path) -> None:
     runner = CliRunner()

@@ -16,6 +16,8 @@ from evaluation import load_ground_truth, parse_submission, score
 from evaluation.classes import CLASSES
 from tests.baselines.conftest import TINY, Run
 
+pytestmark = pytest.mark.slow
+
 
 def _f1(submission: bytes | Path, test_folder: Path) -> float:
     result = score(load_ground_truth(test_folder), parse_submission(submission)).to_dict()

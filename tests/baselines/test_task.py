@@ -45,6 +45,7 @@ def _organizer(settings: Settings) -> int:
         return user.id
 
 
+@pytest.mark.slow
 @pytest.mark.services
 def test_task_submits_a_marked_baseline(production: Settings, tiny_dataset: Path) -> None:
     version_id = _install(production, tiny_dataset, activate=True)
