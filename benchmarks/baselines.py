@@ -14,15 +14,17 @@ machine: not a like-for-like comparison).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 
 import torch
 
-import baselines
 from evaluation import load_ground_truth, parse_submission, score
 from simulation import SimulationParameters, simulate_dataset
 
@@ -35,8 +37,18 @@ SHREC19_F1 = {
 GROUPS = ("tiny", "small", "medium", "large")
 
 
+def _baselines_package() -> ModuleType:
+    """The `baselines` package: this script shares its name, so its own folder must not
+    shadow the package on the import path."""
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != here]
+    sys.modules.pop("baselines", None)
+    return importlib.import_module("baselines")
+
+
 def main() -> None:
     """Parse arguments, run every requested baseline, print one row each."""
+    baselines = _baselines_package()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, help="use this dataset instead of simulating")
     parser.add_argument("--size", type=int, default=256)
