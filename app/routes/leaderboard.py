@@ -36,7 +36,7 @@ BoardDep = Annotated[Leaderboard, Depends(board_from_query)]
 
 
 @router.get("/leaderboard", response_model=LeaderboardPublic)
-def leaderboard(board: BoardDep) -> LeaderboardPublic:
+def leaderboard_rows(board: BoardDep) -> LeaderboardPublic:
     """One row per participant and method with the SHREC'19 columns and size groups."""
     version = board.dataset_version
     return LeaderboardPublic(

@@ -64,3 +64,11 @@ def test_bad_leaderboard_queries_are_explained_in_html(
     assert page.headers["content-type"].startswith("text/html")
     assert message in page.text
     assert "<h1>" in page.text
+
+
+def test_page_links_to_the_leaderboard_reach_the_page_not_the_api(
+    fresh_client: TestClient,
+) -> None:
+    home = fresh_client.get("/")
+    assert 'href="/leaderboard"' in home.text
+    assert 'action="/api/v1/leaderboard"' not in fresh_client.get("/leaderboard").text
