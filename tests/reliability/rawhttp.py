@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import select
 import socket
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -51,10 +51,18 @@ def parse_response(raw: bytes) -> RawResponse:
     return RawResponse(int(lines[0].split()[1]), headers, body)
 
 
-def _read_all(connection: socket.socket) -> bytes:
-    chunks, total = [], 0
+def _read_all(connection: socket.socket, chunks: list[bytes] | None = None) -> bytes:
+    """Everything the server sends until it closes; a reset after its answer ends the read
+    with what had arrived (a server that refuses a body closes while the client sends)."""
+    chunks = [] if chunks is None else chunks
+    total = 0
     while total < MAX_RESPONSE_BYTES:
-        chunk = connection.recv(65536)
+        try:
+            chunk = connection.recv(65536)
+        except ConnectionResetError:
+            if not chunks:
+                raise
+            break
         if not chunk:
             break
         chunks.append(chunk)
@@ -82,11 +90,23 @@ def stream_body(
     lines += [f"{name}: {value}" for name, value in headers.items()]
     sent = 0
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
+        # read on a thread from the start, so the answer is taken in as soon as it arrives,
+        # before the reset that the server's close provokes while the body is still flowing
+        received: list[bytes] = []
+        errors: list[BaseException] = []
+
+        def read() -> None:
+            try:
+                _read_all(connection, received)
+            except OSError as error:
+                errors.append(error)
+
+        reader = threading.Thread(target=read, daemon=True)
         connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        reader.start()
         try:
             for chunk in chunks:
-                readable, _, _ = select.select([connection], [], [], 0)
-                if readable:
+                if received or not reader.is_alive():
                     break  # the server has answered (or closed): stop sending
                 connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 sent += len(chunk)
@@ -94,4 +114,7 @@ def stream_body(
                 connection.sendall(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server closed the connection after answering
-        return parse_response(_read_all(connection)), sent
+        reader.join(timeout)
+        if errors and not received:
+            raise errors[0]
+        return parse_response(b"".join(received)), sent
