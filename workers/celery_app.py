@@ -14,7 +14,10 @@ from celery import Celery
 
 from app.core.config import Settings
 from workers.routing import (
+    BASELINE_SOFT_LIMIT_S,
     EVALUATION_QUEUE,
+    HARD_LIMIT_MARGIN_S,
+    SIMULATION_SOFT_LIMIT_S,
     SWEEP_SUBMISSIONS,
     TASK_MODULES,
     TASK_ROUTES,
@@ -36,13 +39,21 @@ def broker_transport_options(settings: Settings) -> dict[str, Any]:
         # passed to SQLAlchemy's create_engine by Kombu: wait out short SQLite write locks
         return {"connect_args": {"timeout": 30}}
     options: dict[str, Any] = {
-        # an unacknowledged task is re-delivered only after this; keep it past the hard limit
-        "visibility_timeout": 2 * settings.task_hard_time_limit_s + 60,
+        # an unacknowledged task is re-delivered only after this: keep it past the longest
+        # hard limit of any queue, or a long regeneration would be delivered twice (a scoring
+        # whose worker vanished is re-queued sooner by the sweeper)
+        "visibility_timeout": longest_hard_limit_s(settings) + 60,
         "socket_connect_timeout": 3,
     }
     if settings.redis_key_prefix:
         options["global_keyprefix"] = settings.redis_key_prefix
     return options
+
+
+def longest_hard_limit_s(settings: Settings) -> int:
+    """The longest hard time limit of any task, in seconds."""
+    longest_soft = max(SIMULATION_SOFT_LIMIT_S, BASELINE_SOFT_LIMIT_S)
+    return max(settings.task_hard_time_limit_s, longest_soft + HARD_LIMIT_MARGIN_S)
 
 
 def existing_task_modules() -> list[str]:

@@ -22,6 +22,12 @@ TASK_MODULES = (
     "workers.tasks.baselines",
 )
 
+# the longest a simulation or baseline task may run (soft limit; the hard limit is a minute
+# later): a full-size dataset takes minutes, a CPU baseline on full-size data hours
+SIMULATION_SOFT_LIMIT_S = 3600
+BASELINE_SOFT_LIMIT_S = 4 * 3600
+HARD_LIMIT_MARGIN_S = 60
+
 # task names, so senders need not import the task modules
 SCORE_SUBMISSION = "workers.tasks.evaluation.score_submission"
 SWEEP_SUBMISSIONS = "workers.tasks.evaluation.sweep_submissions"

@@ -8,11 +8,8 @@ from app.db import session_factory
 from app.services.datasets import generate_dataset as generate_dataset_version
 from app.services.generation import GenerationBusy
 from workers.celery_app import settings_of
-from workers.routing import GENERATE_DATASET
+from workers.routing import GENERATE_DATASET, HARD_LIMIT_MARGIN_S, SIMULATION_SOFT_LIMIT_S
 
-# a full-size dataset takes minutes on a small machine
-SIMULATION_SOFT_LIMIT_S = 3600
-SIMULATION_HARD_LIMIT_S = 3660
 # a version queued behind another one that is generating asks again this often
 BUSY_RETRY_S = 5
 
@@ -21,7 +18,7 @@ BUSY_RETRY_S = 5
     bind=True,
     name=GENERATE_DATASET,
     soft_time_limit=SIMULATION_SOFT_LIMIT_S,
-    time_limit=SIMULATION_HARD_LIMIT_S,
+    time_limit=SIMULATION_SOFT_LIMIT_S + HARD_LIMIT_MARGIN_S,
     max_retries=None,
 )
 def generate_dataset(self: Task, version_id: int, activate: bool = True) -> None:
