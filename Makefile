@@ -17,7 +17,7 @@ serve: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check evaluation simulation
+	$(BIN)/ruff format --check app workers evaluation simulation baselines migrations tests benchmarks
 	$(BIN)/mypy
 
 test: lint
