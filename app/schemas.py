@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from baselines.names import CONFIGS as BASELINE_CONFIGS
+from baselines.names import NAMES as BASELINE_NAMES
 
 
 class UserCreate(BaseModel):
@@ -240,6 +243,39 @@ class DatasetFilesPublic(BaseModel):
     data: list[DatasetFilePublic]
     count: int
     archives: list[DatasetArchivePublic]
+
+
+class BaselineRunRequest(BaseModel):
+    """Which reference pickers to run on a dataset version, and with which preset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    names: list[str] = Field(default_factory=lambda: list(BASELINE_NAMES), min_length=1)
+    config: str = "auto"
+
+    @field_validator("names")
+    @classmethod
+    def _known_names(cls, names: list[str]) -> list[str]:
+        unknown = [name for name in names if name not in BASELINE_NAMES]
+        if unknown:
+            raise ValueError(
+                f"unknown baseline {unknown[0]!r}; expected some of {', '.join(BASELINE_NAMES)}"
+            )
+        return names
+
+    @field_validator("config")
+    @classmethod
+    def _known_config(cls, config: str) -> str:
+        if config not in BASELINE_CONFIGS:
+            raise ValueError(f"unknown preset {config!r}; expected {', '.join(BASELINE_CONFIGS)}")
+        return config
+
+
+class BaselinesQueued(BaseModel):
+    """The baselines queued on the `gpu` queue for a dataset version."""
+
+    dataset_version_id: int
+    queued: list[str]
 
 
 class RescoreQueued(BaseModel):

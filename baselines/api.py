@@ -13,10 +13,9 @@ from baselines.config import Config, resolve_preset
 from baselines.dataset import dataset_tomograms
 from baselines.errors import BaselineError
 from baselines.model_file import SavedModel, code_version, load_model, save_model, weights_checksum
+from baselines.names import NAMES
 from baselines.runtime import Progress, report, seed_everything, select_device
 from baselines.submission import Picks, write_submission
-
-NAMES = ("dog", "template", "unet")
 
 
 class Baseline(Protocol):

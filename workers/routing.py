@@ -32,6 +32,7 @@ HARD_LIMIT_MARGIN_S = 60
 SCORE_SUBMISSION = "workers.tasks.evaluation.score_submission"
 SWEEP_SUBMISSIONS = "workers.tasks.evaluation.sweep_submissions"
 GENERATE_DATASET = "workers.tasks.simulation.generate_dataset"
+RUN_BASELINE = "workers.tasks.baselines.run_baseline"
 
 
 def task_queues() -> list[Queue]:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from app.deps import AdminUser, CeleryDep, SessionDep
+from app.deps import AdminUser, CeleryDep, IdPath, SessionDep
 from app.models import DatasetVersion
 from app.schemas import (
+    BaselineRunRequest,
+    BaselinesQueued,
     DatasetCreate,
     DatasetVersionAdmin,
     DatasetVersionPublic,
     DatasetVersionsAdmin,
     RescoreQueued,
 )
+from app.services.baseline_runs import request_baseline_runs
 from app.services.datasets import activate_dataset, get_dataset, list_datasets
 from app.services.regeneration import cancel_generation, request_regeneration, rescore_version
 
@@ -67,3 +70,22 @@ def rescore(version_id: int, db: SessionDep, celery: CeleryDep, _: AdminUser) ->
     an evaluator change); earlier results stay in each submission's history."""
     queued = rescore_version(db, celery, get_dataset(db, version_id))
     return RescoreQueued(dataset_version_id=version_id, queued=queued)
+
+
+@router.post(
+    "/{version_id}/baselines", response_model=BaselinesQueued, status_code=status.HTTP_202_ACCEPTED
+)
+def run_baselines(
+    version_id: IdPath,
+    db: SessionDep,
+    celery: CeleryDep,
+    admin: AdminUser,
+    body: BaselineRunRequest | None = None,
+) -> BaselinesQueued:
+    """Queue the reference pickers (`dog`, `template`, `unet`; all by default) on the `gpu`
+    queue for the active version: each trains on the training tomograms, predicts the test
+    tomogram and is submitted as a baseline entry of the leaderboard."""
+    version = get_dataset(db, version_id)
+    request = body or BaselineRunRequest()
+    queued = request_baseline_runs(celery, admin, version, request.names, request.config)
+    return BaselinesQueued(dataset_version_id=version.id, queued=queued)

@@ -20,13 +20,9 @@ from app.models import DatasetStatus, User
 from app.services.datasets import active_dataset, dataset_folder, get_dataset
 from app.services.submissions import create_submission
 from workers.celery_app import settings_of
+from workers.routing import BASELINE_SOFT_LIMIT_S, HARD_LIMIT_MARGIN_S, RUN_BASELINE
 
 log = logging.getLogger(__name__)
-
-RUN_BASELINE = "workers.tasks.baselines.run_baseline"
-# the full GPU presets train in minutes; the CPU presets on a full-size dataset take longer
-BASELINE_SOFT_LIMIT_S = 4 * 3600
-BASELINE_HARD_LIMIT_S = BASELINE_SOFT_LIMIT_S + 60
 
 
 class NotActive(RuntimeError):
@@ -65,7 +61,7 @@ def _check_active(task: Task, version_id: int) -> None:
     bind=True,
     name=RUN_BASELINE,
     soft_time_limit=BASELINE_SOFT_LIMIT_S,
-    time_limit=BASELINE_HARD_LIMIT_S,
+    time_limit=BASELINE_SOFT_LIMIT_S + HARD_LIMIT_MARGIN_S,
 )
 def run_baseline(
     self: Task, version_id: int, name: str, user_id: int, config: str = "auto", seed: int = 0

@@ -1,0 +1,63 @@
+"""Admins queue the reference baselines for the active dataset version on the `gpu` queue."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from app.core.config import Settings
+from app.main import create_app
+from app.models import Role
+from tests.app.support import install_dataset, new_user
+from workers.celery_app import create_celery_app
+from workers.routing import GPU_QUEUE
+
+
+def _gpu_messages(settings: Settings) -> int:
+    """Messages waiting on the `gpu` queue of this deployment's broker."""
+    app = create_celery_app(settings)
+    with app.connection_for_read() as connection:
+        declared = connection.default_channel.queue_declare(queue=GPU_QUEUE, passive=False)
+        return int(declared.message_count)
+
+
+def test_admin_queues_the_baselines_of_the_active_version(fresh_settings: Settings) -> None:
+    version_id = install_dataset(fresh_settings)
+    admin = new_user(fresh_settings, Role.ADMIN)
+    before = _gpu_messages(fresh_settings)
+    with TestClient(create_app(fresh_settings)) as client:
+        everything = client.post(f"/api/v1/admin/datasets/{version_id}/baselines", headers=admin)
+        assert everything.status_code == 202, everything.text
+        assert everything.json() == {
+            "dataset_version_id": version_id,
+            "queued": ["dog", "template", "unet"],
+        }
+        one = client.post(
+            f"/api/v1/admin/datasets/{version_id}/baselines",
+            json={"names": ["unet", "unet"], "config": "cpu"},
+            headers=admin,
+        )
+        assert one.json()["queued"] == ["unet"]
+    assert _gpu_messages(fresh_settings) == before + 4
+
+
+def test_baseline_requests_are_checked(fresh_settings: Settings) -> None:
+    version_id = install_dataset(fresh_settings)
+    admin = new_user(fresh_settings, Role.ADMIN)
+    organizer = new_user(fresh_settings, Role.ORGANIZER)
+    path = f"/api/v1/admin/datasets/{version_id}/baselines"
+    with TestClient(create_app(fresh_settings)) as client:
+        assert client.post(path).status_code == 401
+        assert client.post(path, headers=organizer).status_code == 403
+        unknown = client.post(path, json={"names": ["yolo"]}, headers=admin)
+        assert unknown.status_code == 422
+        assert "unknown baseline 'yolo'" in unknown.json()["detail"]
+        bad_preset = client.post(path, json={"config": "tpu"}, headers=admin)
+        assert bad_preset.status_code == 422
+        assert client.post(path, json={"names": []}, headers=admin).status_code == 422
+        missing = client.post("/api/v1/admin/datasets/999999/baselines", headers=admin)
+        assert missing.status_code == 404
+        second = install_dataset(fresh_settings, name="test-v2")  # now the active one
+        stale = client.post(path, headers=admin)
+        assert stale.status_code == 409
+        assert "not active" in stale.json()["detail"]
+        assert client.post(f"/api/v1/admin/datasets/{second}/baselines", headers=admin).is_success
