@@ -112,6 +112,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.PARTICIPANT)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # an admin's override of the daily quota for this participant (None: the site's setting)
+    daily_quota: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")

@@ -29,6 +29,7 @@ class UserPublic(BaseModel):
     email: str
     role: str
     is_active: bool
+    daily_quota: int | None = None
     created_at: dt.datetime
 
 
@@ -43,6 +44,14 @@ class RoleUpdate(BaseModel):
     """A new role for an account."""
 
     role: str = Field(pattern="^(participant|organizer|admin)$")
+
+
+class QuotaUpdate(BaseModel):
+    """A participant's own daily quota; null returns them to the site's setting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    daily_quota: int | None = Field(ge=0, le=100_000)
 
 
 class TokenCreate(BaseModel):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.deps import AdminUser, CeleryDep, IdPath, OrganizerUser, PageDep, SessionDep
 from app.models import Role, User
 from app.routes.submissions import present, submissions_page
 from app.schemas import (
     HideRequest,
+    QuotaUpdate,
     RoleUpdate,
     SubmissionPublic,
     SubmissionsPublic,
@@ -58,12 +60,28 @@ def all_users(db: SessionDep, _: AdminUser) -> UsersPublic:
     return UsersPublic(data=users, count=len(users))
 
 
-@router.put("/users/{user_id}/role", response_model=UserPublic)
-def change_role(user_id: IdPath, body: RoleUpdate, db: SessionDep, _: AdminUser) -> UserPublic:
-    """Make an account a participant, organizer or admin."""
+def _find_user(db: Session, user_id: int) -> User:
+    """An account by id; NotFound if there is none."""
     user = db.get(User, user_id)
     if user is None:
         raise NotFound(f"user {user_id} not found")
+    return user
+
+
+@router.put("/users/{user_id}/role", response_model=UserPublic)
+def change_role(user_id: IdPath, body: RoleUpdate, db: SessionDep, _: AdminUser) -> UserPublic:
+    """Make an account a participant, organizer or admin."""
+    user = _find_user(db, user_id)
     set_role(db, user, Role(body.role))
+    db.commit()
+    return UserPublic.model_validate(user)
+
+
+@router.put("/users/{user_id}/quota", response_model=UserPublic)
+def change_quota(user_id: IdPath, body: QuotaUpdate, db: SessionDep, _: AdminUser) -> UserPublic:
+    """Set a participant's own daily quota (0 stops their submissions for the day; null
+    returns them to `TOMOBENCH_DAILY_QUOTA`)."""
+    user = _find_user(db, user_id)
+    user.daily_quota = body.daily_quota
     db.commit()
     return UserPublic.model_validate(user)

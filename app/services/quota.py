@@ -2,7 +2,8 @@
 
 Counted: today's submissions of the user that are not baselines and did not fail (a file
 refused by validation never becomes a submission; a failed scoring does not count).
-Organizers and admins have no limit.
+Organizers and admins have no limit. An admin may set a participant's own limit, which
+replaces the site's `daily_quota` for them.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ def quota_status(
     _, resets_at = day_bounds(now)
     if user.role != Role.PARTICIPANT:
         return Quota(limit=None, used=used, remaining=None, resets_at=resets_at)
-    remaining = max(settings.daily_quota - used, 0)
-    return Quota(limit=settings.daily_quota, used=used, remaining=remaining, resets_at=resets_at)
+    limit = settings.daily_quota if user.daily_quota is None else user.daily_quota
+    return Quota(limit=limit, used=used, remaining=max(limit - used, 0), resets_at=resets_at)
 
 
 def remaining(db: Session, user: User, settings: Settings) -> int | None:

@@ -108,3 +108,25 @@ def test_quota_resets_at_the_next_utc_midnight(quota_settings: Settings) -> None
         quota = quota_status(db, user, quota_settings, now)
     assert quota.resets_at == dt.datetime(2030, 1, 2, tzinfo=dt.UTC)
     assert quota.remaining == QUOTA
+
+
+def test_an_admin_sets_a_participants_own_quota(
+    quota_client: TestClient, quota_settings: Settings
+) -> None:
+    admin, participant = new_user(quota_settings, Role.ADMIN), new_user(quota_settings)
+    me = quota_client.get("/api/v1/users/me", headers=participant).json()
+    path = f"/api/v1/admin/users/{me['id']}/quota"
+    assert quota_client.put(path, json={"daily_quota": 5}, headers=participant).status_code == 403
+    assert quota_client.put(path, json={"daily_quota": -1}, headers=admin).status_code == 422
+    changed = quota_client.put(path, json={"daily_quota": 1}, headers=admin)
+    assert changed.status_code == 200
+    assert changed.json()["daily_quota"] == 1
+    assert _quota(quota_client, participant)["limit"] == 1
+    assert upload(quota_client, participant).status_code == 201
+    refused = upload(quota_client, participant)
+    assert refused.status_code == 429
+    assert "daily quota of 1" in refused.json()["detail"]
+    # back to the site's setting: the second upload of the day fits again
+    assert quota_client.put(path, json={"daily_quota": None}, headers=admin).status_code == 200
+    assert _quota(quota_client, participant)["limit"] == QUOTA
+    assert upload(quota_client, participant).status_code == 201
