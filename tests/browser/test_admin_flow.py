@@ -16,8 +16,8 @@ from tests.app.test_serve import ADMIN_LINE, Served, serving
 
 pytestmark = pytest.mark.browser
 
-# a version that takes a few seconds to simulate, so its progress can be seen
-REQUEST = {"name": "spring", "size": "96", "particles": "20", "tomograms": "3", "tilt_step": "1"}
+# a version that takes several polls (2 s each) to simulate, so its progress can be seen
+REQUEST = {"name": "spring", "size": "128", "particles": "40", "tomograms": "4", "tilt_step": "1"}
 GENERATION_TIMEOUT_MS = 180_000
 
 
@@ -60,9 +60,10 @@ def test_admin_regenerates_watches_progress_and_activates(
 
     expect(page.locator(".flash")).to_contain_text("Dataset version spring is queued.")
     row = page.locator("#admin-datasets tbody tr", has_text="spring")
-    # the region refreshes itself: queued, then generating with a progress bar, then ready
-    expect(row.locator("progress")).to_be_visible(timeout=GENERATION_TIMEOUT_MS)
-    expect(row).to_contain_text("model_", timeout=GENERATION_TIMEOUT_MS)  # the stage
+    # the region refreshes itself: queued, then generating with a progress bar and the stage
+    # (one refresh shows both), then ready
+    generating = row.filter(has_text="model_")
+    expect(generating.locator("progress")).to_be_visible(timeout=GENERATION_TIMEOUT_MS)
     page.screenshot(path=str(screenshot_dir / "admin-progress.png"))
     expect(row.locator(".status")).to_have_text("ready", timeout=GENERATION_TIMEOUT_MS)
     expect(row.locator("progress")).to_have_count(0)
@@ -78,8 +79,10 @@ def test_admin_regenerates_watches_progress_and_activates(
     # the new version's page: training files with checksums, the test without ground truth
     row.get_by_role("link", name="spring").click()
     expect(page.locator("h1")).to_contain_text("Dataset spring")
-    expect(page.locator("table[id^=files-model_]")).to_have_count(3)
-    test_files = page.locator("#files-model_2 tbody td:first-child").all_inner_texts()
+    tomograms = int(REQUEST["tomograms"])
+    expect(page.locator("table[id^=files-model_]")).to_have_count(tomograms)
+    test_table = page.locator(f"#files-model_{tomograms - 1}")
+    test_files = test_table.locator("tbody td:first-child").all_inner_texts()
     assert test_files == [
         "metadata.json",
         "projections.mrc",
