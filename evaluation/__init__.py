@@ -15,6 +15,7 @@ from evaluation.classes import CLASSES, SIZE_GROUPS
 from evaluation.errors import GroundTruthError, SubmissionError
 from evaluation.formats import parse_submission
 from evaluation.ground_truth import GroundTruth, load_ground_truth
+from evaluation.metrics.localization import TABLE1_KEYS
 from evaluation.result import EvaluationResult
 from evaluation.scoring import score
 from evaluation.submission import Submission
@@ -24,6 +25,7 @@ __all__ = [
     "CLASSES",
     "EVALUATOR_VERSION",
     "SIZE_GROUPS",
+    "TABLE1_KEYS",
     "EvaluationResult",
     "GroundTruth",
     "GroundTruthError",

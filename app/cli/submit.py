@@ -10,8 +10,9 @@ from typing import Any
 import click
 import httpx
 
+from evaluation import TABLE1_KEYS
+
 FINISHED = ("scored", "failed")
-SUMMARY_KEYS = ("RR", "TP", "FP", "FN", "MH", "RO", "AD", "recall", "precision", "miss_rate", "f1")
 
 
 def _fail_on_error(response: httpx.Response) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def print_scores(submission: dict[str, Any]) -> None:
     result = submission["result"] or {}
     localization = result.get("localization", {})
     click.echo(f"submission {submission['id']} ({submission['method']}): scored")
-    click.echo("  ".join(f"{key}={_format(localization.get(key))}" for key in SUMMARY_KEYS))
+    click.echo("  ".join(f"{key}={_format(localization.get(key))}" for key in TABLE1_KEYS))
     groups = result.get("size_groups", {})
     if groups:
         click.echo("size groups F1: " + "  ".join(f"{k}={_format(v)}" for k, v in groups.items()))

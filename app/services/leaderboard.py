@@ -18,23 +18,9 @@ from sqlalchemy.orm import Session, selectinload
 from app.models import DatasetVersion, Result, Submission, SubmissionStatus
 from app.services.datasets import active_dataset, get_dataset
 from app.services.errors import InvalidInput
-from evaluation import CLASSES, SIZE_GROUPS
+from evaluation import CLASSES, SIZE_GROUPS, TABLE1_KEYS
 
 Mode = Literal["best", "latest"]
-# the SHREC'19 localization columns, in the paper's order
-LOCALIZATION_KEYS = (
-    "RR",
-    "TP",
-    "FP",
-    "FN",
-    "MH",
-    "RO",
-    "AD",
-    "recall",
-    "precision",
-    "miss_rate",
-    "f1",
-)
 
 
 @dataclass(frozen=True)
@@ -112,7 +98,7 @@ def _interval(document: Any, *path: str) -> tuple[Any, Any]:
 
 def metric_row(metrics: dict[str, Any]) -> dict[str, Any]:
     """The leaderboard's metric columns from one evaluator result."""
-    row: dict[str, Any] = {key: _get(metrics, "localization", key) for key in LOCALIZATION_KEYS}
+    row: dict[str, Any] = {key: _get(metrics, "localization", key) for key in TABLE1_KEYS}
     row["f1_low"], row["f1_high"] = _interval(metrics, "bootstrap", "localization_f1")
     for name in CLASSES:
         row[f"f1_{name}"] = _get(metrics, "classification", name, "f1")

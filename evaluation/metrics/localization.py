@@ -9,6 +9,21 @@ import numpy as np
 from evaluation.ground_truth import GroundTruth
 from evaluation.metrics.matching import Hits
 
+# the columns of the paper's Table 1, in its order (keys of the result's `localization`)
+TABLE1_KEYS: tuple[str, ...] = (
+    "RR",
+    "TP",
+    "FP",
+    "FN",
+    "MH",
+    "RO",
+    "AD",
+    "recall",
+    "precision",
+    "miss_rate",
+    "f1",
+)
+
 
 @dataclass(frozen=True)
 class Localization:
