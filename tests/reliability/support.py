@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,7 +12,9 @@ from sqlalchemy import func, select
 from app.core.config import Settings
 from app.db import session_factory
 from app.models import Result, Submission, SubmissionStatus
-from tests.app.support import GOOD_SUBMISSION, wait_until
+from tests.app.support import GOOD_SUBMISSION, install_dataset, new_user, running_worker, wait_until
+from tests.conftest import backend_settings
+from tests.reliability.servers import web_server
 
 # background picks far from every particle of the hand-built test tomogram: each is one FP
 BACKGROUND_LINE = b"4d8q 2 38 30\n"
@@ -59,3 +63,27 @@ def wait_until_scored(settings: Settings, ids: list[int], timeout: float) -> dic
     except AssertionError as error:
         raise AssertionError(f"{error}; states: {scoring_state(settings)}") from None
     return state
+
+
+def sweeping_deployment(
+    stack: ExitStack, data_dir: Path, **overrides: Any
+) -> tuple[Settings, dict[str, str], httpx.Client]:
+    """A production deployment for fault tests, entered on `stack`: an active dataset, a
+    participant's headers, a worker with a sweeper that re-sends within seconds, a web server
+    and a client of it. `overrides` name the servers (`broker_url`, `database_url`) and
+    settings."""
+    settings = backend_settings(
+        stack,
+        "production",
+        data_dir,
+        sweep_interval_s=1,
+        received_grace_s=0,
+        queued_timeout_s=3,
+        **overrides,
+    )
+    install_dataset(settings)
+    headers = new_user(settings)
+    stack.enter_context(running_worker(settings, beat=True))
+    server = stack.enter_context(web_server(settings))
+    http = stack.enter_context(httpx.Client(base_url=server.url, timeout=30))
+    return settings, headers, http

@@ -15,10 +15,9 @@ import httpx
 import pytest
 
 from app.errors import DATABASE_DOWN
-from tests.app.support import install_dataset, new_user, running_worker, wait_until
-from tests.conftest import backend_settings
-from tests.reliability.servers import private_postgres, web_server
-from tests.reliability.support import post_upload, wait_until_scored
+from tests.app.support import wait_until
+from tests.reliability.servers import private_postgres
+from tests.reliability.support import post_upload, sweeping_deployment, wait_until_scored
 
 API_READS = ("/api/v1/leaderboard", "/api/v1/submissions", "/api/v1/users/me/quota")
 PAGES = ("/", "/leaderboard", "/datasets", "/login")
@@ -34,22 +33,13 @@ def _answers_ok(http: httpx.Client) -> bool:
 @pytest.mark.slow
 def test_database_outage_answers_503_and_loses_nothing(tmp_path: Path) -> None:
     with private_postgres() as cluster, ExitStack() as stack:
-        settings = backend_settings(
+        settings, headers, http = sweeping_deployment(
             stack,
-            "production",
             tmp_path / "data",
             database_url=cluster.create_database(),
-            sweep_interval_s=1,
-            received_grace_s=0,
-            queued_timeout_s=3,
             task_soft_time_limit_s=4,
             task_hard_time_limit_s=5,
         )
-        install_dataset(settings)
-        headers = new_user(settings)
-        stack.enter_context(running_worker(settings, beat=True))
-        server = stack.enter_context(web_server(settings))
-        http = stack.enter_context(httpx.Client(base_url=server.url, timeout=30))
 
         accepted = [post_upload(http, headers).json()["id"] for _ in range(3)]
         cluster.stop()  # some of them are still queued or being scored

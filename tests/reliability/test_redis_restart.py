@@ -11,13 +11,15 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.app.support import install_dataset, new_user, running_worker
-from tests.conftest import backend_settings
-from tests.reliability.servers import private_redis, web_server
-from tests.reliability.support import post_upload, scoring_state, wait_until_scored
+from tests.reliability.servers import private_redis
+from tests.reliability.support import (
+    post_upload,
+    scoring_state,
+    sweeping_deployment,
+    wait_until_scored,
+)
 
 UPLOADS_WHILE_DOWN = 4
 
@@ -25,20 +27,9 @@ UPLOADS_WHILE_DOWN = 4
 @pytest.mark.slow
 def test_uploads_during_a_broker_restart_are_kept_and_scored(tmp_path: Path) -> None:
     with private_redis() as broker, ExitStack() as stack:
-        settings = backend_settings(
-            stack,
-            "production",
-            tmp_path / "data",
-            broker_url=broker.url,
-            sweep_interval_s=1,
-            received_grace_s=0,
-            queued_timeout_s=3,
+        settings, headers, http = sweeping_deployment(
+            stack, tmp_path / "data", broker_url=broker.url
         )
-        install_dataset(settings)
-        headers = new_user(settings)
-        stack.enter_context(running_worker(settings, beat=True))
-        server = stack.enter_context(web_server(settings))
-        http = stack.enter_context(httpx.Client(base_url=server.url, timeout=30))
 
         before = post_upload(http, headers).json()["id"]
         wait_until_scored(settings, [before], timeout=60)
