@@ -47,7 +47,7 @@ def regenerate(
 
 
 @router.post("/{version_id}/activate", response_model=DatasetVersionAdmin)
-def activate(version_id: int, db: SessionDep, _: AdminUser) -> DatasetVersionAdmin:
+def activate(version_id: IdPath, db: SessionDep, _: AdminUser) -> DatasetVersionAdmin:
     """Make a ready version the one new submissions are scored against; the previous
     version keeps its leaderboard, read-only."""
     version = get_dataset(db, version_id)
@@ -57,7 +57,7 @@ def activate(version_id: int, db: SessionDep, _: AdminUser) -> DatasetVersionAdm
 
 
 @router.post("/{version_id}/cancel", response_model=DatasetVersionAdmin)
-def cancel(version_id: int, db: SessionDep, admin: AdminUser) -> DatasetVersionAdmin:
+def cancel(version_id: IdPath, db: SessionDep, admin: AdminUser) -> DatasetVersionAdmin:
     """Stop a queued or generating version (it fails, noting who cancelled it)."""
     return present_admin(cancel_generation(db, get_dataset(db, version_id), admin))
 
@@ -65,7 +65,7 @@ def cancel(version_id: int, db: SessionDep, admin: AdminUser) -> DatasetVersionA
 @router.post(
     "/{version_id}/rescore", response_model=RescoreQueued, status_code=status.HTTP_202_ACCEPTED
 )
-def rescore(version_id: int, db: SessionDep, celery: CeleryDep, _: AdminUser) -> RescoreQueued:
+def rescore(version_id: IdPath, db: SessionDep, celery: CeleryDep, _: AdminUser) -> RescoreQueued:
     """Score every finished submission of a version again on the `evaluation` queue (after
     an evaluator change); earlier results stay in each submission's history."""
     queued = rescore_version(db, celery, get_dataset(db, version_id))

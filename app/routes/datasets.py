@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
-from app.deps import SessionDep, SettingsDep
+from app.deps import IdPath, SessionDep, SettingsDep
 from app.models import DatasetVersion
 from app.schemas import (
     DatasetArchivePublic,
@@ -40,7 +40,7 @@ def read_dataset_versions(db: SessionDep) -> DatasetVersionsPublic:
 
 
 @router.get("/{version_id}", response_model=DatasetVersionPublic)
-def read_dataset_version(version_id: int, db: SessionDep) -> DatasetVersionPublic:
+def read_dataset_version(version_id: IdPath, db: SessionDep) -> DatasetVersionPublic:
     """One dataset version."""
     return DatasetVersionPublic.model_validate(get_dataset(db, version_id))
 
@@ -68,7 +68,7 @@ def archive_name(version: DatasetVersion, tomogram: str) -> str:
 
 @router.get("/{version_id}/files", response_model=DatasetFilesPublic)
 def read_dataset_files(
-    version_id: int, request: Request, db: SessionDep, settings: SettingsDep
+    version_id: IdPath, request: Request, db: SessionDep, settings: SettingsDep
 ) -> DatasetFilesPublic:
     """The downloadable files of a ready version with sizes and SHA-256, and the archives:
     training tomograms with their ground truth; the test tomogram without it."""
@@ -106,7 +106,7 @@ def read_dataset_files(
     "/{version_id}/files/{tomogram}/{name}", response_class=FileResponse, include_in_schema=False
 )
 def download_file(
-    version_id: int, tomogram: str, name: str, db: SessionDep, settings: SettingsDep
+    version_id: IdPath, tomogram: str, name: str, db: SessionDep, settings: SettingsDep
 ) -> FileResponse:
     """One listed file, streamed; `Range` requests resume or split a download. The ETag is
     the file's SHA-256 (quoted), so `If-Range` guards against a changed file."""
@@ -126,7 +126,7 @@ def download_file(
     name="download_archive",
 )
 def download_archive(
-    version_id: int, tomogram: str, db: SessionDep, settings: SettingsDep
+    version_id: IdPath, tomogram: str, db: SessionDep, settings: SettingsDep
 ) -> StreamingResponse:
     """A tomogram's listed files and their `SHA256SUMS` as one uncompressed tar archive,
     streamed (its exact length is known up front)."""

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from app.deps import CeleryDep, get_admin, get_organizer
+from app.deps import CeleryDep, IdPath, get_admin, get_organizer
 from app.models import User
 from app.routes.pages_datasets import version_context
 from app.routes.pages_errors import HTMLErrorRoute
@@ -147,7 +147,7 @@ def _then_back(page: PageDep, action: Callable[[], str]) -> RedirectResponse:
 
 
 @router.post("/admin/datasets/{version_id}/activate", dependencies=[CsrfChecked])
-def admin_activate(page: PageDep, user: PageAdmin, version_id: int) -> RedirectResponse:
+def admin_activate(page: PageDep, user: PageAdmin, version_id: IdPath) -> RedirectResponse:
     """Make a ready version the active one."""
 
     def activate() -> str:
@@ -160,7 +160,7 @@ def admin_activate(page: PageDep, user: PageAdmin, version_id: int) -> RedirectR
 
 
 @router.post("/admin/datasets/{version_id}/cancel", dependencies=[CsrfChecked])
-def admin_cancel(page: PageDep, user: PageAdmin, version_id: int) -> RedirectResponse:
+def admin_cancel(page: PageDep, user: PageAdmin, version_id: IdPath) -> RedirectResponse:
     """Stop a queued or generating version."""
 
     def cancel() -> str:
@@ -172,7 +172,7 @@ def admin_cancel(page: PageDep, user: PageAdmin, version_id: int) -> RedirectRes
 
 @router.post("/admin/datasets/{version_id}/rescore", dependencies=[CsrfChecked])
 def admin_rescore(
-    page: PageDep, user: PageAdmin, celery: CeleryDep, version_id: int
+    page: PageDep, user: PageAdmin, celery: CeleryDep, version_id: IdPath
 ) -> RedirectResponse:
     """Score every finished submission of a version again."""
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
+from app.deps import MAX_ID, IdPath
 from app.models import Role, User
 from app.routes.pages_admin import PageAdmin, PageStaff
 from app.routes.pages_errors import HTMLErrorRoute
@@ -29,7 +30,7 @@ PAGE_SIZE = 100
 
 @router.get("/admin/submissions", response_class=HTMLResponse)
 def admin_submissions(
-    page: PageDep, user: PageStaff, offset: Annotated[int, Query(ge=0)] = 0
+    page: PageDep, user: PageStaff, offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0
 ) -> HTMLResponse:
     """Everyone's submissions, newest first, with their reports and the hide forms."""
     submissions, count = list_submissions(page.db, None, limit=PAGE_SIZE, offset=offset)
@@ -60,7 +61,7 @@ def _moderate(page: PageDep, submission_id: int, reason: str | None) -> Redirect
 def admin_hide(
     page: PageDep,
     user: PageStaff,
-    submission_id: int,
+    submission_id: IdPath,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> RedirectResponse:
     """Take a submission off the leaderboard, saying why."""
@@ -68,7 +69,7 @@ def admin_hide(
 
 
 @router.post("/admin/submissions/{submission_id}/unhide", dependencies=[CsrfChecked])
-def admin_unhide(page: PageDep, user: PageStaff, submission_id: int) -> RedirectResponse:
+def admin_unhide(page: PageDep, user: PageStaff, submission_id: IdPath) -> RedirectResponse:
     """Put a hidden submission back on the leaderboard."""
     return _moderate(page, submission_id, None)
 
@@ -84,7 +85,7 @@ def admin_users(page: PageDep, user: PageAdmin) -> HTMLResponse:
 def admin_change_role(
     page: PageDep,
     user: PageAdmin,
-    user_id: int,
+    user_id: IdPath,
     role: Annotated[Role, Form()],
 ) -> RedirectResponse:
     """Make an account a participant, organizer or admin."""

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from app.deps import SettingsDep
+from app.deps import IdPath, SettingsDep
 from app.models import DatasetStatus, DatasetVersion
 from app.routes.datasets import archive_url, file_url
 from app.routes.pages_errors import HTMLErrorRoute
@@ -92,7 +92,7 @@ def _downloads(page: PageDep, files: list[DownloadFile], version_id: int) -> lis
 
 
 @router.get("/datasets/{version_id}", response_class=HTMLResponse)
-def dataset_version(page: PageDep, settings: SettingsDep, version_id: int) -> HTMLResponse:
+def dataset_version(page: PageDep, settings: SettingsDep, version_id: IdPath) -> HTMLResponse:
     """One version: its facts, and once ready its files with sizes, SHA-256 and archives."""
     version = get_dataset(page.db, version_id)
     ready = version.status == DatasetStatus.READY
