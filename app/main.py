@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from app.core.config import Settings
+from app.core.secret_key import session_secret
 from app.db import session_factory
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key,
+        secret_key=session_secret(settings),
         session_cookie="tomobench_session",
         max_age=settings.session_max_age_s,
         same_site="lax",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -31,6 +32,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def new_test_secret() -> str:
+    """A fresh 256-bit secret for a dataset version's hidden test tomograms, as hex."""
+    return secrets.token_hex(32)
 
 
 def utcnow() -> dt.datetime:
@@ -164,6 +170,11 @@ class DatasetVersion(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     seed: Mapped[int] = mapped_column(Integer)
+    # the hidden test tomograms' randomness comes from this secret, never from the public seed;
+    # it never leaves the server (no schema, page, file or log carries it)
+    test_secret: Mapped[str] = mapped_column(String(64), default=new_test_secret)
+    # why this version's hidden test cannot be trusted (None: it can)
+    compromised: Mapped[str | None] = mapped_column(Text)
     simulator_version: Mapped[str] = mapped_column(String(50), default="")
     files: Mapped[dict[str, Any]] = mapped_column(default=dict)
     test_tomogram: Mapped[str] = mapped_column(String(100), default="")

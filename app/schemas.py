@@ -149,6 +149,8 @@ class DatasetVersionPublic(BaseModel):
 
     `ground_truth_checksum` identifies the hidden ground truth every score of this version
     was computed against (as results record it); it reveals nothing of its content.
+    `seed` rebuilds the training tomograms only: the test tomogram comes from a secret.
+    `compromised`, when set, says why the version's hidden test cannot be trusted.
     """
 
     model_config = ConfigDict(from_attributes=True)
@@ -164,6 +166,7 @@ class DatasetVersionPublic(BaseModel):
     is_active: bool
     test_tomogram: str = ""
     ground_truth_checksum: str | None = None
+    compromised: str | None = None
     created_at: dt.datetime
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None

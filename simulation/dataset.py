@@ -20,12 +20,17 @@ def simulate_dataset(
     params: SimulationParameters,
     *,
     progress: ProgressCallback | None = None,
+    test_seed: int | None = None,
 ) -> dict[str, Any]:
     """Simulate ``params.tomograms`` tomograms into out_dir/model_0 ... and write dataset.json.
 
     All but the last tomogram are for training (``role`` "train"); the last is the hidden
     test. Progress is reported as ("model_i: stage", overall fraction 0..1, monotone).
     Only ``created`` in dataset.json depends on the clock.
+
+    ``params.seed`` is public: it rebuilds the training tomograms. Give ``test_seed``, a
+    secret (e.g. 256 bits), to simulate the test tomogram from it instead, so that nobody
+    who knows the public settings can rebuild its ground truth; it is written nowhere.
 
     Returns the content of dataset.json.
 
@@ -36,11 +41,17 @@ def simulate_dataset(
     folder.mkdir(parents=True, exist_ok=True)
     operator = TiltOperator(params.volume_shape, params.tilt_angles())
     entries = []
+    test_index = params.tomograms - 1
     for index in range(params.tomograms):
         name = tomogram_name(index)
         report = scaled(progress, index / params.tomograms, 1 / params.tomograms, name)
         metadata = simulate_tomogram(
-            folder / name, params, index=index, progress=report, operator=operator
+            folder / name,
+            params,
+            index=index,
+            progress=report,
+            operator=operator,
+            secret_seed=test_seed if index == test_index else None,
         )
         files = dict(metadata["files"])
         files[layout.METADATA] = file_record(folder / name / layout.METADATA)
@@ -56,6 +67,7 @@ def simulate_dataset(
     content: dict[str, Any] = {
         "simulator_version": SIMULATOR_VERSION,
         "seed": params.seed,
+        "test_seed": "secret" if test_seed is not None else "public",
         "parameters": params.to_dict(),
         "tomograms": entries,
         "test_tomogram": entries[-1]["name"],

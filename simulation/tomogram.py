@@ -83,9 +83,15 @@ def _check_capacity(params: SimulationParameters, templates: dict[str, np.ndarra
         )
 
 
-def _streams(params: SimulationParameters, index: int) -> dict[str, np.random.Generator]:
-    """Independent generators per stage, so changing one stage never shifts another."""
-    seeds = np.random.SeedSequence([params.seed, index]).spawn(len(STREAMS))
+def _streams(
+    params: SimulationParameters, index: int, secret_seed: int | None
+) -> dict[str, np.random.Generator]:
+    """Independent generators per stage, so changing one stage never shifts another.
+
+    They derive from (seed, index), or from (secret_seed, index) when a secret is given.
+    """
+    entropy = params.seed if secret_seed is None else secret_seed
+    seeds = np.random.SeedSequence([entropy, index]).spawn(len(STREAMS))
     return {name: np.random.default_rng(seed) for name, seed in zip(STREAMS, seeds, strict=True)}
 
 
@@ -128,13 +134,17 @@ def simulate_tomogram(
     index: int = 0,
     progress: ProgressCallback | None = None,
     operator: TiltOperator | None = None,
+    secret_seed: int | None = None,
 ) -> dict[str, Any]:
     """Simulate tomogram ``index`` of a dataset into ``out_dir`` (created if missing).
 
     Writes reconstruction.mrc, grandmodel.mrc, occupancy_mask.mrc, class_mask.mrc,
     particle_locations.txt, projections.mrc, tilt_angles.txt, metadata.json (and
     noisefree_projections.mrc on request). The random streams derive from (seed, index),
-    so a tomogram is the same whether simulated alone or within its dataset. ``operator``
+    so a tomogram is the same whether simulated alone or within its dataset. A hidden test
+    tomogram passes ``secret_seed`` (any non-negative integer, e.g. 256 bits): its streams
+    then derive from (secret_seed, index) and its metadata records no seed, so the public
+    seed cannot rebuild it. ``operator``
     lets a caller reuse one TiltOperator for several tomograms of the same geometry.
     ``progress(stage, fraction)`` gets the overall fraction, monotone, ending at 1.
 
@@ -154,7 +164,7 @@ def simulate_tomogram(
             TiltOperator, params.volume_shape, params.tilt_angles()
         )
         folder = _Folder(Path(out_dir), params, background)
-        return _simulate(folder, params, index, templates, tilt_operator, progress)
+        return _simulate(folder, params, index, templates, tilt_operator, progress, secret_seed)
 
 
 def _simulate(
@@ -164,10 +174,13 @@ def _simulate(
     templates: dict[str, np.ndarray],
     tilt_operator: TiltOperator | Future[TiltOperator],
     progress: ProgressCallback | None,
+    secret_seed: int | None,
 ) -> dict[str, Any]:
     """The stages of ``simulate_tomogram``, in order; returns the metadata."""
+    if secret_seed is not None and secret_seed < 0:
+        raise ValueError("secret_seed must be a non-negative integer")
     stages = StageProgress(progress, TOMOGRAM_STAGES)
-    streams = _streams(params, index)
+    streams = _streams(params, index, secret_seed)
     z_start, _ = params.slab_range
     water_volts = water_potential(params.water_density)
     protein_volts = float(np.mean([interior_potential(t) for t in templates.values()]))
@@ -218,7 +231,8 @@ def _simulate(
         "name": tomogram_name(index),
         "index": index,
         "role": "test" if index == params.tomograms - 1 else "train",
-        "seed": params.seed,
+        # a secret seed is never written; None says the public one does not rebuild this
+        "seed": params.seed if secret_seed is None else None,
         "parameters": params.to_dict(),
         "particles": len(particles),
         "class_counts": {name: counts.get(name, 0) for name in CLASSES},

@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "baseline": "app.cli.baseline:baseline",
     "db": "app.cli.db:db",
     "users": "app.cli.users:users",
+    "datasets": "app.cli.datasets:datasets",
     "templates": "app.cli.templates:templates",
 }
 

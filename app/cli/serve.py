@@ -6,6 +6,7 @@ dataset, start a worker child (on the embedded broker) and the dispatcher, then 
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import socket
@@ -16,6 +17,16 @@ from pathlib import Path
 import click
 
 from app.cli._common import data_dir_option, load_settings
+
+
+def _is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to a public address
 
 
 def _announce_when_listening(host: str, port: int, url: str) -> None:
@@ -66,14 +77,25 @@ def serve(
 
     from app.background import Dispatcher, WorkerChild, wait_for_database
     from app.core.config import settings_env
+    from app.core.secret_key import KEY_FILE, session_secret
     from app.db import session_factory
     from app.migrate import upgrade_database
     from app.services.seed import seed
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = load_settings(data_dir=data_dir)
+    if settings.secret_key is None and not _is_loopback(host):
+        raise click.ClickException(
+            f"listening on {host} makes the site reachable from other machines: set "
+            "TOMOBENCH_SECRET_KEY to a long random value (and TOMOBENCH_ENV=production behind "
+            "HTTPS, see docs/deploy.md), or serve on 127.0.0.1"
+        )
     settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
     click.echo(f"data folder: {settings.resolved_data_dir}")
+    if settings.secret_key is None:
+        session_secret(settings)  # created once here, before several web processes read it
+        key_file = settings.resolved_data_dir / KEY_FILE
+        click.echo(f"session key: {key_file} (generated once; TOMOBENCH_SECRET_KEY is unset)")
     try:
         wait_for_database(settings.sqlalchemy_url)
     except OperationalError as error:

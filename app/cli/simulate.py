@@ -106,9 +106,21 @@ class _StageBars:
     default=None,
     help="Simulate only tomogram INDEX into OUT (no dataset.json).",
 )
+@click.option(
+    "--test-seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Secret seed of the hidden test tomogram (the last); the public --seed then "
+    "rebuilds only the training tomograms. Keep it private: it rebuilds the test's ground truth.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def simulate(
-    out_dir: Path, shape: str | None, index: int | None, quiet: bool, **given: Any
+    out_dir: Path,
+    shape: str | None,
+    index: int | None,
+    test_seed: int | None,
+    quiet: bool,
+    **given: Any,
 ) -> None:
     """Simulate a SHREC-style dataset: OUT/model_0 ... OUT/model_{T-1} and OUT/dataset.json."""
     values = {name: value for name, value in given.items() if value is not None}
@@ -126,9 +138,12 @@ def simulate(
     bars = None if quiet else _StageBars(1 if index is not None else params.tomograms)
     try:
         if index is not None:
-            summary: dict[str, Any] = simulate_tomogram(out_dir, params, index=index, progress=bars)
+            secret = test_seed if index == params.tomograms - 1 else None
+            summary: dict[str, Any] = simulate_tomogram(
+                out_dir, params, index=index, progress=bars, secret_seed=secret
+            )
         else:
-            summary = simulate_dataset(out_dir, params, progress=bars)
+            summary = simulate_dataset(out_dir, params, progress=bars, test_seed=test_seed)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     finally:

@@ -1,7 +1,8 @@
 """Service settings: one pydantic-settings class, read from `TOMOBENCH_*` environment variables.
 
-Every setting is documented in `docs/service.md`. Unsafe defaults (the development secret
-key) are refused outside `env="dev"`.
+Every setting is documented in `docs/service.md`. Unsafe settings (no secret key, a short
+one, the old public development key) are refused outside `env="dev"`; in development a
+missing key is generated once and kept in the data folder (`app.core.secret_key`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+# published in earlier releases, so anybody could sign a session cookie with it
+PUBLIC_SECRET_KEYS = frozenset({"dev-only-secret-key-change-me"})
+MIN_SECRET_KEY_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -25,7 +28,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     broker_url: str | None = None
     redis_key_prefix: str = ""
-    secret_key: str = DEV_SECRET_KEY
+    # signs session cookies; None: a random key generated once in the data folder
+    secret_key: str | None = None
     session_max_age_s: int = Field(default=14 * 24 * 3600, gt=0)
     cookie_secure: bool = False
 
@@ -36,6 +40,14 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=10, gt=0)
     login_max_failures_per_address: int = Field(default=100, gt=0)
     login_window_s: int = Field(default=900, gt=0)
+
+    # accounts: who may register, how fast, how long credentials live
+    registration: Literal["open", "approval", "invite"] = "open"
+    registrations_per_address: int = Field(default=5, gt=0)
+    registration_window_s: int = Field(default=3600, gt=0)
+    invite_lifetime_days: int = Field(default=14, gt=0, le=365)
+    token_lifetime_days: int = Field(default=90, gt=0, le=3650)
+    login_backoff_s: int = Field(default=30, gt=0)
 
     task_soft_time_limit_s: int = Field(default=300, gt=0)
     task_hard_time_limit_s: int = Field(default=330, gt=0)
@@ -56,10 +68,18 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
-        if self.env != "dev" and self.secret_key == DEV_SECRET_KEY:
+        if self.secret_key in PUBLIC_SECRET_KEYS:
             raise ValueError(
-                "TOMOBENCH_SECRET_KEY must be set to a long random value when TOMOBENCH_ENV "
-                f"is {self.env!r} (the default key is for development only)"
+                "TOMOBENCH_SECRET_KEY is a published development key that anybody can sign "
+                "cookies with; set a long random value or unset it"
+            )
+        if self.env != "dev" and (
+            self.secret_key is None or len(self.secret_key) < MIN_SECRET_KEY_CHARS
+        ):
+            raise ValueError(
+                f"TOMOBENCH_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_KEY_CHARS} characters when TOMOBENCH_ENV is {self.env!r} "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
             )
         if self.task_hard_time_limit_s <= self.task_soft_time_limit_s:
             raise ValueError(

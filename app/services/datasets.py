@@ -19,6 +19,7 @@ from app.core.config import Settings
 from app.models import DatasetStatus, DatasetVersion, User, utcnow
 from app.services.errors import Conflict, NotFound
 from app.services.generation import GenerationCancelled, ProgressRecorder, claim_for_generation
+from app.services.hidden_test import hidden_test_seed
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +206,10 @@ def generate_dataset(
         try:
             parameters = SimulationParameters(**version.parameters, seed=version.seed)
             manifest = simulate_dataset(
-                folder, parameters, progress=ProgressRecorder(factory, version_id)
+                folder,
+                parameters,
+                progress=ProgressRecorder(factory, version_id),
+                test_seed=hidden_test_seed(version),
             )
             db.refresh(version, with_for_update=True)  # a cancel may have come in meanwhile
             if version.status != DatasetStatus.GENERATING:
@@ -228,3 +232,30 @@ def generate_dataset(
             db.commit()
             log.exception("dataset version %s failed", version_id)
             raise
+
+
+def rebuild_dataset(version: DatasetVersion, out_dir: Path) -> list[str]:
+    """Simulate a ready version again from the server's records (its public seed and
+    settings, and its test secret) into `out_dir`; the recorded files whose bytes differ.
+
+    An empty list proves the version is reproducible byte for byte by its organizers.
+
+    Raises:
+        Conflict: if the version is not ready (nothing recorded to compare with).
+        ValueError: for settings the simulator refuses.
+    """
+    from simulation import SimulationParameters, simulate_dataset
+    from simulation.output import file_record
+
+    if version.status != DatasetStatus.READY:
+        raise Conflict(f"dataset version {version.id} is {version.status}, not ready")
+    parameters = SimulationParameters(**version.parameters, seed=version.seed)
+    simulate_dataset(out_dir, parameters, test_seed=hidden_test_seed(version))
+    differing = []
+    for tomogram, entry in sorted(version.files.items()):
+        for name, record in sorted(entry["files"].items()):
+            path = out_dir / tomogram / name
+            rebuilt = file_record(path) if path.is_file() else None
+            if rebuilt is None or rebuilt["sha256"] != record["sha256"]:
+                differing.append(f"{tomogram}/{name}")
+    return differing
