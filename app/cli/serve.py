@@ -80,6 +80,7 @@ def serve(
     from app.core.secret_key import KEY_FILE, session_secret
     from app.db import session_factory
     from app.migrate import upgrade_database
+    from app.server import uvicorn_options
     from app.services.seed import seed
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -122,7 +123,14 @@ def serve(
     announcer.start()
     os.environ.update(settings_env(settings))  # every web process builds the same settings
     try:
-        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=web_workers)
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=web_workers,
+            **uvicorn_options(settings),  # timeouts and limits against slow clients
+        )
     finally:
         dispatcher.stop()
         if child is not None:

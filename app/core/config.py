@@ -31,7 +31,14 @@ class Settings(BaseSettings):
     # signs session cookies; None: a random key generated once in the data folder
     secret_key: str | None = None
     session_max_age_s: int = Field(default=14 * 24 * 3600, gt=0)
-    cookie_secure: bool = False
+    # session cookie over HTTPS only; None: on in production, off in development
+    cookie_secure: bool | None = None
+    # web server limits against slow and greedy clients (see docs/deploy.md)
+    http_header_timeout_s: float = Field(default=10.0, gt=0)
+    http_body_timeout_s: float = Field(default=30.0, gt=0)
+    http_keep_alive_s: int = Field(default=5, gt=0)
+    http_limit_concurrency: int = Field(default=200, gt=0)
+    http_max_header_bytes: int = Field(default=16 * 1024, ge=1024)
 
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     max_submission_lines: int = Field(default=200_000, gt=0)
@@ -87,6 +94,11 @@ class Settings(BaseSettings):
                 f"got {self.task_hard_time_limit_s} <= {self.task_soft_time_limit_s}"
             )
         return self
+
+    @property
+    def session_cookie_secure(self) -> bool:
+        """Whether the session cookie carries `Secure`: as set, else only in production."""
+        return self.env == "production" if self.cookie_secure is None else self.cookie_secure
 
     @property
     def resolved_data_dir(self) -> Path:
