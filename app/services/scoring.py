@@ -1,7 +1,10 @@
 """Scoring one submission against its dataset version's hidden ground truth.
 
-Idempotent: a re-delivered task rewrites the same result row (one row per submission,
-ground-truth checksum and evaluator version); a new evaluator version adds a row.
+Exactly once: a task first *claims* the submission (`received`/`queued` -> `running`, one
+more attempt) and only the holder of that attempt may record the outcome. A duplicate message
+(a re-send of a still-queued task, a late re-delivery) finds the row claimed or finished and
+does nothing; `attempts` never passes `max_scoring_attempts`. The result row is unique per
+submission, ground-truth checksum and evaluator version; a new evaluator version adds a row.
 The ground truth is loaded once per process and checksum.
 """
 
@@ -13,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.config import Settings
@@ -56,17 +59,88 @@ def ground_truth_for(settings: Settings, version: DatasetVersion) -> GroundTruth
     )
 
 
-def start_scoring(db: Session, submission_id: int) -> Submission | None:
-    """Mark a submission `running` (one more attempt); None if it no longer exists."""
-    submission = db.get(Submission, submission_id)
-    if submission is None:
+OPEN = (SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED)
+
+
+def interrupted_reason(attempts: int) -> str:
+    """Why a submission failed whose scoring kept being interrupted."""
+    return (
+        f"scoring was interrupted {attempts} times (its worker stopped); "
+        "the organizers have been notified (no quota used)"
+    )
+
+
+def claim(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    submission_id: int,
+    *,
+    redelivered: bool = False,
+    resume: int | None = None,
+) -> int | None:
+    """Claim a submission for scoring; the attempt number now held, or None to do nothing.
+
+    `resume`: the attempt this task held when a database error interrupted it; it is taken
+    up again without counting a new attempt if nobody took it over meanwhile.
+    `redelivered`: the broker re-delivered this very message because the process running it
+    died; the row it left `running` is taken over (one more attempt).
+    A submission out of attempts is failed with a reason instead.
+    """
+    claimable: ColumnElement[bool] = Submission.status.in_(OPEN)
+    if redelivered:
+        claimable = or_(claimable, Submission.status == SubmissionStatus.RUNNING)
+    mine = Submission.id == submission_id
+    with factory() as db:
+        if resume is not None:
+            resumed = db.execute(
+                update(Submission)
+                .where(mine, Submission.status == SubmissionStatus.RUNNING)
+                .where(Submission.attempts == resume)
+                .values(started_at=utcnow())
+            )
+            db.commit()
+            if resumed.rowcount:  # type: ignore[attr-defined]
+                return resume
+        attempt = db.scalar(
+            update(Submission)
+            .where(mine, claimable, Submission.attempts < settings.max_scoring_attempts)
+            .values(
+                status=SubmissionStatus.RUNNING,
+                started_at=utcnow(),
+                attempts=Submission.attempts + 1,
+                error=None,
+            )
+            .returning(Submission.attempts)
+        )
+        if attempt is not None:
+            db.commit()
+            return int(attempt)
+        exhausted = db.scalar(
+            update(Submission)
+            .where(mine, claimable, Submission.attempts >= settings.max_scoring_attempts)
+            .values(
+                status=SubmissionStatus.FAILED,
+                error=interrupted_reason(settings.max_scoring_attempts),
+                finished_at=utcnow(),
+            )
+            .returning(Submission.attempts)
+        )
+        db.commit()
+        if exhausted is not None:
+            log.error("submission %s failed: out of scoring attempts", submission_id)
         return None
-    submission.status = SubmissionStatus.RUNNING
-    submission.started_at = utcnow()
-    submission.attempts += 1
-    submission.error = None
-    db.commit()
-    return submission
+
+
+def _own(db: Session, submission_id: int, attempt: int, **values: Any) -> bool:
+    """Record the outcome of `attempt` if it still holds the submission (row locked until
+    commit); False if the sweeper or a re-delivery took it over meanwhile."""
+    changed = db.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, Submission.status == SubmissionStatus.RUNNING)
+        .where(Submission.attempts == attempt)
+        .values(finished_at=utcnow(), **values)
+    )
+    return bool(changed.rowcount)  # type: ignore[attr-defined]
 
 
 def _store_result(
@@ -97,10 +171,11 @@ def _store_result(
     return result
 
 
-def score_submission(
-    factory: sessionmaker[Session], settings: Settings, submission_id: int
-) -> None:
-    """Score a submission and record the result (`running` -> `scored`).
+def score_claimed(
+    factory: sessionmaker[Session], settings: Settings, submission_id: int, attempt: int
+) -> bool:
+    """Score a claimed submission and record the result (`running` -> `scored`); False if the
+    attempt was taken over meanwhile (its result is then not recorded).
 
     Raises:
         evaluation.SubmissionError: if the stored file does not parse (the caller fails it).
@@ -110,10 +185,10 @@ def score_submission(
     from evaluation import score
 
     with factory() as db:
-        submission = start_scoring(db, submission_id)
+        submission = db.get(Submission, submission_id)
         if submission is None:
             log.warning("submission %s vanished before scoring", submission_id)
-            return
+            return False
         started = time.perf_counter()
         ground_truth = ground_truth_for(settings, submission.dataset_version)
         data = read_stored(settings.storage_dir, submission.file_sha256)  # checks integrity
@@ -121,19 +196,20 @@ def score_submission(
             data, settings, submission.filename
         )
         metrics = score(ground_truth, parsed).to_dict()
+        if not _own(db, submission_id, attempt, status=SubmissionStatus.SCORED):
+            db.rollback()
+            log.warning("submission %s: attempt %s was taken over", submission_id, attempt)
+            return False
         _store_result(db, submission, metrics, time.perf_counter() - started)
-        submission.status = SubmissionStatus.SCORED
-        submission.finished_at = utcnow()
         db.commit()
+        return True
 
 
-def fail_submission(factory: sessionmaker[Session], submission_id: int, reason: str) -> None:
-    """Mark a submission `failed` with a reason the participant can read."""
+def fail_claimed(
+    factory: sessionmaker[Session], submission_id: int, attempt: int, reason: str
+) -> None:
+    """Mark a claimed submission `failed` with a reason the participant can read (unless
+    the attempt was taken over meanwhile)."""
     with factory() as db:
-        submission = db.get(Submission, submission_id)
-        if submission is None:
-            return
-        submission.status = SubmissionStatus.FAILED
-        submission.error = reason
-        submission.finished_at = utcnow()
+        _own(db, submission_id, attempt, status=SubmissionStatus.FAILED, error=reason)
         db.commit()

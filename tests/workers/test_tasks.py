@@ -6,13 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy import select
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from app.core.config import Settings
 from app.db import session_factory
 from app.main import create_app
 from app.models import Result, Submission
+from app.services import scoring
 from app.services.storage import CorruptedFile
 from tests.app.support import install_dataset, new_user, upload
 from workers.celery_app import TomobenchCelery, create_celery_app
@@ -63,7 +64,7 @@ def test_task_options_are_the_documented_ones(fresh_settings: Settings) -> None:
     assert isinstance(create_celery_app(fresh_settings), TomobenchCelery)
 
 
-def test_redelivered_task_rewrites_the_same_result(
+def test_duplicate_message_does_not_score_again(
     app_with_dataset: TestClient, fresh_settings: Settings
 ) -> None:
     headers = new_user(fresh_settings)
@@ -73,12 +74,46 @@ def test_redelivered_task_rewrites_the_same_result(
     first = _submission(fresh_settings, submission_id)
     assert first.status == "scored"
     assert len(first.results) == 1
-    _eager_score(fresh_settings, submission_id)  # the broker delivers it again
+    _eager_score(fresh_settings, submission_id)  # a re-send of a message that was not lost
     second = _submission(fresh_settings, submission_id)
     assert second.status == "scored"
+    assert second.attempts == 1
     assert [r.id for r in second.results] == [r.id for r in first.results]
-    assert second.results[0].metrics == first.results[0].metrics
-    assert second.attempts == 2
+    assert second.results[0].updated_at == first.results[0].updated_at  # not even rewritten
+
+
+def test_out_of_attempts_fails_instead_of_scoring(
+    app_with_dataset: TestClient, fresh_settings: Settings
+) -> None:
+    headers = new_user(fresh_settings)
+    submission_id = upload(app_with_dataset, headers).json()["id"]
+    limit = fresh_settings.max_scoring_attempts
+    with session_factory(fresh_settings.sqlalchemy_url)() as db:
+        db.execute(update(Submission).where(Submission.id == submission_id).values(attempts=limit))
+        db.commit()
+    _eager_score(fresh_settings, submission_id)
+    failed = _submission(fresh_settings, submission_id)
+    assert (failed.status, failed.attempts, failed.results) == ("failed", limit, [])
+    assert f"interrupted {limit} times" in (failed.error or "")
+
+
+def test_only_the_attempt_holding_a_submission_records_its_score(
+    app_with_dataset: TestClient, fresh_settings: Settings
+) -> None:
+    headers = new_user(fresh_settings)
+    submission_id = upload(app_with_dataset, headers).json()["id"]
+    factory = session_factory(fresh_settings.sqlalchemy_url)
+    first = scoring.claim(factory, fresh_settings, submission_id)
+    assert first == 1
+    assert scoring.claim(factory, fresh_settings, submission_id) is None  # a duplicate
+    # the broker re-delivers the message whose process died: it takes the row over
+    second = scoring.claim(factory, fresh_settings, submission_id, redelivered=True)
+    assert second == 2
+    assert not scoring.score_claimed(factory, fresh_settings, submission_id, 1)  # superseded
+    assert _submission(fresh_settings, submission_id).results == []
+    assert scoring.score_claimed(factory, fresh_settings, submission_id, 2)
+    scored = _submission(fresh_settings, submission_id)
+    assert (scored.status, scored.attempts, len(scored.results)) == ("scored", 2, 1)
 
 
 def test_new_evaluator_version_adds_a_result_and_becomes_current(
@@ -90,6 +125,12 @@ def test_new_evaluator_version_adds_a_result_and_becomes_current(
     with session_factory(fresh_settings.sqlalchemy_url)() as db:
         current = db.scalars(select(Result).where(Result.submission_id == submission_id)).one()
         current.evaluator_version = "0.0.1"  # as if scored by an older evaluator
+        # and queued again, as an organizer's re-score does
+        db.execute(
+            update(Submission)
+            .where(Submission.id == submission_id)
+            .values(status="received", attempts=0)
+        )
         db.commit()
     _eager_score(fresh_settings, submission_id)
     submission = _submission(fresh_settings, submission_id)

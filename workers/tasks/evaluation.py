@@ -1,8 +1,10 @@
 """Tasks of the `evaluation` queue: score a submission, sweep for forgotten submissions.
 
 Status handling lives here, in one exception-to-status map (`_failure_reason`): a bad file or
-a time-out fails the submission with a readable reason; a database outage leaves it for
-the sweeper; anything else fails it with a generic reason and a logged traceback.
+a time-out fails the submission with a readable reason; anything else fails it with a generic
+reason and a logged traceback. A database outage is not a failure of the submission: the task
+is retried (Celery's retry: a new message with a countdown, the old one acknowledged) until
+the database answers again.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from dataclasses import asdict
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy.exc import SQLAlchemyError
+from celery.utils.time import get_exponential_backoff_interval
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.core.config import Settings
 from app.db import session_factory
@@ -22,6 +26,13 @@ from workers.celery_app import settings_of
 from workers.routing import SCORE_SUBMISSION, SWEEP_SUBMISSIONS
 
 log = logging.getLogger(__name__)
+
+# errors that say the database is unreachable (not that the submission is bad)
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
+# retries 1, 2, 4, 8, 8, ... s apart: a recovered database is noticed within seconds, and 100
+# retries outlast a 13-minute outage (then the sweeper's own time-outs take over)
+DATABASE_RETRY_MAX_S = 8
+DATABASE_RETRIES = 100
 
 
 def _failure_reason(error: Exception, settings: Settings) -> str:
@@ -37,19 +48,40 @@ def _failure_reason(error: Exception, settings: Settings) -> str:
     return "internal error while scoring; the organizers have been notified (no quota used)"
 
 
-@shared_task(bind=True, name=SCORE_SUBMISSION)  # type: ignore[untyped-decorator]
-def score_submission(self: Task, submission_id: int) -> None:
-    """Score one submission by id (idempotent)."""
+@shared_task(bind=True, name=SCORE_SUBMISSION, max_retries=DATABASE_RETRIES)  # type: ignore[untyped-decorator]
+def score_submission(self: Task, submission_id: int, resume_attempt: int | None = None) -> None:
+    """Score one submission by id, exactly once however often the message arrives.
+
+    `resume_attempt` is set by this task's own retry after a database error: the attempt it
+    held then.
+    """
     settings = settings_of(self.app)
     factory = session_factory(settings.sqlalchemy_url)
+    attempt = resume_attempt
     try:
-        scoring.score_submission(factory, settings, submission_id)
-    except SQLAlchemyError:
-        raise  # the database is away: the row stays running and the sweeper re-queues it
-    except Exception as error:
-        if not isinstance(error, SoftTimeLimitExceeded):
-            log.exception("scoring submission %s failed", submission_id)
-        scoring.fail_submission(factory, submission_id, _failure_reason(error, settings))
+        redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+        attempt = scoring.claim(
+            factory, settings, submission_id, redelivered=redelivered, resume=resume_attempt
+        )
+        if attempt is None:
+            return  # finished, held by another attempt, or out of attempts
+        try:
+            scoring.score_claimed(factory, settings, submission_id, attempt)
+        except DATABASE_DOWN:
+            raise
+        except Exception as error:
+            if not isinstance(error, SoftTimeLimitExceeded):
+                log.exception("scoring submission %s failed", submission_id)
+            scoring.fail_claimed(factory, submission_id, attempt, _failure_reason(error, settings))
+    except DATABASE_DOWN as error:
+        # not acknowledged as done: the same task comes back once the database answers
+        countdown = get_exponential_backoff_interval(
+            factor=1, retries=self.request.retries, maximum=DATABASE_RETRY_MAX_S
+        )
+        log.warning("submission %s: database unreachable, retry in %s s", submission_id, countdown)
+        raise self.retry(
+            exc=error, countdown=countdown, kwargs={"resume_attempt": attempt}
+        ) from error
 
 
 @shared_task(bind=True, name=SWEEP_SUBMISSIONS)  # type: ignore[untyped-decorator]
