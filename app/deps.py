@@ -17,10 +17,10 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.config import Settings
-from app.models import Role, User
-from app.services.errors import NotAuthenticated, PermissionDenied
-from app.services.sessions import CSRF_HEADER, session_user_id, verify_csrf
-from app.services.tokens import user_for_token
+from app.models import ApiToken, Role, Submission, TokenScope, User
+from app.services.errors import NotAuthenticated, NotFound, PermissionDenied
+from app.services.sessions import CSRF_HEADER, current_session, verify_csrf
+from app.services.tokens import token_for_request
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_ID = 2**31 - 1  # the databases' INTEGER primary keys
@@ -83,25 +83,28 @@ def _bearer_token(request: Request) -> str | None:
 def get_optional_user(request: Request, db: SessionDep) -> User | None:
     """The user behind the request's token or session cookie, or None when anonymous.
 
+    The token or browser session used is kept in `request.state.api_token` /
+    `request.state.user_session` (None when not used).
+
     Raises:
-        NotAuthenticated: if a bearer token is given but is unknown or revoked.
-        PermissionDenied: for a cookie-authenticated unsafe API call without its CSRF header.
+        NotAuthenticated: if a bearer token is given but is unknown, revoked or expired.
+        PermissionDenied: for a cookie-authenticated unsafe API call without its CSRF header,
+            or a `submit`-scoped token outside submitting.
     """
-    token = _bearer_token(request)
-    if token is not None:
-        user = user_for_token(db, token)
-        if user is None:
-            raise NotAuthenticated("invalid or revoked token")
-        return user
-    user_id = session_user_id(request)
-    if user_id is None:
-        return None
-    user = db.get(User, user_id)
-    if user is None or not user.is_active:
+    request.state.api_token = request.state.user_session = None
+    plaintext = _bearer_token(request)
+    if plaintext is not None:
+        token = token_for_request(db, plaintext)
+        check_token_scope(request, db, token)
+        request.state.api_token = token
+        return token.user
+    session = current_session(request, db)
+    if session is None or not session.user.is_active:
         return None
     if request.method not in SAFE_METHODS and request.url.path.startswith("/api/"):
         verify_csrf(request, request.headers.get(CSRF_HEADER))
-    return user
+    request.state.user_session = session
+    return session.user
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
@@ -145,3 +148,43 @@ def get_admin(user: CurrentUser) -> User:
 
 OrganizerUser = Annotated[User, Depends(get_organizer)]
 AdminUser = Annotated[User, Depends(get_admin)]
+
+
+# --- token scope -------------------------------------------------------------------------
+
+# what a `submit` token may call: (method, route path); the rest answers 403
+SUBMIT_SCOPE_ROUTES = frozenset(
+    {
+        ("POST", "/api/v1/submissions"),
+        ("GET", "/api/v1/submissions"),
+        ("GET", "/api/v1/submissions/{submission_id}"),
+        ("GET", "/api/v1/submissions/{submission_id}/result.json"),
+        ("GET", "/api/v1/submissions/{submission_id}/result.csv"),
+    }
+)
+
+
+def check_token_scope(request: Request, db: Session, token: ApiToken) -> None:
+    """Keep a `submit` token to uploading and reading back its owner's own submissions.
+
+    Raises:
+        PermissionDenied: for any other route.
+        NotFound: for someone else's submission (even if the owner is an organizer).
+    """
+    if token.scope != TokenScope.SUBMIT:
+        return
+    route = request.scope.get("route")
+    path = getattr(route, "path", request.url.path)
+    if (request.method, path) not in SUBMIT_SCOPE_ROUTES:
+        raise PermissionDenied(
+            "this token's scope is 'submit': it may only upload submissions and read your own "
+            "submissions and results; use a token with full scope for anything else"
+        )
+    submission_id = request.path_params.get("submission_id")
+    if submission_id is not None:
+        text = str(submission_id)
+        # checked before the path is validated, so a malformed or huge id must not reach the db
+        in_range = text.isdigit() and 0 < int(text) <= 2**31 - 1
+        submission = db.get(Submission, int(text)) if in_range else None
+        if submission is None or submission.user_id != token.user_id:
+            raise NotFound(f"submission {submission_id} not found")

@@ -23,6 +23,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -107,6 +108,20 @@ class DatasetStatus(enum.StrEnum):
 GENERATING_WHERE = "status = 'generating'"
 
 
+class TokenScope(enum.StrEnum):
+    """What an API token may do: everything its owner may, or only submit and read back."""
+
+    FULL = "full"
+    SUBMIT = "submit"
+
+
+def _username_key(context: DefaultExecutionContext) -> str:
+    from app.services.names import username_key
+
+    key: str = username_key(context.get_current_parameters()["username"])  # type: ignore[no-untyped-call]
+    return key
+
+
 class User(Base):
     """A registered account."""
 
@@ -114,6 +129,8 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    # the username's look-alike skeleton: `Alice`, `alice` and `aIice` cannot all exist
+    username_key: Mapped[str] = mapped_column(String(255), unique=True, default=_username_key)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.PARTICIPANT)
@@ -139,8 +156,45 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]
+    scope: Mapped[str] = mapped_column(String(16), default=TokenScope.FULL)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class UserSession(Base):
+    """A browser session: the cookie carries its random key, only the SHA-256 is stored, so
+    deleting the row (logout, password change, deactivation) makes any copy of the cookie
+    useless."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+
+    user: Mapped[User] = relationship()
+
+
+class Invite(Base):
+    """A single-use invitation to register (when `TOMOBENCH_REGISTRATION=invite`); only the
+    code's SHA-256 is stored."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    used_at: Mapped[dt.datetime | None]
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    used_by: Mapped[User | None] = relationship(foreign_keys=[used_by_id])
 
 
 class DatasetVersion(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -17,6 +17,8 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=1024)
+    # needed when the site registers by invitation only (TOMOBENCH_REGISTRATION=invite)
+    invite_code: str | None = Field(default=None, max_length=200)
 
 
 class UserPublic(BaseModel):
@@ -46,6 +48,66 @@ class RoleUpdate(BaseModel):
     role: str = Field(pattern="^(participant|organizer|admin)$")
 
 
+class ActiveUpdate(BaseModel):
+    """Approve or re-activate (true) or deactivate (false) an account."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    is_active: bool
+
+
+class PasswordChange(BaseModel):
+    """A new password for the caller's own account, confirmed by the current one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordChanged(BaseModel):
+    """What a password change ended: the account's other browser sessions and its tokens."""
+
+    sessions_ended: int
+    tokens_revoked: int
+
+
+class InviteCreate(BaseModel):
+    """A new single-use invitation: a note for the admins, and its lifetime (default
+    `TOMOBENCH_INVITE_LIFETIME_DAYS`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=200)
+    expires_in_days: int | None = Field(default=None, ge=1, le=365)
+
+
+class InvitePublic(BaseModel):
+    """An invitation without its code."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    note: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: dt.datetime | None
+    used_by_id: int | None
+
+
+class InviteCreated(InvitePublic):
+    """A new invitation: the only time its code is shown."""
+
+    code: str
+
+
+class InvitesPublic(BaseModel):
+    """Every invitation."""
+
+    data: list[InvitePublic]
+    count: int
+
+
 class QuotaUpdate(BaseModel):
     """A participant's own daily quota; null returns them to the site's setting."""
 
@@ -55,9 +117,12 @@ class QuotaUpdate(BaseModel):
 
 
 class TokenCreate(BaseModel):
-    """Optional label for a new token."""
+    """Optional label, scope and lifetime (default `TOMOBENCH_TOKEN_LIFETIME_DAYS`) of a new
+    token; scope `submit` may only upload and read back the owner's own submissions."""
 
     name: str = Field(default="", max_length=100)
+    scope: Literal["full", "submit"] = "full"
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 
 class TokenPublic(BaseModel):
@@ -71,6 +136,8 @@ class TokenPublic(BaseModel):
     created_at: dt.datetime
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    scope: str
 
 
 class TokenCreated(TokenPublic):

@@ -14,7 +14,7 @@ from app.models import Role, User
 
 @click.group()
 def users() -> None:
-    """Accounts: create, list, change role."""
+    """Accounts: create, list, change role, reset a password."""
 
 
 @users.command()
@@ -46,7 +46,12 @@ def create(
     with session_factory(settings.sqlalchemy_url)() as db:
         try:
             user = register_user(
-                db, username, email or f"{username}@localhost", password, role=Role(role)
+                db,
+                username,
+                email or f"{username}@localhost",
+                password,
+                role=Role(role),
+                privileged=True,  # the operator may use reserved names such as "organizers"
             )
         except ServiceError as error:
             raise click.ClickException(error.message) from error
@@ -77,6 +82,7 @@ def list_users(data_dir: Path | None) -> None:
 def set_role_command(username: str, role: str, data_dir: Path | None) -> None:
     """Give USERNAME the ROLE participant, organizer or admin."""
     from app.db import session_factory
+    from app.services.errors import ServiceError
     from app.services.users import set_role
 
     settings = load_settings(data_dir=data_dir)
@@ -84,6 +90,45 @@ def set_role_command(username: str, role: str, data_dir: Path | None) -> None:
         user = db.scalar(select(User).where(User.username == username))
         if user is None:
             raise click.ClickException(f"no user named {username!r}")
-        set_role(db, user, Role(role))
+        try:
+            set_role(db, user, Role(role))
+        except ServiceError as error:
+            raise click.ClickException(error.message) from error
         db.commit()
         click.echo(f"{username} is now {role}")
+
+
+@users.command(name="reset-password")
+@click.argument("username")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the new password from the first line of standard input instead of generating one.",
+)
+@data_dir_option
+def reset_password_command(username: str, password_stdin: bool, data_dir: Path | None) -> None:
+    """Give USERNAME a new password and end all its sessions and API tokens. Without
+    --password-stdin a random one is generated and printed once, to hand over to its owner
+    (who should change it on the account page)."""
+    from app.db import session_factory
+    from app.services.errors import ServiceError
+    from app.services.users import reset_password
+
+    given = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    settings = load_settings(data_dir=data_dir)
+    with session_factory(settings.sqlalchemy_url)() as db:
+        user = db.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"no user named {username!r}")
+        try:
+            password = reset_password(db, user, given)
+        except ServiceError as error:
+            raise click.ClickException(error.message) from error
+        db.commit()
+    if given is None:
+        click.echo(
+            f"new password for {username}: {password}\n(shown only this once; all sessions "
+            "and API tokens of the account were ended)"
+        )
+    else:
+        click.echo(f"password of {username} reset; all its sessions and API tokens were ended")

@@ -6,11 +6,24 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.deps import AdminUser, CeleryDep, IdPath, OrganizerUser, PageDep, SessionDep
+from app.deps import (
+    AdminUser,
+    CeleryDep,
+    IdPath,
+    OrganizerUser,
+    PageDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.models import Role, User
 from app.routes.submissions import present, submissions_page
 from app.schemas import (
+    ActiveUpdate,
     HideRequest,
+    InviteCreate,
+    InviteCreated,
+    InvitePublic,
+    InvitesPublic,
     QuotaUpdate,
     RoleUpdate,
     SubmissionPublic,
@@ -19,8 +32,9 @@ from app.schemas import (
     UsersPublic,
 )
 from app.services.errors import NotFound
+from app.services.invites import create_invite, delete_invite, list_invites
 from app.services.moderation import find_submission, rescore, set_hidden
-from app.services.users import set_role
+from app.services.users import set_active, set_role
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -68,9 +82,9 @@ def _find_user(db: Session, user_id: int) -> User:
     return user
 
 
-@router.put("/users/{user_id}/role", response_model=UserPublic)
+@router.put("/users/{user_id}/role", response_model=UserPublic, responses={409: {}})
 def change_role(user_id: IdPath, body: RoleUpdate, db: SessionDep, _: AdminUser) -> UserPublic:
-    """Make an account a participant, organizer or admin."""
+    """Make an account a participant, organizer or admin (409 for the last active admin)."""
     user = _find_user(db, user_id)
     set_role(db, user, Role(body.role))
     db.commit()
@@ -85,3 +99,39 @@ def change_quota(user_id: IdPath, body: QuotaUpdate, db: SessionDep, _: AdminUse
     user.daily_quota = body.daily_quota
     db.commit()
     return UserPublic.model_validate(user)
+
+
+@router.put("/users/{user_id}/active", response_model=UserPublic, responses={409: {}})
+def change_active(user_id: IdPath, body: ActiveUpdate, db: SessionDep, _: AdminUser) -> UserPublic:
+    """Approve or re-activate an account (`is_active` true), or deactivate it (false): its
+    browser sessions and API tokens end at once (409 for the last active admin)."""
+    user = _find_user(db, user_id)
+    set_active(db, user, body.is_active)
+    db.commit()
+    return UserPublic.model_validate(user)
+
+
+@router.get("/invites", response_model=InvitesPublic)
+def all_invites(db: SessionDep, _: AdminUser) -> InvitesPublic:
+    """Every invitation, newest first, without codes."""
+    invites = [InvitePublic.model_validate(invite) for invite in list_invites(db)]
+    return InvitesPublic(data=invites, count=len(invites))
+
+
+@router.post("/invites", response_model=InviteCreated, status_code=201)
+def new_invite(
+    db: SessionDep, settings: SettingsDep, admin: AdminUser, body: InviteCreate | None = None
+) -> InviteCreated:
+    """A single-use invitation to register; its `code` is shown this once."""
+    body = body or InviteCreate()
+    days = body.expires_in_days or settings.invite_lifetime_days
+    invite, code = create_invite(db, admin, body.note, days)
+    db.commit()
+    return InviteCreated(code=code, **InvitePublic.model_validate(invite).model_dump())
+
+
+@router.delete("/invites/{invite_id}", status_code=204, responses={409: {}})
+def withdraw_invite(invite_id: IdPath, db: SessionDep, _: AdminUser) -> None:
+    """Withdraw an unused invitation (409 once used)."""
+    delete_invite(db, invite_id)
+    db.commit()

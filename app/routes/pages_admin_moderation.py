@@ -5,10 +5,11 @@ same services as `/api/v1/admin`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from app.deps import MAX_ID, IdPath
@@ -18,10 +19,11 @@ from app.routes.pages_errors import HTMLErrorRoute
 from app.routes.pages_render import CsrfChecked, PageDep, add_flash
 from app.routes.pages_submissions import _f1_of as f1_of
 from app.services.errors import NotFound, ServiceError
+from app.services.invites import create_invite, delete_invite, list_invites
 from app.services.moderation import find_submission, set_hidden
 from app.services.report_format import cell
 from app.services.submissions import list_submissions
-from app.services.users import set_role
+from app.services.users import set_active, set_role
 
 router = APIRouter(route_class=HTMLErrorRoute)
 
@@ -74,11 +76,85 @@ def admin_unhide(page: PageDep, user: PageStaff, submission_id: IdPath) -> Redir
     return _moderate(page, submission_id, None)
 
 
+def _users_page(page: PageDep, new_invite: str | None = None) -> HTMLResponse:
+    settings = page.request.app.state.settings
+    context = {
+        "users": list(page.db.scalars(select(User).order_by(User.id))),
+        "roles": [r.value for r in Role],
+        "registration": settings.registration,
+        "invites": list_invites(page.db),
+        "new_invite": new_invite,
+        "invite_lifetime_days": settings.invite_lifetime_days,
+    }
+    return page.render("admin/users.html", context)
+
+
 @router.get("/admin/users", response_class=HTMLResponse)
 def admin_users(page: PageDep, user: PageAdmin) -> HTMLResponse:
-    """Every account with its role."""
-    users = list(page.db.scalars(select(User).order_by(User.id)))
-    return page.render("admin/users.html", {"users": users, "roles": [r.value for r in Role]})
+    """Every account with its role and state; invitations."""
+    return _users_page(page)
+
+
+def _account_action(page: PageDep, action: Callable[[], str]) -> RedirectResponse:
+    """Run an account action and return to the list with its outcome (a refusal, e.g. the
+    last active admin, is shown as an error)."""
+    try:
+        add_flash(page.request, action())
+        page.db.commit()
+    except ServiceError as error:
+        page.db.rollback()
+        add_flash(page.request, error.message, "error")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+def _account(page: PageDep, user_id: int) -> User:
+    account = page.db.get(User, user_id)
+    if account is None:
+        raise NotFound(f"user {user_id} not found")
+    return account
+
+
+@router.post("/admin/users/{user_id}/active", dependencies=[CsrfChecked])
+def admin_change_active(
+    page: PageDep, user: PageAdmin, user_id: IdPath, active: Annotated[bool, Form()]
+) -> RedirectResponse:
+    """Approve or re-activate an account, or deactivate it (its sessions and tokens end)."""
+    account = _account(page, user_id)
+
+    def change() -> str:
+        set_active(page.db, account, active)
+        if active:
+            return f"{account.username} is active."
+        return f"{account.username} is deactivated; its sessions and tokens ended."
+
+    return _account_action(page, change)
+
+
+@router.post("/admin/invites", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def admin_new_invite(
+    page: PageDep, user: PageAdmin, note: Annotated[str, Form(max_length=2000)] = ""
+) -> Response:
+    """Create a single-use invitation and show its code this once."""
+    try:
+        days = page.request.app.state.settings.invite_lifetime_days
+        _, code = create_invite(page.db, user, note, days)
+        page.db.commit()
+    except ServiceError as error:
+        page.db.rollback()
+        add_flash(page.request, error.message, "error")
+        return RedirectResponse("/admin/users", status_code=303)
+    return _users_page(page, new_invite=code)
+
+
+@router.post("/admin/invites/{invite_id}/delete", dependencies=[CsrfChecked])
+def admin_delete_invite(page: PageDep, user: PageAdmin, invite_id: IdPath) -> RedirectResponse:
+    """Withdraw an unused invitation."""
+
+    def withdraw() -> str:
+        delete_invite(page.db, invite_id)
+        return f"Invite {invite_id} withdrawn."
+
+    return _account_action(page, withdraw)
 
 
 @router.post("/admin/users/{user_id}/role", dependencies=[CsrfChecked])
@@ -88,11 +164,11 @@ def admin_change_role(
     user_id: IdPath,
     role: Annotated[Role, Form()],
 ) -> RedirectResponse:
-    """Make an account a participant, organizer or admin."""
-    account = page.db.get(User, user_id)
-    if account is None:
-        raise NotFound(f"user {user_id} not found")
-    set_role(page.db, account, role)
-    page.db.commit()
-    add_flash(page.request, f"{account.username} is now {role.value}.")
-    return RedirectResponse("/admin/users", status_code=303)
+    """Make an account a participant, organizer or admin (never the last admin less)."""
+    account = _account(page, user_id)
+
+    def change() -> str:
+        set_role(page.db, account, role)
+        return f"{account.username} is now {role.value}."
+
+    return _account_action(page, change)

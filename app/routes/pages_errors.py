@@ -20,10 +20,9 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException
 
-from app.models import User
 from app.routes.pages_render import LoginRequired, login_url, render_page
 from app.services.errors import ServiceError
-from app.services.sessions import session_user_id
+from app.services.sessions import session_user
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +45,7 @@ def error_page(request: Request, status_code: int, message: str) -> HTMLResponse
     """The site's error page for `status_code`, showing `message` (safe for users)."""
     factory: sessionmaker[Session] = request.app.state.session_factory
     with factory() as db:
-        user_id = session_user_id(request)
-        user = db.get(User, user_id) if user_id is not None else None
+        user = session_user(request, db)
         context = {
             "status_code": status_code,
             "heading": HEADINGS.get(status_code, "Error"),

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.deps import IdPath
-from app.models import User
+from app.deps import IdPath, SettingsDep
+from app.models import TokenScope, User
 from app.routes.pages_errors import HTMLErrorRoute
 from app.routes.pages_render import CsrfChecked, PageDep, PageUser
-from app.services.errors import ServiceError
+from app.services.errors import InvalidInput, ServiceError
 from app.services.tokens import create_token, list_tokens, revoke_token
 
 router = APIRouter(route_class=HTMLErrorRoute)
@@ -29,6 +29,7 @@ def _tokens_page(
         "new_token": new_token,
         "form": form or {},
         "errors": [error.message] if error else [],
+        "lifetime_days": page.request.app.state.settings.token_lifetime_days,
     }
     return page.render("tokens.html", context, error.status_code if error else 200)
 
@@ -41,15 +42,33 @@ def tokens(page: PageDep, user: PageUser) -> HTMLResponse:
 
 @router.post("/tokens", response_class=HTMLResponse, dependencies=[CsrfChecked])
 def create_token_form(
-    page: PageDep, user: PageUser, name: Annotated[str, Form(max_length=2000)] = ""
+    page: PageDep,
+    user: PageUser,
+    settings: SettingsDep,
+    name: Annotated[str, Form(max_length=2000)] = "",
+    scope: Annotated[str, Form(max_length=20)] = TokenScope.FULL.value,
+    expires_in_days: Annotated[str, Form(max_length=20)] = "",
 ) -> HTMLResponse:
     """Create a token and show its plaintext this one time (never stored, never shown again)."""
+    form = {"name": name, "scope": scope, "expires_in_days": expires_in_days}
     try:
-        _, plaintext = create_token(page.db, user, name.strip())
+        if scope not in {s.value for s in TokenScope}:
+            raise InvalidInput(f"scope: 'full' or 'submit', got {scope!r}")
+        days = expires_in_days.strip()
+        if days and not days.isdigit():
+            raise InvalidInput(f"expires_in_days: a whole number of days, got {days!r}")
+        _, plaintext = create_token(
+            page.db,
+            user,
+            name.strip(),
+            scope=TokenScope(scope),
+            expires_in_days=int(days) if days else None,
+            default_days=settings.token_lifetime_days,
+        )
         page.db.commit()
     except ServiceError as error:
         page.db.rollback()
-        return _tokens_page(page, user, form={"name": name}, error=error)
+        return _tokens_page(page, user, form=form, error=error)
     return _tokens_page(page, user, new_token=plaintext)
 
 

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Request, status
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
-from app.deps import CurrentUser, IdPath, SessionDep
-from app.models import User
+from app.deps import CurrentUser, IdPath, SessionDep, SettingsDep
+from app.models import TokenScope, User
 from app.schemas import TokenCreate, TokenCreated, TokenPublic, TokensPublic
 from app.services.errors import NotAuthenticated
 from app.services.login_throttle import authenticate_request
@@ -43,10 +43,21 @@ def basic_user(
 def new_token(
     db: SessionDep,
     user: Annotated[User, Depends(basic_user)],
+    settings: SettingsDep,
     body: Annotated[TokenCreate | None, Body()] = None,
 ) -> TokenCreated:
-    """Create a token; its secret is in `token` and is never shown again."""
-    token, plaintext = create_token(db, user, body.name if body else "")
+    """Create a token; its secret is in `token` and is never shown again. It expires after
+    `expires_in_days` (default `TOMOBENCH_TOKEN_LIFETIME_DAYS`); scope `submit` may only
+    upload and read back the owner's own submissions."""
+    body = body or TokenCreate()
+    token, plaintext = create_token(
+        db,
+        user,
+        body.name,
+        scope=TokenScope(body.scope),
+        expires_in_days=body.expires_in_days,
+        default_days=settings.token_lifetime_days,
+    )
     db.commit()
     return TokenCreated(token=plaintext, **TokenPublic.model_validate(token).model_dump())
 

@@ -1,39 +1,87 @@
-"""Browser sessions: a signed cookie (Starlette's SessionMiddleware) with the user and CSRF token.
+"""Browser sessions: a signed cookie (Starlette's SessionMiddleware) that carries a random
+session key and the CSRF token; the key names a row of `user_sessions`, checked on every
+request.
 
-The HTML pages call `login`/`logout` after checking a password form, put `csrf_token(request)`
-in every form, and call `verify_csrf(request, submitted)` when a form is posted.
+The signature alone cannot be revoked, so the row is what makes a session valid: logging out
+deletes it (a copy of the cookie is then worthless), and a password change, a password reset
+or a deactivation deletes the account's other rows. The HTML pages call `login`/`logout`
+after checking a password form, put `csrf_token(request)` in every form, and call
+`verify_csrf(request, submitted)` when a form is posted.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, joinedload
 from starlette.requests import Request
 
-from app.models import User
-from app.security import new_csrf_token, tokens_match
+from app.models import User, UserSession, utcnow
+from app.security import hash_api_token, new_csrf_token, tokens_match
 from app.services.errors import PermissionDenied
 
-USER_KEY = "user_id"
+SESSION_KEY = "session"
 CSRF_KEY = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FORM_FIELD = "csrf_token"
 
 
-def login(request: Request, user: User) -> None:
-    """Start a session for `user`, with a fresh CSRF token (defeats session fixation)."""
+def login(request: Request, db: Session, user: User) -> None:
+    """Start a session for `user` (committed), with a fresh key and CSRF token (defeats
+    session fixation); the account's expired sessions are cleared on the way."""
+    now = utcnow()
+    max_age = dt.timedelta(seconds=request.app.state.settings.session_max_age_s)
+    key = secrets.token_urlsafe(32)
+    db.execute(
+        delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now)
+    )
+    db.add(UserSession(user_id=user.id, key_hash=hash_api_token(key), expires_at=now + max_age))
+    db.commit()
     request.session.clear()
-    request.session[USER_KEY] = user.id
+    request.session[SESSION_KEY] = key
     request.session[CSRF_KEY] = new_csrf_token()
 
 
-def logout(request: Request) -> None:
-    """End the session: the cookie is cleared on the response."""
+def _key_hash(request: Request) -> str | None:
+    key = request.session.get(SESSION_KEY)
+    return hash_api_token(key) if isinstance(key, str) else None
+
+
+def current_session(request: Request, db: Session) -> UserSession | None:
+    """The live session row of this browser (with its user loaded), or None."""
+    key_hash = _key_hash(request)
+    if key_hash is None:
+        return None
+    query = select(UserSession).where(UserSession.key_hash == key_hash)
+    row = db.scalar(query.options(joinedload(UserSession.user)))
+    if row is None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def session_user(request: Request, db: Session) -> User | None:
+    """The active user logged in with this browser session, or None."""
+    row = current_session(request, db)
+    return row.user if row is not None and row.user.is_active else None
+
+
+def logout(request: Request, db: Session) -> None:
+    """End the session on the server (committed) and clear the cookie."""
+    key_hash = _key_hash(request)
+    if key_hash is not None:
+        db.execute(delete(UserSession).where(UserSession.key_hash == key_hash))
+        db.commit()
     request.session.clear()
 
 
-def session_user_id(request: Request) -> int | None:
-    """The id of the logged-in user of this browser session, or None."""
-    user_id = request.session.get(USER_KEY)
-    return user_id if isinstance(user_id, int) else None
+def end_sessions(db: Session, user: User, keep: UserSession | None = None) -> int:
+    """Delete the account's sessions but `keep` (flushed, not committed); how many ended."""
+    statement = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep.id)
+    return db.execute(statement).rowcount or 0  # type: ignore[attr-defined]
 
 
 def csrf_token(request: Request) -> str:

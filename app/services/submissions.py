@@ -18,6 +18,7 @@ from app.models import Role, Submission, User
 from app.services.datasets import active_dataset
 from app.services.dispatch import enqueue_scoring
 from app.services.errors import InvalidInput, NotFound, PermissionDenied, QuotaExceeded, Unavailable
+from app.services.names import clean_display_name
 from app.services.parsed_cache import parse_upload, save_parsed
 from app.services.quota import quota_status
 from app.services.storage import store_bytes
@@ -108,8 +109,10 @@ def create_submission(
         Unavailable: no dataset version is ready.
         QuotaExceeded: the daily quota is used up.
     """
-    method = _clean_text("method", method, MAX_METHOD, required=True)
-    team = _clean_text("team", team, MAX_TEAM)
+    # shown on the leaderboard: no invisible characters, look-alikes or reserved names
+    privileged = user.role != Role.PARTICIPANT
+    method = clean_display_name("method", method, MAX_METHOD, required=True, privileged=privileged)
+    team = clean_display_name("team", team, MAX_TEAM, required=False, privileged=privileged)
     description = _clean_text("description", description, MAX_DESCRIPTION)
     shown_name = display_filename(filename)
     parsed = validate_file(data, settings, shown_name)

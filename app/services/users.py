@@ -1,98 +1,251 @@
-"""Accounts: registration, password login, the first admin."""
+"""Accounts: registration, password login, password changes, roles, deactivation, the admin.
+
+Usernames and passwords follow `app.services.names` and `app.services.passwords`. There is
+always an active admin: the last one can be neither demoted nor deactivated (409), and if the
+database has none at start-up (edited by hand) a new admin is created rather than failing.
+"""
 
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import secrets
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import Role, User
+from app.models import ApiToken, Role, User, UserSession
 from app.security import hash_password, verify_password
-from app.services.errors import Conflict, InvalidInput
+from app.services.errors import Conflict, InvalidInput, PermissionDenied
+from app.services.names import clean_username, username_key
+from app.services.passwords import check_new_password, normalize_password
+from app.services.sessions import end_sessions
+from app.services.tokens import revoke_all_tokens
 
-USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{2,63}")
+log = logging.getLogger(__name__)
+
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+")
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 1024
+TAKEN = "username or email is already registered (or the username looks like a registered one)"
 
 
-def validate_registration(username: str, email: str, password: str) -> None:
-    """Check the fields of a new account.
+class AccountInactive(PermissionDenied):
+    """The right password for an account that is not active (pending approval or deactivated)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this account is not active: it is waiting for an admin's approval, or an admin "
+            "deactivated it"
+        )
+
+
+def validate_registration(
+    username: str, email: str, password: str, *, privileged: bool = False
+) -> tuple[str, str]:
+    """Check the fields of a new account; the normalised username and password.
 
     Raises:
         InvalidInput: naming the field and what is wrong with it.
     """
-    if not USERNAME_PATTERN.fullmatch(username):
-        raise InvalidInput(
-            "username: 3 to 64 characters, letters, digits, '_', '.' or '-', "
-            "starting with a letter or digit"
-        )
+    username = clean_username(username, privileged=privileged)
     if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
         raise InvalidInput("email: not an e-mail address")
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise InvalidInput(
-            f"password: must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
-        )
+    return username, check_new_password(password, username=username, email=email)
 
 
 def register_user(
-    db: Session, username: str, email: str, password: str, role: Role = Role.PARTICIPANT
+    db: Session,
+    username: str,
+    email: str,
+    password: str,
+    role: Role = Role.PARTICIPANT,
+    *,
+    active: bool = True,
+    privileged: bool = False,
 ) -> User:
     """Create an account with an argon2-hashed password (flushed, not committed).
 
+    `privileged` (an admin's command line, the first admin) may use reserved names; an
+    inactive account waits for an admin's approval.
+
     Raises:
-        InvalidInput: if a field is malformed.
-        Conflict: if the username or e-mail is taken (case-insensitively).
+        InvalidInput: if a field is malformed or the password too weak.
+        Conflict: if the username (or a look-alike of it) or the e-mail is taken, also when
+            the same name is registered concurrently.
     """
-    validate_registration(username, email, password)
+    username, password = validate_registration(username, email, password, privileged=privileged)
+    same_name = User.username_key == username_key(username)
     taken = db.scalar(
-        select(User.id).where(
-            or_(
-                func.lower(User.username) == username.lower(),
-                func.lower(User.email) == email.lower(),
-            )
-        )
+        select(User.id).where(or_(same_name, func.lower(User.email) == email.lower()))
     )
     if taken is not None:
-        raise Conflict("username or email is already registered")
-    user = User(username=username, email=email, password_hash=hash_password(password), role=role)
+        raise Conflict(TAKEN)
+    user = User(
+        username=username,
+        username_key=username_key(username),
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        is_active=active,
+    )
     db.add(user)
-    db.flush()
+    try:
+        db.flush()  # a concurrent twin fails here, on the unique constraints
+    except IntegrityError as error:
+        db.rollback()
+        raise Conflict(TAKEN) from error
     return user
 
 
-def authenticate(db: Session, username: str, password: str) -> User | None:
-    """The active user with this username and password, or None (never says which was wrong)."""
+def check_password(db: Session, username: str, password: str) -> User | None:
+    """The account with this username and password, active or not, or None."""
     user = db.scalar(select(User).where(User.username == username))
-    if user is None or not user.is_active:
+    if user is None:
         # hash anyway so timing does not reveal which usernames exist
         verify_password(_dummy_hash(), password)
         return None
-    return user if verify_password(user.password_hash, password) else None
+    normalized = normalize_password(password)
+    if verify_password(user.password_hash, normalized):
+        return user
+    # passwords set before normalisation was introduced were hashed as typed
+    legacy = normalized != password and verify_password(user.password_hash, password)
+    return user if legacy else None
+
+
+def authenticate(db: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password, or None (never says which was wrong).
+
+    Raises:
+        AccountInactive: if the password is right but the account is not active.
+    """
+    user = check_password(db, username, password)
+    if user is not None and not user.is_active:
+        raise AccountInactive()
+    return user
+
+
+def _lock_active_admins(db: Session) -> list[int]:
+    """The ids of the active admins, locked until the end of the transaction (PostgreSQL),
+    so two admins cannot demote each other at the same moment."""
+    query = select(User.id).where(User.role == Role.ADMIN, User.is_active.is_(True))
+    return list(db.scalars(query.with_for_update()))
+
+
+def _refuse_losing_last_admin(db: Session, user: User, what: str) -> None:
+    if user.role == Role.ADMIN and user.is_active and _lock_active_admins(db) == [user.id]:
+        raise Conflict(
+            f"cannot {what} {user.username}: it is the last active admin; make another account "
+            "admin first"
+        )
 
 
 def ensure_admin(db: Session, username: str, email: str) -> tuple[User, str | None]:
-    """The admin account, created with a random password on first call.
+    """An active admin account, created with a random password when there is none.
 
     Returns the admin and the new password, which is returned only when the account was
-    just created (it is stored hashed and can never be shown again).
+    just created (it is stored hashed and can never be shown again). Never fails because the
+    name is taken: it then tries `NAME-2`, `NAME-3`, ...
     """
-    existing = db.scalar(select(User).where(User.role == Role.ADMIN).order_by(User.id))
+    query = select(User).where(User.role == Role.ADMIN, User.is_active.is_(True))
+    existing = db.scalar(query.order_by(User.id))
     if existing is not None:
         return existing, None
     password = secrets.token_urlsafe(18)
-    admin = register_user(db, username, email, password, role=Role.ADMIN)
+    name = username
+    for attempt in range(2, 1000):
+        if db.scalar(select(User.id).where(User.username_key == username_key(name))) is None:
+            break
+        name = f"{username}-{attempt}"
+    log.warning("no active admin account; creating %r", name)
+    admin = register_user(
+        db,
+        name,
+        email if name == username else f"{name}@localhost",
+        password,
+        role=Role.ADMIN,
+        privileged=True,
+    )
     return admin, password
 
 
 def set_role(db: Session, user: User, role: Role) -> User:
-    """Give `user` a new role (flushed, not committed)."""
+    """Give `user` a new role (flushed, not committed).
+
+    Raises:
+        Conflict: if that would leave no active admin.
+    """
+    if role != Role.ADMIN:
+        _refuse_losing_last_admin(db, user, "demote")
     user.role = role
     db.flush()
     return user
+
+
+def end_access(
+    db: Session,
+    user: User,
+    *,
+    keep_session: UserSession | None = None,
+    keep_token: ApiToken | None = None,
+) -> tuple[int, int]:
+    """End the account's browser sessions and API tokens but the ones to keep (flushed);
+    how many sessions and tokens ended."""
+    ended = end_sessions(db, user, keep_session), revoke_all_tokens(db, user, keep_token)
+    db.flush()
+    return ended
+
+
+def set_active(db: Session, user: User, active: bool) -> User:
+    """Approve or re-activate an account, or deactivate it, which ends its sessions and
+    tokens at once (flushed, not committed).
+
+    Raises:
+        Conflict: if that would leave no active admin.
+    """
+    if not active:
+        _refuse_losing_last_admin(db, user, "deactivate")
+        end_access(db, user)
+    user.is_active = active
+    db.flush()
+    return user
+
+
+def change_password(
+    db: Session,
+    user: User,
+    new_password: str,
+    *,
+    keep_session: UserSession | None = None,
+    keep_token: ApiToken | None = None,
+) -> tuple[int, int]:
+    """Set a new password (the current one was checked by the caller) and end every other
+    session and token of the account (flushed, not committed); how many of each ended.
+
+    Raises:
+        InvalidInput: if the new password breaks a rule.
+    """
+    try:
+        password = check_new_password(new_password, username=user.username, email=user.email)
+    except InvalidInput as error:  # the form and the API call this field new_password
+        raise InvalidInput(f"new_{error.message}") from error
+    if verify_password(user.password_hash, password):
+        raise InvalidInput("new_password: must differ from the current password")
+    user.password_hash = hash_password(password)
+    return end_access(db, user, keep_session=keep_session, keep_token=keep_token)
+
+
+def reset_password(db: Session, user: User, new_password: str | None = None) -> str:
+    """An admin's reset: the given or a random password, all sessions and tokens ended
+    (flushed, not committed); the password to hand over."""
+    if new_password is None:
+        new_password = secrets.token_urlsafe(15)
+        while user.username.casefold() in new_password.casefold():  # random, yet be sure
+            new_password = secrets.token_urlsafe(15)
+    password = check_new_password(new_password, username=user.username, email=user.email)
+    user.password_hash = hash_password(password)
+    end_access(db, user)
+    return password
 
 
 @functools.cache

@@ -150,7 +150,7 @@ def test_cookie_session_needs_csrf_for_unsafe_api_calls(fresh_client: TestClient
     def login_as_judy(request: Request) -> dict[str, str]:
         db = request.app.state.session_factory()
         with db:
-            sessions.login(request, db.query(User).filter_by(username="judy").one())
+            sessions.login(request, db, db.query(User).filter_by(username="judy").one())
         return {"csrf": sessions.csrf_token(request)}
 
     app.add_api_route("/test-login", login_as_judy, methods=["POST"])  # type: ignore[attr-defined]

@@ -38,7 +38,9 @@ def test_forms_without_a_valid_csrf_token_are_refused(fresh_client: TestClient) 
     [
         ("a b", "ab@example.org", PASSWORD, 422, "username", "3 to 64 characters"),
         ("bobby", "not-an-address", PASSWORD, 422, "email", "not an e-mail address"),
-        ("bobby", "bobby@example.org", "short", 422, "password", "8 to 1024 characters"),
+        ("bobby", "bobby@example.org", "short", 422, "password", "at least 10 characters"),
+        ("bobby", "bobby@example.org", "password123", 422, "password", "too easy to guess"),
+        ("bobby", "bobby@example.org", "bobby-bobby-77", 422, "password", "contain the username"),
         ("x" * 3000, "x@example.org", PASSWORD, 422, None, "at most 2000 characters"),
     ],
 )
