@@ -40,31 +40,31 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 
 
 @router.get("/submissions", response_model=SubmissionsPublic)
-def all_submissions(db: SessionDep, _: OrganizerUser, page: PageDep) -> SubmissionsPublic:
+def all_submissions(db: SessionDep, staff: OrganizerUser, page: PageDep) -> SubmissionsPublic:
     """Everyone's submissions, newest first."""
-    return submissions_page(db, None, page)
+    return submissions_page(db, None, page, staff)
 
 
 @router.post("/submissions/{submission_id}/hide", response_model=SubmissionPublic)
 def hide(
-    submission_id: IdPath, body: HideRequest, db: SessionDep, _: OrganizerUser
+    submission_id: IdPath, body: HideRequest, db: SessionDep, staff: OrganizerUser
 ) -> SubmissionPublic:
     """Take a submission off the leaderboard, saying why."""
-    return present(set_hidden(db, find_submission(db, submission_id), body.reason))
+    return present(set_hidden(db, find_submission(db, submission_id), body.reason), staff)
 
 
 @router.post("/submissions/{submission_id}/unhide", response_model=SubmissionPublic)
-def unhide(submission_id: IdPath, db: SessionDep, _: OrganizerUser) -> SubmissionPublic:
+def unhide(submission_id: IdPath, db: SessionDep, staff: OrganizerUser) -> SubmissionPublic:
     """Put a hidden submission back on the leaderboard."""
-    return present(set_hidden(db, find_submission(db, submission_id), None))
+    return present(set_hidden(db, find_submission(db, submission_id), None), staff)
 
 
 @router.post("/submissions/{submission_id}/rescore", response_model=SubmissionPublic)
 def rescore_submission(
-    submission_id: IdPath, db: SessionDep, celery: CeleryDep, _: OrganizerUser
+    submission_id: IdPath, db: SessionDep, celery: CeleryDep, staff: OrganizerUser
 ) -> SubmissionPublic:
     """Queue a finished submission for scoring again."""
-    return present(rescore(db, celery, find_submission(db, submission_id)))
+    return present(rescore(db, celery, find_submission(db, submission_id)), staff)
 
 
 @router.get("/users", response_model=UsersPublic)

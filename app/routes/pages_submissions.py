@@ -11,6 +11,7 @@ from app.deps import CeleryDep, IdPath, SettingsDep
 from app.models import Submission, SubmissionStatus, User
 from app.routes.pages_errors import HTMLErrorRoute
 from app.routes.pages_render import CsrfChecked, PageDep, PageUser, field_errors
+from app.services.disclosure import sees_everything, visible_metrics
 from app.services.errors import NotFound, ServiceError
 from app.services.quota import quota_status
 from app.services.report import build_report
@@ -112,11 +113,11 @@ def submission_report(page: PageDep, user: PageUser, submission_id: IdPath) -> H
     """The report of one submission (owner, organizers, admins); its status while pending."""
     submission = get_submission(page.db, user, submission_id)
     result = submission.current_result
-    report = build_report(result.metrics) if result is not None else None
+    metrics = visible_metrics(result.metrics, user, submission.dataset_version) if result else None
     context = {
         "submission": submission,
-        "report": report,
-        "figures": report_figures(result.metrics) if result is not None else {},
+        "report": build_report(metrics) if metrics is not None else None,
+        "figures": report_figures(metrics) if metrics is not None else {},
         "pending": submission.status in PENDING,
     }
     return page.render("report.html", context)
@@ -126,14 +127,16 @@ def submission_report(page: PageDep, user: PageUser, submission_id: IdPath) -> H
 def submission_figure(page: PageDep, user: PageUser, submission_id: IdPath, name: str) -> Response:
     """One report figure as SVG. Figures are deterministic, so a result's figure keeps its
     ETag (result id and last update): browsers revalidate with a cheap 304."""
-    result = get_submission(page.db, user, submission_id).current_result
+    submission = get_submission(page.db, user, submission_id)
+    result = submission.current_result
     if result is None or name not in FIGURES:
         raise NotFound(f"no figure {name} for submission {submission_id}")
-    etag = f'"{result.id}-{result.updated_at.timestamp():.0f}-{name}"'
+    view = "full" if sees_everything(user, submission.dataset_version) else "participant"
+    etag = f'"{result.id}-{result.updated_at.timestamp():.0f}-{name}-{view}"'
     headers = {"Cache-Control": "private, max-age=300", "ETag": etag}
     if page.request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    svg = render_figure(name, result.metrics)
+    svg = render_figure(name, visible_metrics(result.metrics, user, submission.dataset_version))
     if svg is None:
         raise NotFound(f"submission {submission_id} has no data for the {name} figure")
     return Response(svg, media_type="image/svg+xml", headers=headers)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.deps import CeleryDep, CurrentUser, IdPath, Page, PageDep, SessionDep, SettingsDep
 from app.models import Submission, User
 from app.schemas import QuotaPublic, SubmissionCreated, SubmissionPublic, SubmissionsPublic
+from app.services.disclosure import visible_metrics
 from app.services.quota import quota_status
 from app.services.results import result_csv, scored_result
 from app.services.storage import read_limited
@@ -19,8 +20,8 @@ from app.services.submissions import create_submission, get_submission, list_sub
 router = APIRouter(prefix="/submissions", tags=["submissions"])
 
 
-def present(submission: Submission) -> SubmissionPublic:
-    """The API view of a submission, with its current result when scored."""
+def present(submission: Submission, viewer: User) -> SubmissionPublic:
+    """The API view of a submission, with the part of its current result `viewer` may see."""
     result = submission.current_result
     return SubmissionPublic(
         id=submission.id,
@@ -45,7 +46,9 @@ def present(submission: Submission) -> SubmissionPublic:
         finished_at=submission.finished_at,
         evaluator_version=result.evaluator_version if result else None,
         ground_truth_checksum=result.ground_truth_checksum if result else None,
-        result=result.metrics if result else None,
+        result=visible_metrics(result.metrics, viewer, submission.dataset_version)
+        if result
+        else None,
     )
 
 
@@ -85,29 +88,32 @@ def submit(
     return SubmissionCreated(id=submission.id, status=submission.status, quota=quota)
 
 
-def submissions_page(db: Session, owner: User | None, page: Page) -> SubmissionsPublic:
+def submissions_page(
+    db: Session, owner: User | None, page: Page, viewer: User
+) -> SubmissionsPublic:
     """One page of `owner`'s submissions (everyone's when None), newest first."""
     rows, count = list_submissions(db, owner, limit=page.limit, offset=page.offset)
-    return SubmissionsPublic(data=[present(row) for row in rows], count=count)
+    return SubmissionsPublic(data=[present(row, viewer) for row in rows], count=count)
 
 
 @router.get("", response_model=SubmissionsPublic)
 def my_submissions(db: SessionDep, user: CurrentUser, page: PageDep) -> SubmissionsPublic:
     """The caller's submissions, newest first, with live status."""
-    return submissions_page(db, user, page)
+    return submissions_page(db, user, page, user)
 
 
 @router.get("/{submission_id}", response_model=SubmissionPublic)
 def submission_detail(submission_id: IdPath, db: SessionDep, user: CurrentUser) -> SubmissionPublic:
     """One submission: status, reason if failed, and the evaluator's JSON under `result`."""
-    return present(get_submission(db, user, submission_id))
+    return present(get_submission(db, user, submission_id), user)
 
 
 @router.get("/{submission_id}/result.json", responses={409: {}})
 def result_json(submission_id: IdPath, db: SessionDep, user: CurrentUser) -> dict[str, object]:
-    """The evaluator's JSON of the current result (409 while not scored)."""
-    _, result = scored_result(db, user, submission_id)
-    return result.metrics
+    """The evaluator's JSON of the current result (409 while not scored); participants get it
+    without curves and rounded while the dataset version is open (`disclosure` says so)."""
+    submission, result = scored_result(db, user, submission_id)
+    return visible_metrics(result.metrics, user, submission.dataset_version)
 
 
 @router.get("/{submission_id}/result.csv", response_class=PlainTextResponse, responses={409: {}})
@@ -116,8 +122,9 @@ def result_csv_download(
 ) -> PlainTextResponse:
     """The current result flattened to `metric,value` CSV rows (409 while not scored)."""
     submission, result = scored_result(db, user, submission_id)
+    metrics = visible_metrics(result.metrics, user, submission.dataset_version)
     return PlainTextResponse(
-        result_csv(submission, result),
+        result_csv(submission, result, metrics),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="submission-{submission.id}.csv"'},
     )

@@ -7,8 +7,6 @@ by mean class F1, then by who submitted first.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,7 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import DatasetVersion, Result, Submission, SubmissionStatus
+from app.services.csv_export import csv_document
 from app.services.datasets import active_dataset, get_dataset
+from app.services.disclosure import rounded
 from app.services.errors import InvalidInput
 from evaluation import CLASSES, SIZE_GROUPS, TABLE1_KEYS
 
@@ -97,7 +97,8 @@ def _interval(document: Any, *path: str) -> tuple[Any, Any]:
 
 
 def metric_row(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The leaderboard's metric columns from one evaluator result."""
+    """The leaderboard's metric columns from one evaluator result, rounded as the report
+    prints them (full precision would let an entry's AD encode which picks hit)."""
     row: dict[str, Any] = {key: _get(metrics, "localization", key) for key in TABLE1_KEYS}
     row["f1_low"], row["f1_high"] = _interval(metrics, "bootstrap", "localization_f1")
     for name in CLASSES:
@@ -107,7 +108,7 @@ def metric_row(metrics: dict[str, Any]) -> dict[str, Any]:
         row[f"{group}_low"], row[f"{group}_high"] = _interval(
             metrics, "bootstrap", "size_groups", group
         )
-    return row
+    return rounded(row)  # type: ignore[no-any-return]
 
 
 def _mean_class_f1(row: dict[str, Any]) -> float:
@@ -195,12 +196,6 @@ def build_leaderboard(
 
 
 def leaderboard_csv(board: Leaderboard) -> str:
-    """The rows as CSV, columns in `COLUMNS` order."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[c.key for c in COLUMNS], lineterminator="\n")
-    writer.writeheader()
-    for row in board.rows:
-        writer.writerow(
-            {key: "" if row.get(key) is None else row.get(key) for key in writer.fieldnames}
-        )
-    return buffer.getvalue()
+    """The rows as CSV, columns in `COLUMNS` order (formula-leading names neutralised)."""
+    keys = [column.key for column in COLUMNS]
+    return csv_document(keys, ([row.get(key) for key in keys] for row in board.rows))

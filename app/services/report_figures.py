@@ -33,11 +33,16 @@ def _confusion_matrix(result: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def _curves(result: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """The precision-recall curves of a result's ranking section (empty without scores)."""
+    """The precision-recall curves of a result's ranking section (empty without scores, and
+    in a participant's view of an open version, which withholds the curves' points)."""
     ranking = result.get("ranking")
     if not isinstance(ranking, Mapping):
         return {}
-    return {name: ranking[name] for name in CURVES if isinstance(ranking.get(name), Mapping)}
+    return {
+        name: ranking[name]
+        for name in CURVES
+        if isinstance(ranking.get(name), Mapping) and "recall" in ranking[name]
+    }
 
 
 def _f1_bars(result: Mapping[str, Any]) -> str:

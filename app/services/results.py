@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.models import Result, Submission, User
+from app.services.csv_export import csv_document
 from app.services.errors import Conflict
 from app.services.submissions import get_submission
 
@@ -43,14 +42,13 @@ def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, value
 
 
-def result_csv(submission: Submission, result: Result) -> str:
-    """The result as CSV text: a header, identification rows, then one row per metric."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["metric", "value"])
-    writer.writerow(["submission_id", submission.id])
-    writer.writerow(["method", submission.method])
-    writer.writerow(["dataset_version_id", result.dataset_version_id])
-    for path, value in flatten(result.metrics):
-        writer.writerow([path, "" if value is None else value])
-    return buffer.getvalue()
+def result_csv(submission: Submission, result: Result, metrics: dict[str, Any]) -> str:
+    """The result as CSV text: a header, identification rows, then one row per metric of
+    `metrics` (the part of the result the caller may see)."""
+    rows: list[tuple[str, Any]] = [
+        ("submission_id", submission.id),
+        ("method", submission.method),
+        ("dataset_version_id", result.dataset_version_id),
+    ]
+    rows += flatten(metrics)
+    return csv_document(["metric", "value"], rows)

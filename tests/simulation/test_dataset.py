@@ -41,6 +41,26 @@ def test_dataset_layout_and_roles(small_dataset: Path) -> None:
     assert isinstance(content["created"], str)
 
 
+def test_a_secret_test_seed_changes_only_the_test_tomogram(
+    small_dataset: Path, tmp_path: Path
+) -> None:
+    secret = 2**200 + 12345  # seeds this large cannot be guessed
+    content = simulate_dataset(tmp_path, SMALL, test_seed=secret)
+    public = _dataset_json(small_dataset)
+    assert content["tomograms"][0]["files"] == public["tomograms"][0]["files"]  # training
+    for name in ("particle_locations.txt", "reconstruction.mrc", "occupancy_mask.mrc"):
+        hidden = (tmp_path / "model_1" / name).read_bytes()
+        assert hidden != (small_dataset / "model_1" / name).read_bytes(), name
+    assert content["test_seed"] == "secret"
+    assert str(secret) not in (tmp_path / "dataset.json").read_text()
+    metadata = json.loads((tmp_path / "model_1" / "metadata.json").read_text())
+    assert metadata["seed"] is None
+    assert str(secret) not in json.dumps(metadata)
+    alone = simulate_tomogram(tmp_path / "alone", SMALL, index=1, secret_seed=secret)
+    for name, record in alone["files"].items():  # the organizer's rebuild of the test alone
+        assert record == content["tomograms"][1]["files"][name], name
+
+
 def test_the_same_seed_gives_identical_bytes(small_dataset: Path, tmp_path: Path) -> None:
     again = simulate_dataset(tmp_path, SMALL)
     first = _dataset_json(small_dataset)
