@@ -15,11 +15,12 @@ from app.core.config import Settings
 from app.core.secret_key import session_secret
 from app.db import session_factory
 from app.errors import install_error_handlers
-from app.middleware import BodySizeLimit
+from app.middleware import BodyReadDeadline, BodySizeLimit, SecurityHeaders
 from app.routes import (
     admin,
     admin_datasets,
     datasets,
+    docs,
     health,
     leaderboard,
     submissions,
@@ -44,7 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="tomobench",
         summary="Continuous benchmark for particle picking in cryo-electron tomograms",
         version="0.1.0",
-        docs_url="/docs",
+        docs_url=None,  # app.routes.docs serves /docs and /redoc without a CDN
+        redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.settings = settings
@@ -59,15 +61,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session_cookie="tomobench_session",
         max_age=settings.session_max_age_s,
         same_site="lax",
-        https_only=settings.cookie_secure,
+        https_only=settings.session_cookie_secure,
     )
     app.add_middleware(
         BodySizeLimit, max_body_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES
     )
+    app.add_middleware(BodyReadDeadline, timeout_s=settings.http_body_timeout_s)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so every answer has them
 
     app.include_router(health.router)
+    app.include_router(docs.router)
     for module in (users, tokens, submissions, leaderboard, datasets, admin, admin_datasets):
         app.include_router(module.router, prefix=API_PREFIX)
+    # mounted before /static, which would otherwise catch its paths
+    app.mount(docs.ASSETS_URL, docs.assets, name="docs-assets")
     app.mount("/static", StaticFiles(directory=APP_DIR / "static"), name="static")
     if importlib.util.find_spec("app.routes.pages") is not None:
         app.include_router(importlib.import_module("app.routes.pages").router)

@@ -115,3 +115,38 @@ def test_dockerfile_runs_as_non_root_with_the_cli_as_entrypoint() -> None:
     for source in re.findall(r"^COPY (\S+) ", dockerfile, flags=re.MULTILINE):
         for path in shlex.split(source):
             assert (ROOT / path).exists(), f"COPY of a missing path: {path}"
+
+
+def _web_settings(compose: dict[str, Any], **changes: str | None) -> Settings:
+    """The settings the web service starts with (secrets filled in as an operator would)."""
+    environment = {**compose["services"]["web"]["environment"], **changes}
+    values = {
+        name.removeprefix("TOMOBENCH_").lower(): re.sub(r"\$\{[^}]*\}", "s" * 48, str(value))
+        for name, value in environment.items()
+        if value is not None
+    }
+    return Settings(**values)
+
+
+def test_production_session_cookies_are_https_only(compose: dict[str, Any]) -> None:
+    assert _web_settings(compose).session_cookie_secure
+    # production is Secure by default: only an explicit "false" turns it off
+    assert _web_settings(compose, TOMOBENCH_COOKIE_SECURE=None).session_cookie_secure
+    assert not _web_settings(compose, TOMOBENCH_COOKIE_SECURE="false").session_cookie_secure
+    assert not Settings(env="dev").session_cookie_secure
+
+
+def test_the_web_server_bounds_slow_clients(compose: dict[str, Any]) -> None:
+    from app.server import HeadDeadlineH11Protocol, uvicorn_options
+
+    settings = _web_settings(compose)
+    assert settings.http_header_timeout_s <= 10
+    assert settings.http_body_timeout_s <= 30
+    options = uvicorn_options(settings)
+    assert options["http"] == f"app.server:{HeadDeadlineH11Protocol.__name__}"
+    assert options["timeout_keep_alive"] <= 5
+    assert options["limit_concurrency"] > 0
+    # the image and the web service both run `serve`, which passes these options to uvicorn
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r'^CMD \["serve"', dockerfile, flags=re.MULTILINE)
+    assert compose["services"]["web"]["command"][0] == "serve"
