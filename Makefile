@@ -12,8 +12,13 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
+# `make serve PORT=8080` to choose the port (HOST likewise; a non-loopback HOST needs
+# TOMOBENCH_SECRET_KEY, see docs/deploy.md)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
 serve: setup
-	$(BIN)/tomobench serve
+	$(BIN)/tomobench serve --host $(HOST) --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .

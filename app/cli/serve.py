@@ -37,7 +37,9 @@ def _announce_when_listening(host: str, port: int, url: str) -> None:
                 break
         except OSError:
             time.sleep(0.2)
-    click.echo(f"tomobench is running at {url} (API docs at {url}/docs)")
+    click.echo(
+        f"tomobench is running at {url} (admin pages at {url}/admin, API docs at {url}/docs)"
+    )
 
 
 @click.command()
@@ -109,6 +111,11 @@ def serve(
         click.echo(
             f"created admin account {report.admin_username!r} with password "
             f"{report.admin_password!r} (shown only this once; stored hashed)"
+        )
+    else:
+        click.echo(
+            f"admin account {report.admin_username!r} exists; to set a new password: "
+            f"tomobench users reset-password {report.admin_username}"
         )
 
     child = None

@@ -101,6 +101,7 @@ def test_serve_runs_everything_and_submit_waits_for_scores(tmp_path: Path) -> No
         announced = f"tomobench is running at {served.url}"
         wait_until(lambda: announced in served.log.read_text(), 10, "the URL to be printed")
         printed = served.log.read_text()
+        assert f"admin pages at {served.url}/admin" in printed
         match = ADMIN_LINE.search(printed)
         assert match is not None
         password = match.group(1)
@@ -149,6 +150,7 @@ def test_serve_runs_everything_and_submit_waits_for_scores(tmp_path: Path) -> No
     with serving(data_dir) as again:
         printed = again.log.read_text()
         assert ADMIN_LINE.search(printed) is None
+        assert "tomobench users reset-password admin" in printed  # how to get back in
         assert "generated the demo dataset" not in printed
         workers = _worker_pids(again.process.pid)
         again.process.kill()  # even a SIGKILLed serve takes its worker down with it
