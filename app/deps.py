@@ -152,15 +152,18 @@ AdminUser = Annotated[User, Depends(get_admin)]
 
 # --- token scope -------------------------------------------------------------------------
 
-# what a `submit` token may call: (method, route path); the rest answers 403
-SUBMIT_SCOPE_ROUTES = frozenset(
-    {
-        ("POST", "/api/v1/submissions"),
-        ("GET", "/api/v1/submissions"),
-        ("GET", "/api/v1/submissions/{submission_id}"),
-        ("GET", "/api/v1/submissions/{submission_id}/result.json"),
-        ("GET", "/api/v1/submissions/{submission_id}/result.csv"),
-    }
+# what a `submit` token may call: the handlers (module, name) of uploading a submission and
+# reading one's own back; the rest answers 403. Handlers, not paths: they do not move with
+# the prefixes a router is mounted under.
+SUBMIT_SCOPE_HANDLERS = frozenset(
+    ("app.routes.submissions", name)
+    for name in (
+        "submit",
+        "my_submissions",
+        "submission_detail",
+        "result_json",
+        "result_csv_download",
+    )
 )
 
 
@@ -173,9 +176,9 @@ def check_token_scope(request: Request, db: Session, token: ApiToken) -> None:
     """
     if token.scope != TokenScope.SUBMIT:
         return
-    route = request.scope.get("route")
-    path = getattr(route, "path", request.url.path)
-    if (request.method, path) not in SUBMIT_SCOPE_ROUTES:
+    handler = request.scope.get("endpoint")
+    name = (getattr(handler, "__module__", ""), getattr(handler, "__name__", ""))
+    if name not in SUBMIT_SCOPE_HANDLERS:
         raise PermissionDenied(
             "this token's scope is 'submit': it may only upload submissions and read your own "
             "submissions and results; use a token with full scope for anything else"

@@ -109,7 +109,7 @@ def page_timings(result: dict[str, Any]) -> dict[str, float]:
         with TestClient(create_app(settings)) as client:
             client.post(
                 "/api/v1/users",
-                json={"username": "viewer", "email": "v@x.org", "password": "password123"},
+                json={"username": "viewer", "email": "v@x.org", "password": "quiet lantern pages"},
             )
             # the first account is the benchmark's viewer: make it an organizer to see reports
             with session_factory(settings.sqlalchemy_url)() as db:
@@ -120,7 +120,7 @@ def page_timings(result: dict[str, Any]) -> dict[str, float]:
             token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
             client.post(
                 "/login",
-                data={"csrf_token": token, "username": "viewer", "password": "password123"},
+                data={"csrf_token": token, "username": "viewer", "password": "quiet lantern pages"},
             )
             with session_factory(settings.sqlalchemy_url)() as db:
                 service_ms = median_ms(lambda: build_leaderboard(db), 10)

@@ -69,6 +69,8 @@ def backend_settings(stack: ExitStack, backend: str, data_dir: Path, **overrides
         overrides.setdefault("database_url", stack.enter_context(postgres_database()))
         overrides.setdefault("broker_url", REDIS_URL)
         overrides.setdefault("redis_key_prefix", stack.enter_context(redis_prefix()))
+    # every test client registers from one address; the attack tests set their own limit
+    overrides.setdefault("registrations_per_address", 1000)
     settings = Settings(data_dir=data_dir, **overrides)
     settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
     upgrade_database(settings.sqlalchemy_url)

@@ -12,7 +12,7 @@ from app.deps import SettingsDep
 from app.routes.pages_errors import HTMLErrorRoute
 from app.routes.pages_render import CsrfChecked, PageDep, PageUser, field_errors, safe_next
 from app.services import sessions
-from app.services.errors import PermissionDenied, ServiceError
+from app.services.errors import InvalidInput, ServiceError
 from app.services.login_throttle import authenticate_request
 from app.services.names import USERNAME_RULE
 from app.services.passwords import PASSWORD_RULES
@@ -158,7 +158,7 @@ def account_password(
     """Change the password; every other session and every API token of the account end."""
     try:
         if authenticate_request(page.request, page.db, user.username, current_password) is None:
-            raise PermissionDenied("current_password: wrong password")
+            raise InvalidInput("current_password: wrong password")
         keep = sessions.current_session(page.request, page.db)
         ended, revoked = change_password(page.db, user, new_password, keep_session=keep)
         page.db.commit()

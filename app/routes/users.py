@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, status
 
 from app.deps import CurrentUser, SessionDep, SettingsDep
 from app.schemas import PasswordChange, PasswordChanged, QuotaPublic, UserCreate, UserPublic
-from app.services.errors import PermissionDenied
+from app.services.errors import InvalidInput
 from app.services.login_throttle import authenticate_request
 from app.services.quota import quota_status
 from app.services.registration import register_from_request
@@ -50,14 +50,14 @@ def my_quota(user: CurrentUser, db: SessionDep, settings: SettingsDep) -> QuotaP
     return QuotaPublic(**vars(quota))
 
 
-@router.post("/me/password", response_model=PasswordChanged, responses={403: {}, 429: {}})
+@router.post("/me/password", response_model=PasswordChanged, responses={422: {}, 429: {}})
 def new_password(
     body: PasswordChange, request: Request, user: CurrentUser, db: SessionDep
 ) -> PasswordChanged:
     """Change the caller's password (the current one is checked, and throttled like a login);
     every other browser session and every API token but the one making this call end."""
     if authenticate_request(request, db, user.username, body.current_password) is None:
-        raise PermissionDenied("current_password: wrong password")
+        raise InvalidInput("current_password: wrong password")
     ended, revoked = change_password(
         db,
         user,

@@ -35,8 +35,10 @@ BLANK_CHARACTERS = frozenset(
     "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u2800\u3164\uffa0"
     + "".join(chr(code) for code in range(0xFE00, 0xFE10))  # variation selectors
 )
-# ASCII look-alikes that the confusables table leaves apart (it maps `m` to `rn`, not back)
-ASCII_LOOK_ALIKES = (("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("|", "l"))
+# ASCII look-alikes folded after case-folding, as UTS #39 folds them (it maps `m` to `rn`;
+# here the pair goes the other way, so a skeleton is never longer than its name). `i` joins
+# `l` because `I` looks like `l` and case does not count: sameness must be transitive.
+ASCII_LOOK_ALIKES = (("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("|", "l"), ("i", "l"))
 
 # words only the organizers' own entries and accounts may carry (compared by skeleton);
 # words of six letters or more are refused anywhere in a name, shorter ones as whole words
@@ -90,7 +92,8 @@ def reserved_word_in(text: str) -> str | None:
     shape = skeleton(text)
     words = set(_WORD_BOUNDARY.split(shape))
     for reserved in sorted(RESERVED_WORDS):
-        if reserved in words or (len(reserved) >= 6 and reserved in shape):
+        reserved_shape = skeleton(reserved)
+        if reserved_shape in words or (len(reserved) >= 6 and reserved_shape in shape):
             return reserved
     return None
 

@@ -29,16 +29,17 @@ ACCESS: tuple[tuple[str, str, str], ...] = (
     ("POST", r"/api/v1/tokens", BASIC),
     ("GET", r"/api/v1/(users/me|users/me/quota|tokens|submissions.*)", Role.PARTICIPANT),
     ("DELETE", r"/api/v1/tokens/\{token_id\}", Role.PARTICIPANT),
-    ("POST", r"/api/v1/submissions", Role.PARTICIPANT),
+    ("POST", r"/api/v1/submissions|/api/v1/users/me/password", Role.PARTICIPANT),
     ("GET", r"/api/v1/admin/submissions", Role.ORGANIZER),
     ("POST", r"/api/v1/admin/submissions/.*", Role.ORGANIZER),
     ("GET|PUT|POST", r"/api/v1/admin/(users|datasets).*", Role.ADMIN),
+    ("GET|POST|DELETE", r"/api/v1/admin/invites.*", Role.ADMIN),
     ("GET", r"/|/register|/login|/leaderboard|/datasets.*|/\{path:path\}", PUBLIC),
     ("POST", r"/register|/login|/logout", PUBLIC),
-    ("GET|POST", r"/tokens.*|/submit|/submissions.*", Role.PARTICIPANT),
+    ("GET|POST", r"/tokens.*|/submit|/submissions.*|/account.*", Role.PARTICIPANT),
     ("GET", r"/admin|/admin/submissions", Role.ORGANIZER),
     ("POST", r"/admin/submissions/.*", Role.ORGANIZER),
-    ("GET|POST", r"/admin/(users|datasets).*", Role.ADMIN),
+    ("GET|POST", r"/admin/(users|datasets|invites).*", Role.ADMIN),
 )
 
 

@@ -87,3 +87,10 @@ def sweeping_deployment(
     server = stack.enter_context(web_server(settings))
     http = stack.enter_context(httpx.Client(base_url=server.url, timeout=30))
     return settings, headers, http
+
+
+def client_from(base_url: str, address: str) -> httpx.Client:
+    """An HTTP client whose connections leave from `address` (any of 127.0.0.0/8 reaches the
+    loopback server), so one test can speak as several client addresses."""
+    transport = httpx.HTTPTransport(local_address=address)
+    return httpx.Client(base_url=base_url, timeout=30, transport=transport)
