@@ -52,7 +52,7 @@ def delete_invite(db: Session, invite_id: int) -> None:
         NotFound: if there is none with this id.
         Conflict: if it was already used (the record of who joined with it stays).
     """
-    invite = db.get(Invite, invite_id)
+    invite = db.get(Invite, invite_id, populate_existing=True)  # as the database has it now
     if invite is None:
         raise NotFound(f"invite {invite_id} not found")
     if invite.used_at is not None:

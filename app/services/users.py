@@ -157,7 +157,7 @@ def ensure_admin(db: Session, username: str, email: str) -> tuple[User, str | No
         if db.scalar(select(User.id).where(User.username_key == username_key(name))) is None:
             break
         name = f"{username}-{attempt}"
-    log.warning("no active admin account; creating %r", name)
+    log.info("no active admin account; creating %r", name)
     admin = register_user(
         db,
         name,
