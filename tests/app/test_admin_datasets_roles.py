@@ -157,7 +157,9 @@ def test_the_admin_link_shows_for_staff_only(
 def test_users_create_reads_the_password_from_stdin(fresh_settings: Settings) -> None:
     runner = CliRunner(env=settings_env(fresh_settings))
     created = runner.invoke(
-        users, ["create", "alice", "--role", "organizer", "--password-stdin"], input="ochre lantern 42\n"
+        users,
+        ["create", "alice", "--role", "organizer", "--password-stdin"],
+        input="ochre lantern 42\n",
     )
     assert created.exit_code == 0, created.output
     assert created.output.startswith("created organizer alice (id ")
@@ -166,7 +168,9 @@ def test_users_create_reads_the_password_from_stdin(fresh_settings: Settings) ->
         assert alice is not None
         assert (alice.role, alice.email) == ("organizer", "alice@localhost")
 
-    taken = runner.invoke(users, ["create", "alice", "--password-stdin"], input="ochre lantern 43\n")
+    taken = runner.invoke(
+        users, ["create", "alice", "--password-stdin"], input="ochre lantern 43\n"
+    )
     assert taken.exit_code == 1
     assert taken.output.startswith("Error: username or email is already registered")
     short = runner.invoke(users, ["create", "bob", "--password-stdin"], input="short\n")
