@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     received_grace_s: float = Field(default=5.0, ge=0)
     queued_timeout_s: float = Field(default=900.0, gt=0)
     worker_heartbeat_s: float = Field(default=5.0, gt=0)
-    worker_stale_after_s: float = Field(default=30.0, gt=0)
+    worker_stale_after_s: float = Field(default=15.0, gt=0)
 
     admin_username: str = "admin"
     admin_email: str = "admin@localhost"

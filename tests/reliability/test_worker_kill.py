@@ -1,5 +1,6 @@
 """A worker process SIGKILLed in the middle of scoring: the task is re-delivered and the
-submission is scored exactly once (one result row, two attempts).
+submission is scored exactly once (one result row, two attempts). A whole worker SIGKILLed
+in a backlog: what it held is taken back within seconds and everything is scored once.
 
 Scoring is made long in a legitimate way: a valid upload at the line limit, which the
 worker parses itself (as on any cache miss) before scoring; that takes seconds.
@@ -7,19 +8,35 @@ worker parses itself (as on any cache miss) before scoring; that takes seconds.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+import subprocess
 import time
 from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
+from app.core.config import Settings
 from tests.app.support import GOOD_SUBMISSION, install_dataset, new_user, running_worker
 from tests.app.support import wait_until as wait_for
 from tests.conftest import backend_settings
 from tests.reliability.servers import cpu_ticks, kill_hard, pool_children, web_server
-from tests.reliability.support import BACKGROUND_LINE, post_upload, scoring_state, wait_until_scored
+from tests.reliability.support import (
+    BACKGROUND_LINE,
+    assert_scored_exactly_once,
+    distinct_uploads,
+    evaluation_queue_drained,
+    finish_times,
+    paused,
+    post_upload,
+    scoring_state,
+    sweeping_deployment,
+    wait_until_scored,
+)
+from workers.celery_app import create_celery_app
 
 LINES = 150_000
 
@@ -65,3 +82,76 @@ def test_worker_killed_mid_scoring_is_redelivered_and_scored_once(tmp_path: Path
     localization = result["result"]["localization"]
     assert localization["RR"] == LINES - 1
     assert (localization["TP"], localization["FP"], localization["FN"]) == (3, LINES - 4, 1)
+
+
+BACKLOG = 50
+# each upload takes the worker a few tenths of a second to parse, so both workers stay busy
+BACKLOG_LINES = 30_000
+RECOVERY_S = 60  # the target: every submission scored within this of the fault
+
+
+def _running(settings: Settings) -> set[int]:
+    return {sid for sid, (status, _, _) in scoring_state(settings).items() if status == "running"}
+
+
+def _held_by_the_paused_victim(settings: Settings, victim: subprocess.Popen[bytes]) -> set[int]:
+    """Once both workers are scoring, pause the victim; the submissions that stay `running`
+    meanwhile are the ones it holds (the other worker finishes one in a fraction of a
+    second). Then SIGKILL it. Empty if it held none: resumed, try again."""
+    wait_for(lambda: len(_running(settings)) >= 2, 30, "both workers scoring")
+    with paused(victim):
+        before = _running(settings)
+        time.sleep(2.5)
+        held = before & _running(settings)
+        if held:
+            kill_hard(victim.pid)  # the main process; its pool dies with it (parent-death signal)
+            victim.wait()
+            return held
+    return set()
+
+
+@pytest.mark.slow
+def test_whole_worker_killed_in_a_backlog_loses_nothing_and_scores_once(tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        deployment = sweeping_deployment(stack, tmp_path / "data", workers=0)
+        settings, headers, http = deployment.settings, deployment.headers, deployment.http
+        extra = BACKGROUND_LINE * BACKLOG_LINES
+        ids = []
+        for content in distinct_uploads(BACKLOG, extra):  # no worker yet: a backlog builds
+            response = post_upload(http, headers, content)
+            assert response.status_code == 201, response.text
+            ids.append(response.json()["id"])
+        shutil.rmtree(settings.storage_dir / "parsed", ignore_errors=True)  # workers parse
+        victim = stack.enter_context(running_worker(settings))
+        survivor = stack.enter_context(running_worker(settings))
+
+        held: set[int] = set()
+        deadline = time.monotonic() + 60
+        while not held and time.monotonic() < deadline:
+            held = _held_by_the_paused_victim(settings, victim)
+        assert held, "the victim never held a running submission"
+        killed = dt.datetime.now(dt.UTC)
+
+        state = wait_until_scored(settings, ids, timeout=RECOVERY_S + 60)
+        finished = finish_times(settings, ids)
+        last = max(finished.values()) - killed
+        print(
+            f"worker killed holding {sorted(held)}; last score {last.total_seconds():.1f} s later"
+        )
+        assert last < dt.timedelta(seconds=RECOVERY_S)
+        assert_scored_exactly_once(settings, state, ids)
+        assert all(state[sid][1] == 2 for sid in held)  # taken back once from the dead worker
+        assert survivor.poll() is None
+
+        # the dead worker's unacknowledged message comes back once the broker's visibility
+        # timeout (hours) has passed: simulated here, it must change nothing
+        broker = redis.Redis.from_url(settings.celery_broker_url)
+        assert broker.hlen(settings.redis_key_prefix + "unacked") >= len(held)
+        broker.close()
+        with create_celery_app(settings).connection_for_write() as connection:
+            channel = connection.default_channel
+            channel.visibility_timeout = 0  # as if the timeout had passed
+            channel.qos.restore_visible(num=100)
+        wait_for(lambda: evaluation_queue_drained(settings), 30, "the re-delivered messages")
+        time.sleep(2)
+        assert scoring_state(settings) == state
