@@ -41,6 +41,7 @@ def render_report(result: EvaluationResult, *, truncate: bool = False) -> str:
         f"tomobench evaluator {result.evaluator_version}, profile {result.profile}",
         f"ground truth {result.ground_truth_checksum[:16]}…: {loc.N} particles; "
         f"submission: {result.submission.predictions} predictions ({result.submission.format})",
+        *(f"converted: {note}" for note in result.submission.conversion),
         "",
         "Localization (Table 1)",
         *table(

@@ -26,6 +26,7 @@ class SubmissionSummary:
     format: str
     has_angles: bool
     has_scores: bool
+    conversion: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ def score(
             format=submission.format,
             has_angles=submission.angles is not None,
             has_scores=submission.scores is not None,
+            conversion=submission.conversion,
         ),
         localization=located,
         classification=classified,

@@ -10,7 +10,32 @@ import numpy.typing as npt
 
 from evaluation.profiles import AngleConvention, get_profile
 
-SubmissionFormat = Literal["text", "csv", "star"]
+# "text", "csv", "star": the native tables; the others are the field's pick formats
+# (docs/evaluation.md, "Pick formats of the field").
+SubmissionFormat = Literal[
+    "text",
+    "csv",
+    "star",
+    "copick",
+    "portal",
+    "kaggle",
+    "relion5",
+    "relion4",
+    "dynamo",
+    "deepfinder",
+]
+SUBMISSION_FORMATS: tuple[SubmissionFormat, ...] = (
+    "text",
+    "csv",
+    "star",
+    "copick",
+    "portal",
+    "kaggle",
+    "relion5",
+    "relion4",
+    "dynamo",
+    "deepfinder",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,6 +55,7 @@ class Submission:
     profile: str = "native"
     angle_convention: AngleConvention = "zxz"
     format: SubmissionFormat = "text"
+    conversion: tuple[str, ...] = ()  # unit, origin and angle conversions, in words
 
     def __post_init__(self) -> None:
         """Check that the arrays agree with each other.
@@ -37,6 +63,8 @@ class Submission:
         Raises:
             ValueError: no predictions, or arrays of mismatched shapes, or an unknown profile.
         """
+        if not isinstance(self.conversion, tuple):  # a JSON round trip gives a list
+            object.__setattr__(self, "conversion", tuple(self.conversion))
         count = len(self.classes)
         if count == 0:
             raise ValueError("a submission needs at least one prediction")

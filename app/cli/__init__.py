@@ -13,6 +13,7 @@ import click
 # subcommand name -> "module:attribute" of a click command or group
 SUBCOMMANDS: dict[str, str] = {
     "evaluate": "app.cli.evaluate:evaluate",
+    "convert": "app.cli.convert:convert",
     "simulate": "app.cli.simulate:simulate",
     "serve": "app.cli.serve:serve",
     "worker": "app.cli.worker:worker",

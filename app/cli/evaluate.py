@@ -20,7 +20,10 @@ from evaluation import (
     parse_submission,
     score,
 )
+from evaluation.formats import Frame
+from evaluation.misframing import check_frame
 from evaluation.profiles import PROFILES
+from evaluation.submission import SUBMISSION_FORMATS
 
 # command-line option -> (profile option, profiles that have it)
 _PROFILE_OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -77,6 +80,21 @@ _PROFILE_OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     help="F-beta's match distance, times the class radius.",
 )
 @click.option("--paper-digits", is_flag=True, help="Truncate figures as the paper printed them.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(SUBMISSION_FORMATS),
+    help="Submission format [detected from the content].",
+)
+@click.option("--class", "class_name", help="Class of every pick (files without a class column).")
+@click.option(
+    "--pixel-size",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Pixel size (Å) of voxel coordinates picked at another binning.",
+)
+@click.option(
+    "--allow-misframed", is_flag=True, help="Score a file even if its coordinates look misframed."
+)
 def evaluate(
     ground_truth: Path,
     submission: Path,
@@ -88,6 +106,10 @@ def evaluate(
     beta: float,
     multiplier: float,
     paper_digits: bool,
+    file_format: str | None,
+    class_name: str | None,
+    pixel_size: float | None,
+    allow_misframed: bool,
     **given: Any,
 ) -> None:
     """Score SUBMISSION against the ground truth GT (a folder, or for shrec19 also the
@@ -99,8 +121,23 @@ def evaluate(
         _fail(f"bad ground truth: {error}", 3)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
+    frame = Frame(voxel_size=truth.voxel_size, shape=truth.submission_shape)
     try:
-        parsed = parse_submission(submission, profile=profile, filename=submission.name)
+        parsed = parse_submission(
+            submission,
+            profile=profile,
+            filename=submission.name,
+            format=file_format,  # type: ignore[arg-type]
+            class_name=class_name,
+            pixel_size=pixel_size,
+            frame=frame,
+        )
+        truth, parsed = check_frame(
+            truth,
+            parsed,
+            allow_misframed=allow_misframed,
+            detect_slab="z_offset" not in options,
+        )
     except SubmissionError as error:
         _fail(f"rejected {submission.name}: {error}", 1)
     result = score(truth, parsed, bootstrap=bootstrap, seed=seed, beta=beta, multiplier=multiplier)

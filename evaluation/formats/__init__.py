@@ -1,4 +1,6 @@
-"""Submission formats: plain text, CSV with a header, RELION STAR. Entry: :func:`parse_submission`.
+"""Submission formats: plain text, CSV with a header, RELION STAR, and the field's pick
+formats (copick, Data Portal, Kaggle/CZII, RELION 4/5, pytom-match-pick, Dynamo,
+DeepFinder). Entry: :func:`parse_submission`.
 
 Limits and messages are documented in ``docs/evaluation.md``; every rejection is a
 :class:`~evaluation.errors.SubmissionError` naming the line when there is one.
@@ -10,14 +12,16 @@ import os
 
 from evaluation.errors import SubmissionError
 from evaluation.formats.decode import read_text, split_lines
+from evaluation.formats.detect import FIELD_FORMATS, detect_format, read_picks
 from evaluation.formats.header import is_header, parse_with_header
+from evaluation.formats.picks import Frame, rescale, to_submission
 from evaluation.formats.plain import Row, parse_plain
 from evaluation.formats.rows import split_fields
 from evaluation.formats.star import parse_star
-from evaluation.profiles import get_profile
-from evaluation.submission import Submission
+from evaluation.profiles import Profile, get_profile
+from evaluation.submission import SUBMISSION_FORMATS, Submission, SubmissionFormat
 
-__all__ = ["parse_submission"]
+__all__ = ["Frame", "parse_submission"]
 
 
 def parse_submission(
@@ -27,6 +31,10 @@ def parse_submission(
     max_bytes: int | None = None,
     max_lines: int | None = None,
     filename: str | None = None,
+    format: SubmissionFormat | None = None,
+    class_name: str | None = None,
+    pixel_size: float | None = None,
+    frame: Frame | None = None,
 ) -> Submission:
     """Parse and validate a submission without any ground truth.
 
@@ -34,7 +42,12 @@ def parse_submission(
     path), or a path (``pathlib.Path``). The format is recognised from the content: a STAR
     file starts with ``data_``; a CSV table's first line names the columns x, y and z;
     anything else is plain text (``CLASS X Y Z [angles] [SCORE]``; ``CLASS Z Y X ...`` under
-    the shrec19 profile). ``filename`` only serves messages and a ``.star`` hint.
+    the shrec19 profile); the field's formats are listed in :func:`detect_format`.
+    ``filename`` only serves messages and ``.star``/``.tbl`` hints. ``format`` forces a
+    format; ``class_name`` is the class of a file without a class column (it overrides a
+    numeric class column); ``pixel_size`` (Å) the pixel size of voxel coordinates of another
+    binning; ``frame`` the voxel size and shape of the ground truth, which Å and centred
+    coordinates need. Conversions are listed in ``Submission.conversion``.
 
     Raises:
         SubmissionError: the file is rejected (empty, binary, not UTF-8, over a limit, a
@@ -43,8 +56,23 @@ def parse_submission(
         OSError: a path that cannot be read.
     """
     chosen = get_profile(profile)
+    if format is not None and format not in SUBMISSION_FORMATS:
+        known = ", ".join(SUBMISSION_FORMATS)
+        raise SubmissionError(f"unknown format {format!r} (known formats: {known})")
+    if pixel_size is not None and not pixel_size > 0:
+        raise SubmissionError(f"pixel size must be a positive number of Å, got {pixel_size!r}")
     text = read_text(data, max_bytes=max_bytes)
     lines = split_lines(text, max_lines=max_lines)
+    file_format = format or detect_format(lines, filename)
+    if file_format in FIELD_FORMATS:
+        picks = read_picks(file_format, text, lines)
+        return to_submission(picks, chosen, frame, class_name=class_name, pixel_size=pixel_size)
+    return rescale(_parse_native(text, lines, chosen, file_format), pixel_size, frame)
+
+
+def _parse_native(
+    text: str, lines: list[str], chosen: Profile, file_format: SubmissionFormat
+) -> Submission:
     rows: list[Row] = []
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
@@ -54,10 +82,9 @@ def parse_submission(
         what = "is empty" if not text.strip() else "holds only comments and blank lines"
         raise SubmissionError(f"no predictions: the file {what}")
     first_fields = rows[0][1]
-    star_name = filename is not None and filename.lower().endswith(".star")
-    if first_fields[0].startswith("data_") or (star_name and first_fields[0] == "loop_"):
+    if file_format == "star":
         return parse_star(text, lines, chosen)
-    if is_header(first_fields):
+    if file_format == "csv" and is_header(first_fields):
         if len(rows) == 1:
             raise SubmissionError("no predictions: the table has a header but no rows")
         return parse_with_header(rows[0], rows[1:], chosen)

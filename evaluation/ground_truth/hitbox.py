@@ -31,6 +31,18 @@ def read_header_shape(path: Path) -> tuple[int, int, int]:
     return _layout(path)[0]
 
 
+def read_voxel_size(path: Path) -> float | None:
+    """The voxel size in Å an MRC header declares (cell over grid along x), or None when the
+    header leaves it unset (0) or the file cannot be read."""
+    try:
+        header = _read_header(path)
+    except GroundTruthError:
+        return None
+    if int(header.mx) < 1 or not float(header.cella.x) > 0:
+        return None
+    return float(header.cella.x) / int(header.mx)
+
+
 def read_hitbox(path: Path, *, memory_map: bool = False) -> Hitbox:
     """Read a label volume from an MRC file.
 

@@ -50,6 +50,7 @@ class GroundTruth:
     sample_z_range: tuple[int, int] | None = None  # hitbox slices holding the sample
     options: dict[str, Any] = field(default_factory=dict)  # profile options, for reports
     source: str = ""
+    voxel_size: float | None = None  # Å, as the volume's header declares (not in the checksum)
     checksum: str = field(init=False)
     _cache: dict[object, object] = field(init=False, repr=False, default_factory=dict)
 
@@ -87,6 +88,14 @@ class GroundTruth:
         """The hitbox shape ``(z, y, x)``."""
         z, y, x = self.hitbox.shape
         return (int(z), int(y), int(x))
+
+    @property
+    def submission_shape(self) -> tuple[int, int, int]:
+        """``(z, y, x)`` of the volume submissions are picked in: the hitbox grown by the
+        submission offset on both sides (SHREC'19: 200 slices + 2 x 156 = 512)."""
+        offset = self.submission_offset[::-1]
+        z, y, x = (int(side + 2 * pad) for side, pad in zip(self.shape, offset, strict=True))
+        return (z, y, x)
 
     @property
     def counted(self) -> npt.NDArray[np.bool_]:

@@ -13,6 +13,7 @@ from evaluation.ground_truth.hitbox import (
     class_sides,
     read_header_shape,
     read_hitbox,
+    read_voxel_size,
 )
 from evaluation.ground_truth.model import GroundTruth
 from evaluation.ground_truth.options import NativeOptions
@@ -57,4 +58,5 @@ def load_native(path: Path, options: NativeOptions) -> GroundTruth:
         hitbox=hitbox,
         options=asdict(options),
         source=str(folder),
+        voxel_size=read_voxel_size(mask_path) or read_voxel_size(folder / RECONSTRUCTION),
     )

@@ -28,6 +28,9 @@ from evaluation.layout import (
 )
 from evaluation.profiles import PROFILES, Profile
 
+# The SHREC'19, '20 and '21 volumes are simulated at 1 nm per voxel (their papers).
+_SHREC_VOXEL_SIZE = 10.0
+
 _SHREC19_LIST = re.compile(r"particle_locations_model_(.+)\.txt")
 
 
@@ -65,6 +68,7 @@ def load_shrec19(path: Path, options: Shrec19Options) -> GroundTruth:
         submission_offset=np.array([pad, pad, pad + options.z_offset], dtype=np.int64),
         options=asdict(options),
         source=str(list_path),
+        voxel_size=_SHREC_VOXEL_SIZE,
     )
 
 
@@ -94,6 +98,7 @@ def load_shrec20(path: Path, options: Shrec20Options) -> GroundTruth:
         sample_z_range=(pad, pad + mask.shape[0] - 1),
         options=asdict(options),
         source=str(folder),
+        voxel_size=_SHREC_VOXEL_SIZE,
     )
 
 
@@ -121,6 +126,7 @@ def load_shrec21(path: Path, options: Shrec21Options) -> GroundTruth:
         excluded_classes=options.excluded,
         options=asdict(options),
         source=str(folder),
+        voxel_size=_SHREC_VOXEL_SIZE,
     )
 
 

@@ -43,6 +43,7 @@ def test_top_level_keys(document: dict[str, object]) -> None:
         "format": "text",
         "has_angles": True,
         "has_scores": True,
+        "conversion": [],
     }
 
 
