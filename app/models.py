@@ -243,6 +243,8 @@ class DatasetVersion(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+    # when it was first activated: a version never released has no leaderboard to close
+    released_at: Mapped[dt.datetime | None]
 
     triggered_by: Mapped[User | None] = relationship()
 

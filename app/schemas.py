@@ -237,6 +237,7 @@ class DatasetVersionPublic(BaseModel):
     created_at: dt.datetime
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None
+    released_at: dt.datetime | None = None
 
 
 class DatasetVersionsPublic(BaseModel):

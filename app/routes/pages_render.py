@@ -79,7 +79,8 @@ def render_page(
     context: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """Render `template` with the layout's context (user, CSRF token, flashes, versions)."""
+    """Render `template` with the layout's context (user, CSRF token, flashes, the footer's
+    `site_versions`); a page's own context may not reuse those names."""
     templates: Jinja2Templates = request.app.state.templates
     dataset = active_dataset(db) if db is not None else None
     base = {
@@ -90,7 +91,7 @@ def render_page(
         "has_admin_pages": any(getattr(r, "path", None) == "/admin" for r in request.app.routes),
         "csrf_token": csrf_token(request),
         "flashes": pop_flashes(request),
-        "versions": {
+        "site_versions": {
             "tomobench": _package_version("tomobench"),
             "evaluator": evaluator_version(),
             "dataset": dataset.name if dataset else None,

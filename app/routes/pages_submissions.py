@@ -13,7 +13,7 @@ from app.routes.pages_errors import HTMLErrorRoute
 from app.routes.pages_render import CsrfChecked, PageDep, PageUser, field_errors
 from app.services.disclosure import sees_everything, visible_metrics
 from app.services.errors import NotFound, ServiceError
-from app.services.quota import quota_status
+from app.services.quota import quota_status, until
 from app.services.report import build_report
 from app.services.report_figures import FIGURES, render_figure, report_figures
 from app.services.report_format import cell
@@ -38,6 +38,8 @@ def _submit_page(
     context = {
         "quota_left": "unlimited" if quota.remaining is None else quota.remaining,
         "quota_limit": quota.limit,
+        "quota_resets_at": quota.resets_at,
+        "quota_resets_in": until(quota.resets_at),
         "form": form or {},
         "errors": [error.message] if error else [],
         "field_errors": field_errors(error.message, SUBMIT_FIELDS) if error else {},

@@ -98,6 +98,7 @@ def activate_dataset(db: Session, version: DatasetVersion) -> None:
     )
     db.flush()
     version.is_active = True
+    version.released_at = version.released_at or utcnow()
     db.flush()
 
 

@@ -59,6 +59,13 @@ def quota_status(
     return Quota(limit=limit, used=used, remaining=max(limit - used, 0), resets_at=resets_at)
 
 
+def until(moment: dt.datetime, now: dt.datetime | None = None) -> str:
+    """How long from `now` until `moment`, as people say it: "3 h 12 min", "45 min", "1 min"."""
+    minutes = max(1, int(((moment - (now or utcnow())).total_seconds() + 59) // 60))
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
 def remaining(db: Session, user: User, settings: Settings) -> int | None:
     """Submissions the user may still make today (None: unlimited)."""
     return quota_status(db, user, settings).remaining

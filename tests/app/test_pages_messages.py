@@ -1,0 +1,63 @@
+"""What the pages tell a newcomer: the quota when it is used up, the footer's versions on every
+page, and which dataset versions have (had) a leaderboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import update
+from starlette.testclient import TestClient
+
+from app.core.config import Settings
+from app.db import session_factory
+from app.main import create_app
+from app.models import DatasetVersion, User
+from app.services.quota import until
+from tests.app.datasets_support import generate_small
+from tests.app.pages_support import register_in_browser
+from tests.app.support import install_dataset
+
+
+def test_until_says_hours_and_minutes() -> None:
+    now = dt.datetime(2026, 11, 30, 20, 48, tzinfo=dt.UTC)
+    midnight = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    assert until(midnight, now) == "3 h 12 min"
+    assert until(now + dt.timedelta(seconds=30), now) == "1 min"
+    assert until(now + dt.timedelta(minutes=45), now) == "45 min"
+
+
+def test_a_used_up_quota_says_when_it_resets(fresh_settings: Settings) -> None:
+    install_dataset(fresh_settings)
+    with TestClient(create_app(fresh_settings)) as browser:
+        username = register_in_browser(browser)
+        with session_factory(fresh_settings.sqlalchemy_url)() as db:
+            db.execute(update(User).where(User.username == username).values(daily_quota=0))
+            db.commit()
+        page = browser.get("/submit").text
+    assert 'id="quota-exhausted"' in page
+    assert "0</strong> of 0 submissions left today; the quota resets at 00:00 UTC (in " in page
+    assert 'disabled aria-describedby="quota-exhausted"' in page
+
+
+def test_every_page_keeps_the_footer_versions(fresh_client: TestClient) -> None:
+    for path in ("/", "/datasets", "/leaderboard", "/login"):
+        page = fresh_client.get(path).text
+        assert "· evaluator " in page, path
+        assert "tomobench  ·" not in page, path  # an empty version would leave a gap
+
+
+def test_an_unreleased_version_has_no_closed_leaderboard(fresh_settings: Settings) -> None:
+    released = generate_small(fresh_settings, seed=1, activate=True)
+    never = generate_small(fresh_settings, seed=2, activate=False)
+    with TestClient(create_app(fresh_settings)) as client:
+        listing = client.get("/datasets").text
+        row = listing.split(f'id="dataset-{never}"')[1].split("</tr>")[0]
+        assert "not released" in row
+        assert "Leaderboard" not in row
+        assert "not released yet" in client.get(f"/datasets/{never}").text
+        # activating another version closes the first one's board, which says so
+        with session_factory(fresh_settings.sqlalchemy_url)() as db:
+            db.execute(update(DatasetVersion).values(is_active=False))
+            db.commit()
+        closed = client.get("/datasets").text.split(f'id="dataset-{released}"')[1]
+        assert "Leaderboard (closed)" in closed.split("</tr>")[0]
