@@ -4,6 +4,7 @@ invitations, token lifetimes, the command line, and the migration of existing ac
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 from alembic import command
@@ -14,6 +15,7 @@ from starlette.testclient import TestClient
 from app.cli.users import users as users_cli
 from app.core.config import Settings, settings_env
 from app.db import get_engine, session_factory
+from app.deps import SUBMIT_SCOPE_HANDLERS
 from app.migrate import alembic_config
 from app.models import Invite, Role, User
 from app.services.errors import Conflict, InvalidInput
@@ -244,3 +246,9 @@ def test_the_migration_keeps_look_alike_accounts_apart(fresh_settings: Settings)
     assert keys["Bob"] == "bob"
     assert keys["bob"].startswith("bob#")  # the later look-alike keeps its account
     assert keys["alice"] == username_key("alice")
+
+
+def test_the_submit_scope_names_handlers_that_exist() -> None:
+    """A renamed handler would silently leave the `submit` scope; every name must resolve."""
+    for module, name in SUBMIT_SCOPE_HANDLERS:
+        assert callable(getattr(importlib.import_module(module), name, None)), (module, name)

@@ -14,7 +14,6 @@ from app.core.config import Settings
 from app.db import session_factory
 from app.main import create_app
 from app.models import Role, User
-from app.services.scoring import score_submission
 from tests.app.support import install_dataset, new_user, upload
 from tests.reliability.access import (
     BASIC,
@@ -25,6 +24,8 @@ from tests.reliability.access import (
     login_as,
     required_role,
 )
+from workers.celery_app import create_celery_app
+from workers.tasks.evaluation import score_submission
 
 MISSING_ID = "999999"  # ids in paths name nothing, so no request changes any state
 PATH_VALUES = {"path": "no-such-page", "name": "f1", "tomogram": "model_0"}
@@ -124,7 +125,7 @@ def test_participants_cannot_read_each_others_submissions(
     organizer = new_user(settings, Role.ORGANIZER)
     response = upload(client, owner, description="secret idea", filename="mine.txt")
     submission_id = response.json()["id"]
-    score_submission(session_factory(settings.sqlalchemy_url), settings, submission_id)
+    create_celery_app(settings).tasks[score_submission.name].apply(args=[submission_id])
     missing = int(MISSING_ID)
     for path in (
         "/api/v1/submissions/{}",

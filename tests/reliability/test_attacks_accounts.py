@@ -65,7 +65,7 @@ def _site(stack: ExitStack, backend: str, data: Any, **overrides: Any) -> Site:
         backend,
         data,
         registrations_per_address=PER_ADDRESS,
-        login_backoff_s=3,  # long enough to be seen on a busy machine
+        login_backoff_s=5,  # long enough to be seen on a busy machine
         **overrides,
     )
     install_dataset(settings)
