@@ -177,6 +177,7 @@ def precision_recall_svg(
         axes.set_xlabel("recall")
         axes.set_ylabel("precision")
         axes.set_title("Precision–recall as the score threshold sweeps")
-        axes.legend(loc="lower left", frameon=False)
+        # below the axes: inside, it covers the low-recall end or the tail of the curves
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
         axes.grid(alpha=0.3)
     return figure_to_svg(figure)
