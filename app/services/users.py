@@ -145,27 +145,24 @@ def ensure_admin(db: Session, username: str, email: str) -> tuple[User, str | No
 
     Returns the admin and the new password, which is returned only when the account was
     just created (it is stored hashed and can never be shown again). Never fails because the
-    name is taken: it then tries `NAME-2`, `NAME-3`, ...
+    name or e-mail is taken: it then tries `NAME-2` (`NAME-2@localhost`), `NAME-3`, ...
     """
     query = select(User).where(User.role == Role.ADMIN, User.is_active.is_(True))
     existing = db.scalar(query.order_by(User.id))
     if existing is not None:
         return existing, None
     password = secrets.token_urlsafe(18)
-    name = username
+    while username.casefold() in password.casefold():  # random, yet be sure
+        password = secrets.token_urlsafe(18)
+    name, address = username, email
     for attempt in range(2, 1000):
-        if db.scalar(select(User.id).where(User.username_key == username_key(name))) is None:
+        same_name = User.username_key == username_key(name)
+        same_email = func.lower(User.email) == address.lower()
+        if db.scalar(select(User.id).where(or_(same_name, same_email))) is None:
             break
-        name = f"{username}-{attempt}"
+        name, address = f"{username}-{attempt}", f"{username}-{attempt}@localhost"
     log.info("no active admin account; creating %r", name)
-    admin = register_user(
-        db,
-        name,
-        email if name == username else f"{name}@localhost",
-        password,
-        role=Role.ADMIN,
-        privileged=True,
-    )
+    admin = register_user(db, name, address, password, role=Role.ADMIN, privileged=True)
     return admin, password
 
 

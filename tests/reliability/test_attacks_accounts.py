@@ -37,8 +37,8 @@ from app.db import session_factory
 from app.models import ApiToken, Role
 from tests.app.support import GOOD_SUBMISSION, PASSWORD, install_dataset, new_user
 from tests.conftest import backend_settings
+from tests.reliability.addresses import client_from
 from tests.reliability.servers import web_server
-from tests.reliability.support import client_from
 
 PER_ADDRESS = 5  # accounts one address may register per window
 _addresses = (f"127.0.{block}.{host}" for block in range(1, 250) for host in range(2, 250))

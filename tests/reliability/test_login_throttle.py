@@ -19,8 +19,8 @@ import pytest
 from app.core.config import Settings
 from tests.app.support import PASSWORD, new_user
 from tests.conftest import backend_settings
+from tests.reliability.addresses import client_from
 from tests.reliability.servers import web_server
-from tests.reliability.support import client_from
 
 PER_PAIR, PER_ADDRESS, WINDOW_S, BACKOFF_S = 3, 8, 600, 20
 ATTACKER, OWNER = "127.0.0.2", "127.0.0.3"
