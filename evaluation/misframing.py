@@ -7,7 +7,11 @@ particles lie (the box of the occupied hitbox voxels, grown by 10 % of each side
 
 - when most picks (more than half) lie outside that box, each known mistake is undone in
   turn; the one that brings most picks inside (at least half) names the diagnosis, else
-  the diagnosis says how many picks lie outside;
+  the diagnosis says how many picks lie outside; when more than 20 % (but not most) lie
+  outside, in a file of 20 picks or more, a mistake whose undoing brings at least 95 %
+  inside (and 30 points more) is diagnosed too. With 20 picks or more, an undone mistake
+  must also spread the picks over at least half of the particles' spread on every axis
+  (5th to 95th percentile), so that shrinking everything into a corner explains nothing;
 - when most picks lie inside but span only about half of the particles' extent in x and
   y (and doubling them fits), the file looks binned by 2.
 
@@ -29,6 +33,8 @@ from evaluation.submission import Submission
 
 SHREC19_Z_OFFSET = 156  # slices above the 200-slice SHREC'19 slab in its 512-slice tomogram
 MOST = 0.5  # more than this fraction outside: misframed
+FEW = 0.2  # up to this fraction outside is never refused (a legitimate RO)
+CLEAR = 0.95  # fraction inside once a mistake is undone that makes it the explanation
 MARGIN = 0.1  # the particles' box grows by this fraction of each side
 MIN_PICKS_FOR_SPREAD = 20  # the binning rule needs enough picks for percentiles
 
@@ -57,22 +63,36 @@ def diagnose(ground_truth: GroundTruth, submission: Submission) -> Misframing | 
     offset = ground_truth.submission_offset.astype(np.float64)
     coords = submission.coords
 
+    centres = ground_truth.particles.centres[ground_truth.counted]
+    reference = np.percentile(centres, 95, axis=0) - np.percentile(centres, 5, axis=0)
+
     def fit(candidate: npt.NDArray[np.float64]) -> float:
         inside = np.all((candidate - offset >= low) & (candidate - offset <= high), axis=1)
         return float(np.mean(inside))
 
+    def spread_fit(candidate: npt.NDArray[np.float64]) -> float:
+        if len(candidate) >= MIN_PICKS_FOR_SPREAD:
+            spread = np.percentile(candidate, 95, axis=0) - np.percentile(candidate, 5, axis=0)
+            if np.any(spread < 0.5 * reference):
+                return 0.0
+        return fit(candidate)
+
     total = len(coords)
     current = fit(coords)
     outside = round((1 - current) * total)
-    if current >= 1 - MOST:
-        binned = _binned(coords - offset, low, high, fit(coords * 2))
-        return None if binned is None else Misframing(binned, outside, total)
-    best: tuple[float, str] | None = None
+    best = (0.0, "")
     for describe, move in _candidates(ground_truth):
-        score = fit(move(coords))
-        if score >= 1 - MOST and (best is None or score > best[0]):
+        score = spread_fit(move(coords))
+        if score > best[0]:
             best = (score, describe)
-    if best is not None:
+    # a mistake that, undone, brings nearly every pick in: misframed even with many inside
+    explained = total >= MIN_PICKS_FOR_SPREAD and best[0] >= max(CLEAR, current + 0.3)
+    if current >= 1 - MOST:
+        if current < 1 - FEW and explained:
+            return Misframing(best[1], outside, total)
+        binned = _binned(coords, reference, fit(coords * 2))
+        return None if binned is None else Misframing(binned, outside, total)
+    if best[0] >= 1 - MOST:
         return Misframing(best[1], outside, total)
     z, y, x = ground_truth.submission_shape
     return Misframing(
@@ -170,18 +190,15 @@ def _scaled(factor: float) -> Callable[[npt.NDArray[np.float64]], npt.NDArray[np
 
 
 def _binned(
-    coords: npt.NDArray[np.float64],
-    low: npt.NDArray[np.float64],
-    high: npt.NDArray[np.float64],
-    doubled_fit: float,
+    coords: npt.NDArray[np.float64], reference: npt.NDArray[np.float64], doubled_fit: float
 ) -> str | None:
-    """A file inside the particles' box that spans only half of it in x and y."""
+    """A file inside the particles' box whose picks spread over only about half of the
+    particles' spread in x and y, and fit when doubled."""
     if len(coords) < MIN_PICKS_FOR_SPREAD or doubled_fit < 1 - MOST:
         return None
-    spread = np.percentile(coords[:, :2], 95, axis=0)
-    extent = high[:2] - np.maximum(low[:2], 0)
-    if np.all(spread <= 0.6 * extent) and np.all(extent > 0):
-        return "looks binned by 2 (the picks span half of the particles' region in x and y)"
+    spread = np.percentile(coords, 95, axis=0) - np.percentile(coords, 5, axis=0)
+    if np.all(reference[:2] > 0) and np.all(spread[:2] <= 0.6 * reference[:2]):
+        return "looks binned by 2 (the picks spread over half of the particles' region in x and y)"
     return None
 
 

@@ -58,6 +58,10 @@ def print_scores(submission: dict[str, Any]) -> None:
 @click.option("--wait", is_flag=True, help="Wait until scored and print the scores.")
 @click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds to wait.")
 @click.option("--json", "as_json", is_flag=True, help="Print the service's JSON.")
+@click.option("--format", "file_format", default="", help="Force the file's format [detected].")
+@click.option("--class", "class_name", default="", help="Class of a file without a class column.")
+@click.option("--pixel-size", default="", help="Å per pixel of coordinates at another binning.")
+@click.option("--allow-misframed", is_flag=True, help="Score the file even if it looks misframed.")
 def submit(
     file: Path,
     url: str,
@@ -68,10 +72,22 @@ def submit(
     wait: bool,
     timeout: float,
     as_json: bool,
+    file_format: str,
+    class_name: str,
+    pixel_size: str,
+    allow_misframed: bool,
 ) -> None:
-    """Upload FILE (a result file) to the service at URL."""
+    """Upload FILE (a result file, in any format the evaluator reads) to the service at URL.
+
+    A file the service refuses (a bad line, misframed coordinates) costs no quota; the
+    reason is printed.
+    """
     headers = {"Authorization": f"Bearer {token}"}
     fields = {"method": method or file.stem, "description": description, "team": team}
+    reading = {"format": file_format, "class": class_name, "pixel_size": pixel_size}
+    fields.update({key: value for key, value in reading.items() if value})
+    if allow_misframed:
+        fields["allow_misframed"] = "true"
     try:
         with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=60) as client:
             with file.open("rb") as handle:

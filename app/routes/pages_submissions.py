@@ -18,12 +18,17 @@ from app.services.report import build_report
 from app.services.report_figures import FIGURES, render_figure, report_figures
 from app.services.report_format import cell
 from app.services.storage import read_limited
-from app.services.submissions import create_submission, get_submission, list_submissions
+from app.services.submissions import (
+    create_submission,
+    get_submission,
+    list_submissions,
+    upload_options,
+)
 
 router = APIRouter(route_class=HTMLErrorRoute)
 
 PENDING = frozenset({SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED, SubmissionStatus.RUNNING})
-SUBMIT_FIELDS = ("file", "method", "team", "description")
+SUBMIT_FIELDS = ("file", "method", "team", "description", "format", "class", "pixel_size")
 TextField = Annotated[str, Form(max_length=20000)]
 
 
@@ -63,13 +68,19 @@ def submit_upload(
     method: TextField = "",
     team: TextField = "",
     description: TextField = "",
+    format: TextField = "",
+    class_name: Annotated[str, Form(alias="class", max_length=20000)] = "",
+    pixel_size: TextField = "",
+    allow_misframed: Annotated[bool, Form()] = False,
 ) -> Response:
     """Validate, store and queue the file; a refused file is explained on the kept form."""
     filename = (file.filename or "") if file is not None else ""
     form = {"method": method, "team": team, "description": description, "filename": filename}
+    form.update({"format": format, "class": class_name, "pixel_size": pixel_size})
     try:
         if file is None or not filename:
             raise ServiceError("file: choose a predictions file to upload")
+        options = upload_options(format, class_name, pixel_size, allow_misframed)
         data = read_limited(file.file, settings.max_upload_bytes)
         submission = create_submission(
             page.db,
@@ -81,6 +92,7 @@ def submit_upload(
             method=method,
             description=description,
             team=team,
+            options=options,
         )
     except ServiceError as error:
         page.db.rollback()

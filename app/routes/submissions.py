@@ -15,7 +15,12 @@ from app.services.disclosure import visible_metrics
 from app.services.quota import quota_status
 from app.services.results import result_csv, scored_result
 from app.services.storage import read_limited
-from app.services.submissions import create_submission, get_submission, list_submissions
+from app.services.submissions import (
+    create_submission,
+    get_submission,
+    list_submissions,
+    upload_options,
+)
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
 
@@ -67,11 +72,24 @@ def submit(
     method: Annotated[str, Form(max_length=1000)],
     description: Annotated[str, Form(max_length=20000)] = "",
     team: Annotated[str, Form(max_length=1000)] = "",
+    format: Annotated[str, Form(max_length=100, description="force a format")] = "",
+    class_name: Annotated[
+        str, Form(alias="class", max_length=1000, description="class of a class-less file")
+    ] = "",
+    pixel_size: Annotated[
+        str, Form(max_length=100, description="Å per pixel of coordinates at another binning")
+    ] = "",
+    allow_misframed: Annotated[
+        bool, Form(description="score a file whose coordinates look misframed")
+    ] = False,
 ) -> SubmissionCreated:
     """Upload a result file for the active dataset version; it is validated, then queued.
 
-    A bad file is refused with 422 naming the line and the problem, and costs no quota.
+    A bad file is refused with 422 naming the line and the problem, and costs no quota; so
+    is a file whose coordinates look misframed (in Å, Z first, the wrong Z offset, binned),
+    with the diagnosis, unless `allow_misframed`.
     """
+    options = upload_options(format, class_name, pixel_size, allow_misframed)
     data = read_limited(file.file, settings.max_upload_bytes)
     submission = create_submission(
         db,
@@ -83,6 +101,7 @@ def submit(
         method=method,
         description=description,
         team=team,
+        options=options,
     )
     quota = QuotaPublic(**vars(quota_status(db, user, settings)))
     return SubmissionCreated(id=submission.id, status=submission.status, quota=quota)

@@ -21,6 +21,8 @@ from app.core.config import Settings
 from app.services.storage import write_atomically
 
 if TYPE_CHECKING:
+    from app.services.submissions import UploadOptions
+    from evaluation import GroundTruth
     from evaluation import Submission as ParsedSubmission
 
 log = logging.getLogger(__name__)
@@ -28,20 +30,49 @@ log = logging.getLogger(__name__)
 META_KEY = "_meta"
 
 
-def parse_upload(data: bytes, settings: Settings, filename: str | None) -> ParsedSubmission:
-    """Parse an uploaded file as the service does everywhere, within its size and line limits.
+def parse_upload(
+    data: bytes,
+    settings: Settings,
+    filename: str | None,
+    *,
+    options: UploadOptions | None = None,
+    ground_truth: GroundTruth | None = None,
+) -> ParsedSubmission:
+    """Parse an uploaded file as the service does everywhere, within its size and line limits,
+    read as ``options`` say in the frame (voxel size, shape) of ``ground_truth``.
 
     Raises:
         evaluation.SubmissionError: naming the line and the problem.
     """
     from evaluation import parse_submission
+    from evaluation.formats import Frame
 
+    frame = None
+    if ground_truth is not None:
+        frame = Frame(ground_truth.voxel_size, ground_truth.submission_shape)
     return parse_submission(
         data,
         max_bytes=settings.max_upload_bytes,
         max_lines=settings.max_submission_lines,
         filename=filename or None,
+        format=None if options is None else options.file_format,  # type: ignore[arg-type]
+        class_name=None if options is None else options.class_name,
+        pixel_size=None if options is None else options.pixel_size,
+        frame=frame,
     )
+
+
+def stored_form(data: bytes, parsed: ParsedSubmission) -> bytes:
+    """The bytes to store for an upload: as uploaded when the evaluator reads them as they
+    are, else the plain text they were converted to (a comment line says from what), so
+    that a later parse of the stored file, without the upload's options, scores the same."""
+    if parsed.format in ("text", "csv", "star") and not parsed.conversion:
+        return data
+    from evaluation.formats.writers import write_submission
+
+    notes = "; ".join(parsed.conversion) or "no conversion"
+    header = f"# converted by tomobench from {parsed.format}: {notes}\n"
+    return (header + write_submission(parsed, "text")).encode("utf-8")
 
 
 def _path(root: Path, sha256: str) -> Path:

@@ -6,7 +6,9 @@ file (EVALUATION.md §2) -> store it by checksum -> commit the row within the qu
 
 from __future__ import annotations
 
+import math
 import unicodedata
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from celery import Celery
@@ -19,11 +21,13 @@ from app.services.datasets import active_dataset
 from app.services.dispatch import enqueue_scoring
 from app.services.errors import InvalidInput, NotFound, PermissionDenied, QuotaExceeded, Unavailable
 from app.services.names import clean_display_name
-from app.services.parsed_cache import parse_upload, save_parsed
+from app.services.parsed_cache import parse_upload, save_parsed, stored_form
 from app.services.quota import quota_status
 from app.services.storage import store_bytes
+from app.services.upload_frame import upload_ground_truth
 
 if TYPE_CHECKING:
+    from evaluation import GroundTruth
     from evaluation import Submission as ParsedSubmission
 
 MAX_METHOD = 100
@@ -55,18 +59,75 @@ def display_filename(filename: str | None) -> str:
     return name[:MAX_FILENAME]
 
 
-def validate_file(data: bytes, settings: Settings, filename: str) -> ParsedSubmission:
-    """Parse the file as the evaluator will.
+@dataclass(frozen=True)
+class UploadOptions:
+    """How to read an upload: a forced format, the class of a class-less file, the pixel
+    size of coordinates at another binning, and whether to score a misframed file anyway."""
+
+    file_format: str | None = None
+    class_name: str | None = None
+    pixel_size: float | None = None
+    allow_misframed: bool = False
+
+
+def upload_options(
+    file_format: str | None = None,
+    class_name: str | None = None,
+    pixel_size: str | float | None = None,
+    allow_misframed: bool = False,
+) -> UploadOptions:
+    """Check the upload's reading options as a form or the API gives them.
 
     Raises:
-        InvalidInput: naming the line and the problem (empty, unknown class, bad number, ...).
+        InvalidInput: an unknown format, a bad class text, a pixel size that is not a
+            positive number.
+    """
+    from evaluation.submission import SUBMISSION_FORMATS
+
+    chosen = _clean_text("format", file_format, 20).lower() or None
+    if chosen is not None and chosen not in SUBMISSION_FORMATS:
+        raise InvalidInput(
+            f"format: unknown format {chosen!r} (known: {', '.join(SUBMISSION_FORMATS)})"
+        )
+    size: float | None = None
+    if pixel_size is not None and str(pixel_size).strip():
+        try:
+            size = float(pixel_size)
+        except ValueError:
+            size = math.nan
+        if not math.isfinite(size) or size <= 0:
+            raise InvalidInput(f"pixel_size: must be a positive number of Å, got {pixel_size!r}")
+    name = _clean_text("class", class_name, 50) or None
+    return UploadOptions(chosen, name, size, bool(allow_misframed))
+
+
+def validate_file(
+    data: bytes,
+    settings: Settings,
+    filename: str,
+    options: UploadOptions | None = None,
+    ground_truth: GroundTruth | None = None,
+) -> ParsedSubmission:
+    """Parse the file as the evaluator will, in the frame of ``ground_truth`` (units and
+    origins converted), and refuse it when it looks misframed.
+
+    Raises:
+        InvalidInput: naming the line and the problem (empty, unknown class, bad number, ...)
+            or the misframing.
     """
     from evaluation import SubmissionError
+    from evaluation.misframing import check_frame
 
+    options = options or UploadOptions()
     try:
-        return parse_upload(data, settings, filename)
+        parsed = parse_upload(data, settings, filename, options=options, ground_truth=ground_truth)
+        if ground_truth is not None:
+            _, parsed = check_frame(
+                ground_truth, parsed, allow_misframed=options.allow_misframed, detect_slab=False
+            )
     except SubmissionError as error:
         raise InvalidInput(f"file: {error}") from error
+    return parsed
 
 
 def ensure_quota(db: Session, user: User, settings: Settings, *, including_new: bool) -> None:
@@ -96,10 +157,13 @@ def create_submission(
     description: str | None = None,
     team: str | None = None,
     baseline: tuple[str, str] | None = None,
+    options: UploadOptions | None = None,
 ) -> Submission:
     """Accept a result file for the active dataset version and queue its scoring.
 
-    `baseline` (code version, weights checksum) marks an organizer's reference run.
+    `baseline` (code version, weights checksum) marks an organizer's reference run;
+    `options` say how to read the file. A file read through a conversion is stored as the
+    plain text it was converted to (so its scores never depend on options kept elsewhere).
     The row is committed before the task is sent; if the broker is unreachable it stays
     `received` and the sweeper sends it later.
 
@@ -115,10 +179,12 @@ def create_submission(
     team = clean_display_name("team", team, MAX_TEAM, required=False, privileged=privileged)
     description = _clean_text("description", description, MAX_DESCRIPTION)
     shown_name = display_filename(filename)
-    parsed = validate_file(data, settings, shown_name)
+    dataset = active_dataset(db)
+    truth = upload_ground_truth(settings, dataset)
+    parsed = validate_file(data, settings, shown_name, options, truth)
+    data = stored_form(data, parsed)
     if baseline is not None and user.role == Role.PARTICIPANT:
         raise PermissionDenied("only organizers and admins may submit baselines")
-    dataset = active_dataset(db)
     if dataset is None:
         raise Unavailable("no dataset version is ready for scoring yet; try again later")
 

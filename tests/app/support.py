@@ -32,6 +32,7 @@ from app.services.health import live_workers
 from app.services.tokens import create_token
 
 SHAPE = (32, 40, 48)  # z, y, x
+VOXEL_SIZE = 10.0  # Å, in the MRC headers (files in Å are converted with it)
 RADIUS = 3
 # line k of particle_locations.txt is particle k of the occupancy mask: (class, x, y, z)
 PARTICLES = (
@@ -62,8 +63,10 @@ def write_tomogram(folder: Path, particles: tuple[tuple[str, int, int, int], ...
         lines.append(f"{name} {px} {py} {pz} 0 0 0")
     with mrcfile.new(folder / "occupancy_mask.mrc", overwrite=True) as mrc:
         mrc.set_data(mask)
+        mrc.voxel_size = VOXEL_SIZE
     with mrcfile.new(folder / "reconstruction.mrc", overwrite=True) as mrc:
         mrc.set_data(np.zeros(SHAPE, dtype=np.float32))
+        mrc.voxel_size = VOXEL_SIZE
     (folder / "particle_locations.txt").write_text("\n".join(lines) + "\n")
 
 
