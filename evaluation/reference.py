@@ -5,10 +5,12 @@ against, and the speed reference of ``benchmarks/evaluate.py``. Not used for sco
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from scipy.spatial import distance
 
+from evaluation.classes import CLASS_RADII
 from evaluation.ground_truth import GroundTruth
 from evaluation.metrics.classification import size_group_f1
 from evaluation.submission import Submission
@@ -116,3 +118,54 @@ def _class_f1(
         else None
         for name in names
     }
+
+
+def reference_fbeta_matched(
+    ground_truth: GroundTruth, submission: Submission, *, multiplier: float
+) -> dict[str, int]:
+    """Matched pairs per class of the distance-matched F-beta, by definition: every pick
+    against every particle of its class, one pair at a time, then scipy's maximum bipartite
+    matching of the near pairs."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_bipartite_matching
+
+    names = ground_truth.class_names
+    radius = [0.0] + [
+        0.0 if n in ground_truth.excluded_classes else CLASS_RADII.get(n, 0.0) * multiplier
+        for n in names
+    ]
+    largest = max(radius)
+    offset = ground_truth.submission_offset.tolist()
+    particles = [
+        (index, int(cls), centre)
+        for index, (cls, centre, keep) in enumerate(
+            zip(
+                ground_truth.particles.classes.tolist(),
+                ground_truth.particles.centres.tolist(),
+                ground_truth.counted.tolist(),
+                strict=True,
+            )
+        )
+        if keep and radius[cls] > 0
+    ]
+    rows, cols = [], []
+    for pick, (cls, coords) in enumerate(
+        zip(submission.classes.tolist(), submission.coords.tolist(), strict=True)
+    ):
+        x, y, z = (value - shift for value, shift in zip(coords, offset, strict=True))
+        for column, (_, particle_class, (cx, cy, cz)) in enumerate(particles):
+            if particle_class != cls or radius[cls] == 0:
+                continue
+            squared = (x - cx) * (x - cx) + (y - cy) * (y - cy) + (z - cz) * (z - cz)
+            # the squared bound too: scipy's tree, which the evaluator used, compares squares
+            if squared <= largest * largest and math.sqrt(squared) <= radius[cls]:
+                rows.append(pick)
+                cols.append(column)
+    graph = csr_matrix(
+        ([1.0] * len(rows), (rows, cols)), shape=(len(submission), max(len(particles), 1))
+    )
+    matched = maximum_bipartite_matching(graph, perm_type="column") >= 0
+    counts = dict.fromkeys(names, 0)
+    for pick in matched.nonzero()[0].tolist():
+        counts[names[int(submission.classes[pick]) - 1]] += 1
+    return counts

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix
 
 from evaluation.classes import SIZE_GROUPS
 from evaluation.ground_truth import GroundTruth
@@ -45,23 +44,24 @@ class BootstrapIntervals:
 def resample_weights(ground_truth: GroundTruth, resamples: int, seed: int) -> np.ndarray:
     """(resamples, N) multiplicity of each counted particle in each resample, as float32.
 
-    Drawn once per ground truth, resample count and seed, and cached on the ground truth
-    (stored transposed, particle-major, which is what the sparse products below read).
+    Drawn once per ground truth, resample count and seed, and cached on the ground truth.
     """
-    return _particle_major_weights(ground_truth, resamples, seed).T
+    return _particle_major_weights(ground_truth, resamples, seed).T.astype(np.float32)
 
 
 def _particle_major_weights(ground_truth: GroundTruth, resamples: int, seed: int) -> np.ndarray:
+    """(N, resamples) multiplicities, in the smallest unsigned type that holds them (cached)."""
     key = ("bootstrap weights", resamples, seed)
     cached = ground_truth._cache.get(key)
     if isinstance(cached, np.ndarray):
         return cached
     n = ground_truth.n_particles
     drawn = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
-    # count (particle, resample) pairs straight into particle-major order: no transpose
-    slots = drawn * resamples + np.arange(resamples)[:, None]
-    counts = np.bincount(slots.ravel(), minlength=n * resamples).reshape(n, resamples)
-    particle_major = counts.astype(np.float32)
+    # count resample by resample, so that each row's bins stay in cache, then transpose
+    drawn += (np.arange(resamples) * n)[:, None]
+    counts = np.bincount(drawn.ravel(), minlength=n * resamples).reshape(resamples, n)
+    small = np.uint8 if counts.max() <= np.iinfo(np.uint8).max else np.uint32
+    particle_major = np.ascontiguousarray(counts.T, dtype=small)
     ground_truth._cache[key] = particle_major
     return particle_major
 
@@ -82,26 +82,21 @@ def bootstrap(
     guess = predicted[scored]
     counts = hits.hit_count[scored]
     size = len(ground_truth.class_names) + 1
-    # Each found particle adds to at most four sums: found, hits, TP of its class, FP of the
-    # class it was taken for. A sparse (sums x particles) matrix times the weights gives
-    # every sum of every resample in one product.
+    # A found particle is either a TP of its class or taken for another class (an FP of
+    # that class, or of none): one of 2 x size outcomes. The weights summed per outcome and
+    # per hit count give every sum of every resample, in exact integers.
     found_rows = np.flatnonzero(counts > 0)
-    correct = found_rows[guess[found_rows] == true[found_rows]]
-    wrong = found_rows[(guess[found_rows] != true[found_rows]) & (guess[found_rows] > 0)]
-    rows = np.concatenate(
-        [
-            np.zeros(len(found_rows), dtype=np.int64),  # row 0: found
-            np.ones(len(found_rows), dtype=np.int64),  # row 1: hits
-            2 + true[correct],  # rows 2..: TP per class
-            2 + size + guess[wrong],  # rows 2 + size..: FP per class
-        ]
-    )
-    columns = np.concatenate([found_rows, found_rows, correct, wrong])
-    values = np.ones(len(rows), dtype=np.float32)
-    values[len(found_rows) : 2 * len(found_rows)] = counts[found_rows]
-    sums = csr_matrix((values, (rows, columns)), shape=(2 + 2 * size, len(true))) @ weights
-    found, hit_total = sums[0], sums[1]
-    tp, fp = sums[2 : 2 + size], sums[2 + size :]
+    true_found, guess_found = true[found_rows], guess[found_rows]
+    outcome = np.where(guess_found == true_found, true_found, size + guess_found)
+    per_outcome = _group_sums(weights, found_rows, outcome, 2 * size)
+    per_count = _group_sums(weights, found_rows, counts[found_rows], int(counts.max()) + 1)
+    hit_counts = np.arange(len(per_count), dtype=np.int64)[:, None]
+    # float32 from here on, as the sums always were: the same intervals to the last bit
+    found = per_outcome.sum(axis=0).astype(np.float32)
+    hit_total = (hit_counts * per_count).sum(axis=0).astype(np.float32)
+    tp = per_outcome[:size].astype(np.float32)
+    fp = per_outcome[size:].astype(np.float32)
+    fp[0] = 0  # taken for "none": a false positive of no class
     members = _class_members(ground_truth, weights, resamples, seed)
     fixed = located.FP + located.ignored
     f1 = 2 * found / (fixed + hit_total + ground_truth.n_particles)
@@ -117,21 +112,41 @@ def bootstrap(
     return BootstrapIntervals(resamples, seed, CONFIDENCE, _interval(f1), groups)
 
 
+def _group_sums(
+    weights: np.ndarray, rows: npt.NDArray[np.int64], groups: npt.NDArray[np.int64], size: int
+) -> npt.NDArray[np.int64]:
+    """(size, resamples): the weights of ``rows`` summed per group (``groups``, 0..size-1).
+
+    Rows are gathered group by group and each group summed at once: exact, and faster than
+    a matrix product (no BLAS threads, no floating point).
+    """
+    sums = np.zeros((size, weights.shape[1]), dtype=np.int64)
+    if len(rows) == 0:
+        return sums
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    gathered = weights[rows[order]]
+    starts = np.flatnonzero(np.diff(sorted_groups, prepend=-1))
+    ends = np.append(starts[1:], len(order))
+    # a group sums at most N multiplicities (one resample draws N particles)
+    total = np.uint16 if weights.shape[0] <= np.iinfo(np.uint16).max else np.int64
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        sums[sorted_groups[start]] = gathered[start:end].sum(axis=0, dtype=total)
+    return sums
+
+
 def _class_members(
     ground_truth: GroundTruth, weights: np.ndarray, resamples: int, seed: int
 ) -> np.ndarray:
-    """(classes + 1, resamples) particles of each class in each resample (cached)."""
+    """(classes + 1, resamples) particles of each class in each resample, float32 (cached)."""
     key = ("bootstrap members", resamples, seed)
     cached = ground_truth._cache.get(key)
     if isinstance(cached, np.ndarray):
         return cached
     true = ground_truth.particles.classes[ground_truth.counted]
     size = len(ground_truth.class_names) + 1
-    one_hot = csr_matrix(
-        (np.ones(len(true), dtype=np.float32), (true, np.arange(len(true)))),
-        shape=(size, len(true)),
-    )
-    members: np.ndarray = one_hot @ weights
+    rows = np.arange(len(true))
+    members = _group_sums(weights, rows, true, size).astype(np.float32)
     ground_truth._cache[key] = members
     return members
 

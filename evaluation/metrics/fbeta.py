@@ -12,9 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import maximum_bipartite_matching
-from scipy.spatial import cKDTree
+import numpy.typing as npt
 
 from evaluation.classes import CLASS_RADII
 from evaluation.ground_truth import GroundTruth
@@ -75,21 +73,10 @@ def fbeta(
     # volume on each axis) keeps every distance the tree computes finite.
     reach = radius.max() + 2
     coords = np.clip(coords, -reach, np.asarray(ground_truth.shape[::-1]) - 1 + reach)
-    matched = np.zeros(len(picks), dtype=bool)
-    if len(picks) and len(particles):
-        tree = cKDTree(ground_truth.particles.centres[particles])
-        picked = cKDTree(coords, balanced_tree=False)  # faster to build, as fast to query
-        near = picked.sparse_distance_matrix(tree, radius.max(), output_type="coo_matrix")
-        keep = (pick_class[near.row] == part_class[near.col]) & (
-            near.data <= radius[pick_class[near.row]]
-        )
-        graph = csr_matrix(
-            (np.ones(int(keep.sum())), (near.row[keep], near.col[keep])),
-            shape=(len(picks), len(particles)),
-        )
-        matched = maximum_bipartite_matching(graph, perm_type="column") >= 0
     size = len(names) + 1
-    tp = np.bincount(pick_class[matched], minlength=size)
+    tp = matched_per_class(
+        coords, pick_class, ground_truth.particles.centres[particles], part_class, radius
+    )
     predicted = np.bincount(pick_class, minlength=size)
     present = np.bincount(part_class, minlength=size)
     per_class = {}
@@ -112,3 +99,125 @@ def fbeta(
         overall=overall,
         macro_fbeta=float(np.mean(defined)) if defined else None,
     )
+
+
+# Above this many candidate pairs per point (e.g. all particles of a class in one small
+# region), a k-d tree finds the near pairs faster than the sorted windows.
+_WINDOW_PAIRS_PER_POINT = 64
+
+
+def matched_per_class(
+    coords: npt.NDArray[np.float64],
+    pick_class: npt.NDArray[np.int64],
+    centres: npt.NDArray[np.float64],
+    part_class: npt.NDArray[np.int64],
+    radius: npt.NDArray[np.float64],
+) -> npt.NDArray[np.int64]:
+    """Matched pairs per class (index 0..len(radius)-1) in a maximum one-to-one matching of
+    picks to particles of their class within the class's radius."""
+    size = len(radius)
+    if len(coords) == 0 or len(centres) == 0:
+        return np.zeros(size, dtype=np.int64)
+    rows, cols = near_pairs(coords, pick_class, centres, part_class, radius)
+    if len(rows) == 0:
+        return np.zeros(size, dtype=np.int64)
+    # Where every pick is near one particle at most (or every particle near one pick at
+    # most), the graph is a union of stars and a maximum matching takes one edge per star.
+    # Particles of one class closer than its match distance break this; then scipy matches.
+    if np.bincount(rows).max() == 1:
+        return np.bincount(part_class[np.unique(cols)], minlength=size)
+    if np.bincount(cols).max() == 1:
+        return np.bincount(pick_class[np.unique(rows)], minlength=size)
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_bipartite_matching
+
+    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(coords), len(centres)))
+    matched = maximum_bipartite_matching(graph, perm_type="column") >= 0
+    return np.bincount(pick_class[matched], minlength=size)
+
+
+def near_pairs(
+    coords: npt.NDArray[np.float64],
+    pick_class: npt.NDArray[np.int64],
+    centres: npt.NDArray[np.float64],
+    part_class: npt.NDArray[np.int64],
+    radius: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(pick, particle) pairs of one class within that class's radius, in pick order.
+
+    A distance is sqrt((dx² + dy²) + dz²), and a pair counts when its squared distance is
+    within the largest radius squared and its distance within its class radius: the
+    arithmetic of scipy's cKDTree.sparse_distance_matrix followed by the class filter.
+    """
+    candidates = _window_pairs(coords, pick_class, centres, part_class, radius)
+    if candidates is None:
+        candidates = _tree_pairs(coords, centres, float(radius.max()))
+    rows, cols = candidates
+    same = pick_class[rows] == part_class[cols]
+    rows, cols = rows[same], cols[same]
+    offsets = coords[rows] - centres[cols]
+    squared = offsets[:, 0] * offsets[:, 0] + offsets[:, 1] * offsets[:, 1]
+    squared += offsets[:, 2] * offsets[:, 2]
+    reach = float(radius.max())
+    keep = (squared <= reach * reach) & (np.sqrt(squared) <= radius[pick_class[rows]])
+    return rows[keep], cols[keep]
+
+
+def _window_pairs(
+    coords: npt.NDArray[np.float64],
+    pick_class: npt.NDArray[np.int64],
+    centres: npt.NDArray[np.float64],
+    part_class: npt.NDArray[np.int64],
+    radius: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    """Candidate pairs: each pick against the particles of its class in the y rows its
+    window reaches whose x lies within its radius, plus one voxel (a margin for the
+    rounding of the bounds). None when there would be too many (a tree is faster then)."""
+    margin = float(radius.max()) + 1
+    # particles sorted by one key: (class, y row) blocks, x ascending inside each; a row is
+    # as tall as any window, so that a window meets two rows at most
+    height = 2 * margin
+    y_low = min(float(coords[:, 1].min()), float(centres[:, 1].min())) - margin
+    y_high = max(float(coords[:, 1].max()), float(centres[:, 1].max())) + margin
+    n_rows = int((y_high - y_low) // height) + 2
+    x_low = min(float(coords[:, 0].min()), float(centres[:, 0].min()))
+    x_high = max(float(coords[:, 0].max()), float(centres[:, 0].max()))
+    span = 2.0 ** np.ceil(np.log2(x_high - x_low + 2 * margin + 2))
+    particle_rows = ((centres[:, 1] - y_low) // height).astype(np.int64)
+    particle_keys = (part_class * n_rows + particle_rows) * span + (centres[:, 0] - x_low)
+    order = np.argsort(particle_keys)
+    sorted_keys = particle_keys[order]
+    reach = radius[pick_class] + 1
+    lowest_row = ((coords[:, 1] - reach - y_low) // height).astype(np.int64)
+    highest_row = ((coords[:, 1] + reach - y_low) // height).astype(np.int64)
+    # two queries per pick: its lowest row, and the next one (empty when not reached)
+    picks = np.arange(len(coords))
+    queries = np.concatenate([picks, picks])
+    query_rows = np.concatenate([lowest_row, lowest_row + 1])
+    query_keys = (pick_class[queries] * n_rows + query_rows) * span + (coords[queries, 0] - x_low)
+    query_order = np.argsort(query_keys)  # sorted queries search faster
+    queries, query_keys = queries[query_order], query_keys[query_order]
+    query_reach = reach[queries]
+    first = np.searchsorted(sorted_keys, query_keys - query_reach, side="left")
+    last = np.searchsorted(sorted_keys, query_keys + query_reach, side="right")
+    counts = last - first
+    counts[query_rows[query_order] > highest_row[queries]] = 0
+    total = int(counts.sum())
+    if total > _WINDOW_PAIRS_PER_POINT * (len(coords) + len(centres)):
+        return None
+    rows = np.repeat(queries, counts)
+    # position of each pair in its query's window: 0, 1, ... counts - 1
+    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    cols = order[np.repeat(first, counts) + within]
+    return rows, cols
+
+
+def _tree_pairs(
+    coords: npt.NDArray[np.float64], centres: npt.NDArray[np.float64], reach: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Candidate pairs within ``reach`` from k-d trees, for crowded windows."""
+    from scipy.spatial import cKDTree
+
+    picked = cKDTree(coords, balanced_tree=False)  # faster to build, as fast to query
+    near = picked.sparse_distance_matrix(cKDTree(centres), reach, output_type="coo_matrix")
+    return near.row.astype(np.int64), near.col.astype(np.int64)

@@ -72,32 +72,45 @@ def curve(
 ) -> PrecisionRecallCurve:
     """The curve of predictions with ``prediction_scores`` against ``n_targets`` targets;
     ``target_scores`` holds, per found target, the best score of a prediction finding it."""
-    thresholds = np.unique(prediction_scores)[::-1]
-    kept = len(prediction_scores) - np.searchsorted(
-        np.sort(prediction_scores), thresholds, side="left"
+    thresholds, precision, recall, average_precision, best, best_f1 = _sweep(
+        prediction_scores, target_scores, n_targets
     )
+    shown = np.unique(
+        np.append(np.linspace(0, len(thresholds) - 1, MAX_CURVE_POINTS).round().astype(int), best)
+    )
+    return PrecisionRecallCurve(
+        thresholds[shown], precision[shown], recall[shown], average_precision, best_f1
+    )
+
+
+def _sweep(
+    prediction_scores: npt.NDArray[np.float64],
+    target_scores: npt.NDArray[np.float64],
+    n_targets: int,
+) -> tuple[
+    npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], float, int, BestF1
+]:
+    """Every point of the curve (thresholds high to low, precision, recall), its average
+    precision, and the index and figures of its best-F1 point."""
+    ascending = np.sort(prediction_scores)
+    # the first of each run of equal scores: a distinct score, and how many lie below it
+    starts = np.flatnonzero(np.concatenate(([True], ascending[1:] != ascending[:-1])))[::-1]
+    thresholds = ascending[starts]
+    kept = len(ascending) - starts
     found = len(target_scores) - np.searchsorted(np.sort(target_scores), thresholds, side="left")
     precision = found / kept
     recall = found / n_targets
     average_precision = float(np.sum(np.diff(recall, prepend=0.0) * precision))
     f1 = 2 * found / (kept + n_targets)
     best = int(np.argmax(f1))
-    shown = np.unique(
-        np.append(np.linspace(0, len(thresholds) - 1, MAX_CURVE_POINTS).round().astype(int), best)
+    best_f1 = BestF1(
+        float(thresholds[best]),
+        float(f1[best]),
+        float(precision[best]),
+        float(recall[best]),
+        int(kept[best]),
     )
-    return PrecisionRecallCurve(
-        thresholds[shown],
-        precision[shown],
-        recall[shown],
-        average_precision,
-        BestF1(
-            float(thresholds[best]),
-            float(f1[best]),
-            float(precision[best]),
-            float(recall[best]),
-            int(kept[best]),
-        ),
-    )
+    return thresholds, precision, recall, average_precision, best, best_f1
 
 
 def ranking(ground_truth: GroundTruth, submission: Submission, hits: Hits) -> Ranking | None:
@@ -113,17 +126,22 @@ def ranking(ground_truth: GroundTruth, submission: Submission, hits: Hits) -> Ra
     best_labelled = _best_per_particle(len(true), particle[same], scores[rows][same])
     scored = ground_truth.counted
     n = ground_truth.n_particles
+    size = len(ground_truth.class_names) + 1
+    # the scores of each class's predictions, and of each class's counted particles
+    labelled_scores = _split_by_class(submission.classes, scores, size)
+    target_scores = _split_by_class(true[scored], best_labelled[scored], size)
     per_class = {}
     for index, name in enumerate(ground_truth.class_names, start=1):
-        targets = scored & (true == index)
-        labelled = submission.classes == index
-        if not targets.any() or name in ground_truth.excluded_classes:
+        targets = target_scores[index]
+        if not len(targets) or name in ground_truth.excluded_classes:
             per_class[name] = ClassRanking(None, None)
-        elif not labelled.any():
+        elif not len(labelled_scores[index]):
             per_class[name] = ClassRanking(0.0, None)
         else:
-            c = curve(scores[labelled], _finite(best_labelled[targets]), int(targets.sum()))
-            per_class[name] = ClassRanking(c.average_precision, c.best_f1)
+            *_, average_precision, _, best_f1 = _sweep(
+                labelled_scores[index], _finite(targets), len(targets)
+            )
+            per_class[name] = ClassRanking(average_precision, best_f1)
     precisions = [
         c.average_precision for c in per_class.values() if c.average_precision is not None
     ]
@@ -133,6 +151,16 @@ def ranking(ground_truth: GroundTruth, submission: Submission, hits: Hits) -> Ra
         per_class=per_class,
         mean_average_precision=float(np.mean(precisions)) if precisions else None,
     )
+
+
+def _split_by_class(
+    classes: npt.NDArray[np.int64], values: npt.NDArray[np.float64], size: int
+) -> list[npt.NDArray[np.float64]]:
+    """``values`` grouped by class index 0..size-1 (each group in its original order)."""
+    order = np.argsort(classes, kind="stable")
+    bounds = np.searchsorted(classes[order], np.arange(size + 1)).tolist()
+    grouped = values[order]
+    return [grouped[bounds[i] : bounds[i + 1]] for i in range(size)]
 
 
 def _best_per_particle(

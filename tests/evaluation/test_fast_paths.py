@@ -1,0 +1,145 @@
+"""The fast paths of the metrics give the figures of their plain statements: F-beta's
+windowed pair search and star matching, the numpy quaternions of the orientation metric,
+the bootstrap's grouped sums and the per-class ranking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.sparse import csr_matrix
+from scipy.spatial.transform import Rotation
+
+from evaluation import CLASSES, score
+from evaluation.metrics import bootstrap as bootstrap_module
+from evaluation.metrics import fbeta as fbeta_module
+from evaluation.metrics.orientation import angular_errors, quaternions, rotations
+from evaluation.metrics.ranking import curve
+from evaluation.profiles import AngleConvention
+from evaluation.reference import reference_fbeta_matched
+from tests.evaluation.helpers import memory_truth, picks
+
+OFFSETS = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, -2.0, 3.25, 1.625, 0.1, 0.7, 4.75, 7.5]
+
+
+def _crowded_case(seed: int) -> tuple[list[str], list[str]]:
+    """Particles of three classes on a small grid (some closer than a match distance) and
+    picks at exact, boundary and random offsets from them."""
+    rng = np.random.default_rng(seed)
+    count = int(rng.integers(1, 60))
+    names = [CLASSES[i] for i in rng.integers(0, 3, count)]
+    centres = rng.integers(0, 20, (count, 3))
+    particles = [f"{n} {x} {y} {z}" for n, (x, y, z) in zip(names, centres, strict=True)]
+    k = int(rng.integers(1, 80))
+    offsets = rng.choice(OFFSETS, size=(k, 3)) * rng.choice([0, 1, -1], size=(k, 3))
+    offsets[: k // 4] = rng.normal(0, 2, (k // 4, 3))
+    spots = centres[rng.integers(0, count, k)] + offsets
+    guesses = [CLASSES[i] for i in rng.integers(0, 3, k)]
+    lines = [f"{n} {x!r} {y!r} {z!r}" for n, (x, y, z) in zip(guesses, spots.tolist(), strict=True)]
+    return particles, lines
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("multiplier", [0.5, 1.0, 1.3, 3.0])
+def test_fbeta_matches_the_pairwise_definition(seed: int, multiplier: float) -> None:
+    particles, lines = _crowded_case(seed)
+    truth = memory_truth(particles, (20, 20, 20))
+    submission = picks(*lines)
+    expected = reference_fbeta_matched(truth, submission, multiplier=multiplier)
+    result = score(truth, submission, bootstrap=0, multiplier=multiplier).fbeta
+    assert {name: s.tp for name, s in result.per_class.items()} == {
+        name: expected[name] for name in result.per_class
+    }
+
+
+def test_fbeta_tree_fallback_finds_the_same_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    for seed in range(15):
+        particles, lines = _crowded_case(100 + seed)
+        truth = memory_truth(particles, (20, 20, 20))
+        submission = picks(*lines)
+        windowed = score(truth, submission, bootstrap=0, multiplier=1.3).fbeta
+        with monkeypatch.context() as patched:
+            patched.setattr(fbeta_module, "_WINDOW_PAIRS_PER_POINT", -1)  # always the tree
+            tree = score(truth, submission, bootstrap=0, multiplier=1.3).fbeta
+        assert tree == windowed
+
+
+@pytest.mark.parametrize("convention", ["zxz", "tom", "relion"])
+def test_quaternions_are_scipys_rotations(convention: AngleConvention) -> None:
+    angles = np.random.default_rng(5).uniform(-360, 360, (500, 3))
+    angles[:3] = [[0, 0, 0], [90, 0, 0], [180, 90, 180]]
+    ours = quaternions(angles, convention)
+    theirs = rotations(angles, convention).as_quat()
+    # the same rotations: q and -q are one rotation, so |<q, q'>| = 1
+    assert np.allclose(np.abs(np.einsum("ij,ij->i", ours, theirs)), 1.0, rtol=0, atol=1e-12)
+    assert np.allclose(
+        Rotation.from_quat(ours).as_matrix(), rotations(angles, convention).as_matrix()
+    )
+
+
+@pytest.mark.parametrize("convention", ["zxz", "tom", "relion"])
+def test_angular_errors_agree_with_scipys_magnitude(convention: AngleConvention) -> None:
+    rng = np.random.default_rng(6)
+    predicted = rng.uniform(-360, 360, (2000, 3))
+    true = rng.uniform(-360, 360, (2000, 3))
+    true[:50] = predicted[:50]  # zero errors
+    expected = np.degrees(
+        (rotations(predicted, convention).inv() * rotations(true, "tom")).magnitude()
+    )
+    from_quaternions = angular_errors(predicted, convention, quaternions(true, "tom"))
+    from_rotations = angular_errors(predicted, convention, rotations(true, "tom"))
+    assert np.allclose(from_quaternions, expected, rtol=0, atol=1e-9)
+    assert np.allclose(from_rotations, expected, rtol=0, atol=1e-9)
+
+
+def test_bootstrap_sums_equal_the_sparse_product() -> None:
+    """The grouped integer sums give the float32 figures of the sparse matrix product the
+    bootstrap used before, to the last bit."""
+    rng = np.random.default_rng(8)
+    particles = [f"{CLASSES[k % 12]} {2 * k + 1} 1 1" for k in range(40)]
+    hitbox = np.zeros((3, 3, 82), dtype=np.int16)
+    hitbox[1, 1, 1:81:2] = np.arange(1, 41)
+    truth = memory_truth(particles, (3, 3, 82), hitbox)
+    lines = [f"{CLASSES[rng.integers(12)]} {2 * rng.integers(40) + 1} 1 1" for _ in range(90)]
+    weights = bootstrap_module._particle_major_weights(truth, 300, 4)
+    rows = np.arange(40)
+    groups = rng.integers(0, 7, 40)
+    sums = bootstrap_module._group_sums(weights, rows, groups, 7)
+    one_hot = csr_matrix((np.ones(40, np.float32), (groups, rows)), shape=(7, 40))
+    assert np.array_equal(sums, one_hot @ weights.astype(np.float32))
+    result = score(truth, picks(*lines, "1bxn 0 0 0"), bootstrap=300, seed=4)
+    assert result.bootstrap is not None
+    assert result.bootstrap.localization_f1.low is not None
+
+
+def test_per_class_ranking_is_the_curve_of_each_class() -> None:
+    rng = np.random.default_rng(9)
+    particles = [f"{CLASSES[k % 4]} {2 * k + 1} 1 1" for k in range(30)]
+    hitbox = np.zeros((3, 3, 62), dtype=np.int16)
+    hitbox[1, 1, 1:61:2] = np.arange(1, 31)
+    truth = memory_truth(particles, (3, 3, 62), hitbox)
+    lines = [
+        f"{CLASSES[rng.integers(5)]} {2 * rng.integers(30) + 1} 1 1 {rng.integers(9) / 8}"
+        for _ in range(120)
+    ]
+    submission = picks(*lines)
+    ranking = score(truth, submission, bootstrap=0).ranking
+    assert ranking is not None
+    true = truth.particles.classes
+    for index, name in enumerate(CLASSES[:5], start=1):
+        labelled = submission.classes == index
+        targets = true == index
+        entry = ranking.per_class[name]
+        if not targets.any():
+            assert entry.average_precision is None
+            continue
+        assert submission.scores is not None
+        # the plain way: the best score of a right-class pick on each particle of the class
+        best = np.full(len(true), -np.inf)
+        for pick in np.flatnonzero(labelled):
+            particle = int(submission.coords[pick, 0]) // 2
+            if true[particle] == index:
+                best[particle] = max(best[particle], submission.scores[pick])
+        found = best[targets][np.isfinite(best[targets])]
+        plain = curve(submission.scores[labelled], found, int(targets.sum()))
+        assert entry.average_precision == plain.average_precision
+        assert entry.best_f1 == plain.best_f1
