@@ -1,61 +1,132 @@
-"""Time and memory of each simulator stage for one SHREC-size tomogram (and, on request, a
-whole dataset), beside the naive rotate-and-sum projector.
+"""Time and memory of each simulator stage for one SHREC-size tomogram, optionally side by
+side with another checkout of the simulator (runs alternate, so both see the same load).
 
-    .venv/bin/python benchmarks/simulate.py                 # one 512³ tomogram, 2,500 particles
-    .venv/bin/python benchmarks/simulate.py --dataset       # also a 10-tomogram dataset
-    .venv/bin/python benchmarks/simulate.py --size 256 --slab 100 --particles 300
+    .venv/bin/python benchmarks/simulate.py                       # one 512³ tomogram, 3 runs
+    .venv/bin/python benchmarks/simulate.py --against /tmp/old    # also an older checkout
+    .venv/bin/python benchmarks/simulate.py --preset shrec19      # a preset's tomogram
+    .venv/bin/python benchmarks/simulate.py --dataset             # also a 10-tomogram dataset
+    .venv/bin/python benchmarks/simulate.py --naive               # the rotate-and-sum projector
 
-Per stage it prints wall time, CPU time (all threads) and the peak of memory traced by
-tracemalloc (numpy's arrays included); at the end the process's peak resident memory.
+Each run is a fresh process. Per stage it prints the median wall time and CPU time (user +
+system, all threads; system time is mostly page faults and file writes), then the end-to-end
+wall and CPU time, the peak resident memory and a digest of the written files' checksums
+(equal digests: byte-identical output). Memory is not traced (tracemalloc costs 20 % of the
+run). The load average before and after says how quiet the machine was.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
+from typing import Any
 
-import numpy as np
-from scipy import ndimage
+ROOT = Path(__file__).resolve().parents[1]
 
-from simulation import SimulationParameters, simulate_dataset, simulate_tomogram
-from simulation.tilt_operator import TiltOperator
 
-MIB = 1 << 20
+def _usage() -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process, all threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return time.perf_counter(), usage.ru_utime + usage.ru_stime
 
 
 class StageClock:
-    """Records wall time, CPU time and traced peak memory between progress reports."""
+    """Records wall and CPU time between progress reports."""
 
     def __init__(self) -> None:
-        self.rows: list[tuple[str, float, float, float]] = []
+        self.rows: list[tuple[str, float, float]] = []
         self.stage: str | None = None
-        self.wall = time.perf_counter()
-        self.cpu = time.process_time()
+        self.last = _usage()
 
     def __call__(self, stage: str, fraction: float) -> None:
         if stage == self.stage:
             return
         self.close()
         self.stage = stage
-        tracemalloc.reset_peak()
 
     def close(self) -> None:
-        now_wall, now_cpu = time.perf_counter(), time.process_time()
+        now = _usage()
         if self.stage is not None and self.stage != "done":
-            peak = tracemalloc.get_traced_memory()[1] / MIB
-            self.rows.append((self.stage, now_wall - self.wall, now_cpu - self.cpu, peak))
-        self.wall, self.cpu = now_wall, now_cpu
+            self.rows.append((self.stage, now[0] - self.last[0], now[1] - self.last[1]))
+        self.last = now
+
+
+def child(arguments: argparse.Namespace) -> None:
+    """One measured run in this process; prints one JSON line."""
+    from simulation import SimulationParameters, simulate_tomogram
+
+    values: dict[str, Any] = {"seed": arguments.seed}
+    if arguments.size:
+        values.update(size=arguments.size, slab=arguments.slab, particles=arguments.particles)
+    if arguments.preset:
+        params = SimulationParameters.preset(arguments.preset, **values)  # type: ignore[attr-defined]
+    else:
+        params = SimulationParameters(**values)
+    with tempfile.TemporaryDirectory(dir=arguments.scratch) as folder:
+        clock = StageClock()
+        start = _usage()
+        metadata = simulate_tomogram(Path(folder) / "model_0", params, progress=clock)
+        end = _usage()
+        clock.close()
+    files = sorted((name, record["sha256"]) for name, record in metadata["files"].items())
+    result = {
+        "stages": clock.rows,
+        "wall": end[0] - start[0],
+        "cpu": end[1] - start[1],
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "digest": hashlib.sha256(json.dumps(files).encode()).hexdigest()[:16],
+    }
+    print(json.dumps(result))
+
+
+def _run(tree: Path, arguments: argparse.Namespace) -> dict[str, Any]:
+    """One child run with ``tree`` first on the import path."""
+    command = [sys.executable, __file__, "--child", "--seed", str(arguments.seed)]
+    if arguments.size:
+        command += ["--size", str(arguments.size), "--slab", str(arguments.slab)]
+        command += ["--particles", str(arguments.particles)]
+    if arguments.preset:
+        command += ["--preset", arguments.preset]
+    if arguments.scratch:
+        command += ["--scratch", arguments.scratch]
+    environment = dict(os.environ, PYTHONPATH=str(tree))
+    output = subprocess.run(
+        command, env=environment, check=True, capture_output=True, text=True, cwd=tree
+    ).stdout
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
+def _report(label: str, runs: list[dict[str, Any]]) -> None:
+    print(f"\n{label}: {len(runs)} runs, medians")
+    print(f"{'stage':16} {'wall s':>8} {'cpu s':>8}")
+    for index, (stage, _, _) in enumerate(runs[0]["stages"]):
+        wall = statistics.median(run["stages"][index][1] for run in runs)
+        cpu = statistics.median(run["stages"][index][2] for run in runs)
+        print(f"{stage:16} {wall:8.2f} {cpu:8.2f}")
+    walls = [run["wall"] for run in runs]
+    cpus = [run["cpu"] for run in runs]
+    print(
+        f"{'total':16} {statistics.median(walls):8.2f} {statistics.median(cpus):8.2f}"
+        f"   (wall {min(walls):.2f}–{max(walls):.2f} s)"
+    )
+    print(f"peak resident memory: {max(run['rss_mib'] for run in runs):.0f} MiB")
+    print(f"output digest: {', '.join(sorted({run['digest'] for run in runs}))}")
 
 
 def naive_projection_seconds(shape: tuple[int, int, int], tilts: int) -> tuple[float, float]:
     """Seconds for one tilt of rotate-the-volume-and-sum (scipy.ndimage.rotate, linear), and
     that times the number of tilts."""
+    import numpy as np
+    from scipy import ndimage
+
     volume = np.random.default_rng(0).random(shape, dtype=np.float32)
     start = time.perf_counter()
     rotated = ndimage.rotate(volume, 2.0, axes=(0, 2), reshape=False, order=1)
@@ -66,47 +137,41 @@ def naive_projection_seconds(shape: tuple[int, int, int], tilts: int) -> tuple[f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--size", type=int, default=0, help="cube edge (default: the preset's)")
     parser.add_argument("--slab", type=int, default=200)
     parser.add_argument("--particles", type=int, default=2500)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--preset", default=None)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--against", type=Path, default=None, help="another checkout to compare")
+    parser.add_argument("--scratch", default=None, help="folder for the output (default: /tmp)")
     parser.add_argument("--dataset", action="store_true", help="also time a 10-tomogram dataset")
-    parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--naive", action="store_true", help="also time the naive projector")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    params = SimulationParameters(
-        size=arguments.size, slab=arguments.slab, particles=arguments.particles, seed=1
-    )
+    if arguments.child:
+        child(arguments)
+        return
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"load average before: {os.getloadavg()[0]:.1f}")
-    print(
-        f"tomogram: {arguments.size}³ at 1 nm, slab {arguments.slab}, "
-        f"{arguments.particles} particles, {params.tilt_angles().size} tilts"
-    )
-    with tempfile.TemporaryDirectory() as folder:
-        start = time.perf_counter()
-        TiltOperator(params.volume_shape, params.tilt_angles())
-        operator_seconds = time.perf_counter() - start
-        tracemalloc.start()
-        clock = StageClock()
-        start = time.perf_counter()
-        simulate_tomogram(Path(folder) / "model_0", params, progress=clock)
-        total = time.perf_counter() - start
-        clock.close()
-        tracemalloc.stop()
-    print(f"{'stage':16} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9}")
-    for stage, wall, cpu, peak in clock.rows:
-        print(f"{stage:16} {wall:8.2f} {cpu:8.2f} {peak:9.0f}")
-    print(f"{'total':16} {total:8.2f} {sum(row[2] for row in clock.rows):8.2f}")
-    print(f"(tilt operator build alone: {operator_seconds:.2f} s; it overlaps placement)")
-    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak resident memory: {peak_rss:.0f} MiB")
-    if not arguments.skip_naive:
-        one, all_tilts = naive_projection_seconds(params.volume_shape, params.tilt_angles().size)
-        print(
-            f"naive rotate-and-sum projector: {one:.2f} s per tilt, "
-            f"{all_tilts:.0f} s for {params.tilt_angles().size} tilts (projection only)"
-        )
+    trees = [("this checkout", ROOT)]
+    if arguments.against is not None:
+        trees.append((f"against {arguments.against}", arguments.against.resolve()))
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in trees}
+    for _ in range(arguments.repeat):
+        for label, tree in trees:
+            runs[label].append(_run(tree, arguments))
+    for label, _ in trees:
+        _report(label, runs[label])
+    print(f"\nload average after: {os.getloadavg()[0]:.1f}")
+    if arguments.naive:
+        one, all_tilts = naive_projection_seconds((512, 512, 512), 61)
+        print(f"naive rotate-and-sum projector: {one:.2f} s per tilt, {all_tilts:.0f} s for 61")
     if arguments.dataset:
-        with tempfile.TemporaryDirectory() as folder:
+        from simulation import SimulationParameters, simulate_dataset
+
+        params = SimulationParameters(seed=arguments.seed)
+        with tempfile.TemporaryDirectory(dir=arguments.scratch) as folder:
             start, cpu = time.perf_counter(), time.process_time()
             simulate_dataset(folder, params)
             print(

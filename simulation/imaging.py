@@ -16,7 +16,7 @@ from simulation.ctf import (
 )
 from simulation.parameters import SimulationParameters
 
-Transfer = Callable[[np.ndarray, float], np.ndarray]
+Transfer = Callable[[np.ndarray], np.ndarray]
 
 
 def microscope(params: SimulationParameters) -> Microscope:
@@ -31,44 +31,71 @@ def tilt_defoci(params: SimulationParameters, rng: np.random.Generator) -> np.nd
     return (params.defocus_um + variation) * 1e3
 
 
-def _filter_by_strips(
-    images: np.ndarray, defoci: np.ndarray, params: SimulationParameters, transfer: Transfer
-) -> np.ndarray:
-    """Multiply each image's spectrum by transfer(k², local defocus), strip by strip."""
+# per tilt: (first column, last column + 1, transfer on the rfft2 grid) of each strip
+StripResponses = list[list[tuple[int, int, np.ndarray]]]
+
+
+def ctf_responses(
+    shape: tuple[int, int], defoci: np.ndarray, params: SimulationParameters
+) -> StripResponses:
+    """The CTF (float32, rfft2 grid) of every defocus strip of every tilt.
+
+    Computed once and shared by imaging and phase flipping, which see the same strips.
+    """
     pixel = params.voxel_size
     wavelength = electron_wavelength_nm(params.voltage_kv)
-    frequency_sq = frequency_grid_sq(images.shape[1:], pixel)
-    filtered = np.empty_like(images)
-    for index, (image, tilt, defocus) in enumerate(
-        zip(images, params.tilt_angles(), defoci, strict=True)
-    ):
-        spectrum = scipy.fft.rfft2(image, workers=-1)  # float32 in, complex64 out
+    frequency_sq = frequency_grid_sq(shape, pixel)
+    optics = microscope(params)
+    responses: StripResponses = []
+    for tilt, defocus in zip(params.tilt_angles(), defoci, strict=True):
         if params.defocus_gradient:
-            strips = strip_defoci(float(defocus), float(tilt), image.shape[1], pixel, wavelength)
+            strips = strip_defoci(float(defocus), float(tilt), shape[1], pixel, wavelength)
         else:
-            strips = [(0, image.shape[1], float(defocus))]
-        for start, stop, local_defocus in strips:
-            response = transfer(frequency_sq, local_defocus).astype(np.float32)
+            strips = [(0, shape[1], float(defocus))]
+        responses.append(
+            [
+                (start, stop, optics.ctf(frequency_sq, local).astype(np.float32))
+                for start, stop, local in strips
+            ]
+        )
+    return responses
+
+
+def _filter_by_strips(
+    images: np.ndarray, responses: StripResponses, transfer: Transfer
+) -> np.ndarray:
+    """Multiply each image's spectrum by transfer(CTF) of each strip, strip by strip."""
+    filtered = np.empty_like(images)
+    for index, (image, strips) in enumerate(zip(images, responses, strict=True)):
+        spectrum = scipy.fft.rfft2(image, workers=-1)  # float32 in, complex64 out
+        for start, stop, ctf in strips:
+            response = transfer(ctf)
             result = scipy.fft.irfft2(spectrum * response, s=image.shape, workers=-1)
             filtered[index, :, start:stop] = result[:, start:stop]
     return filtered
 
 
 def contrast_images(
-    projected_potential: np.ndarray, defoci: np.ndarray, params: SimulationParameters
+    projected_potential: np.ndarray,
+    defoci: np.ndarray,
+    params: SimulationParameters,
+    responses: StripResponses | None = None,
 ) -> np.ndarray:
     """Noise-free image contrast (I/I₀ - 1) of each tilt from line integrals (V·voxel).
 
     The phase is σ_e times the projected potential; its mean per image (a uniform phase
     shift, invisible) is removed before the CTF. Without CTF the transfer is -1 everywhere.
+    ``responses`` (from ``ctf_responses``) saves recomputing the CTF.
     """
     sigma = interaction_constant(params.voltage_kv) * params.voxel_size
     phase = projected_potential * np.float32(sigma)
     phase -= phase.mean(axis=(1, 2), keepdims=True)
     if not params.ctf:
         return (-2.0 * phase).astype(np.float32)
-    optics = microscope(params)
-    return (2.0 * _filter_by_strips(phase, defoci, params, optics.ctf)).astype(np.float32)
+    if responses is None:
+        responses = ctf_responses(phase.shape[1:], defoci, params)
+    filtered = _filter_by_strips(phase, responses, lambda ctf: ctf)
+    return (2.0 * filtered).astype(np.float32)
 
 
 def add_noise(
@@ -90,13 +117,15 @@ def add_noise(
     return np.asarray(counts / electrons_per_pixel - 1.0, dtype=np.float32)
 
 
-def phase_flip(images: np.ndarray, defoci: np.ndarray, params: SimulationParameters) -> np.ndarray:
+def phase_flip(
+    images: np.ndarray,
+    defoci: np.ndarray,
+    params: SimulationParameters,
+    responses: StripResponses | None = None,
+) -> np.ndarray:
     """CTF correction: give every band the sign of the CTF's first lobe (known defocus)."""
     if not (params.ctf and params.phase_flip):
         return images
-    optics = microscope(params)
-
-    def flip(frequency_sq: np.ndarray, defocus_nm: float) -> np.ndarray:
-        return np.asarray(-np.sign(optics.ctf(frequency_sq, defocus_nm)))
-
-    return _filter_by_strips(images, defoci, params, flip).astype(np.float32)
+    if responses is None:
+        responses = ctf_responses(images.shape[1:], defoci, params)
+    return _filter_by_strips(images, responses, lambda ctf: -np.sign(ctf)).astype(np.float32)

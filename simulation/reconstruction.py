@@ -9,6 +9,9 @@ import scipy.fft
 
 from simulation.tilt_operator import TiltOperator
 
+# tilts filtered per FFT call
+RAMP_TILTS = 4
+
 
 def ramp_kernel(width: int) -> np.ndarray:
     """The frequency response of the discrete Ram-Lak filter for rows padded to ``width``.
@@ -30,10 +33,16 @@ def ramp_filter(series: np.ndarray) -> np.ndarray:
     width = series.shape[-1]
     padded = 1 << math.ceil(math.log2(2 * width))
     response = ramp_kernel(padded).astype(np.float32)
-    spectrum = scipy.fft.rfft(series, n=padded, axis=-1, workers=-1)
-    spectrum *= response
-    filtered = scipy.fft.irfft(spectrum, n=padded, axis=-1, workers=-1)[..., :width]
-    return np.ascontiguousarray(filtered, dtype=np.float32)
+    filtered = np.empty(series.shape, dtype=np.float32)
+    # a few tilts at a time: the padded spectra stay small (rows are filtered alone, so
+    # the result is the same as in one call)
+    for first in range(0, series.shape[0], RAMP_TILTS):
+        block = series[first : first + RAMP_TILTS]
+        spectrum = scipy.fft.rfft(block, n=padded, axis=-1, workers=-1)
+        spectrum *= response
+        rows = scipy.fft.irfft(spectrum, n=padded, axis=-1, workers=-1)
+        filtered[first : first + RAMP_TILTS] = rows[..., :width]
+    return filtered
 
 
 def weighted_back_projection(series: np.ndarray, operator: TiltOperator) -> np.ndarray:

@@ -18,6 +18,8 @@ import scipy.sparse
 THREADS = 2
 # y rows per sparse product: small enough for the operand to stay in cache (measured)
 ROWS_PER_CHUNK = 32
+# z slices per step of the matrix build
+BUILD_SLICES = 16
 
 
 class TiltOperator:
@@ -47,17 +49,34 @@ class TiltOperator:
         """The CSC matrix: column z·nx + x holds that voxel's two weights per tilt."""
         depth, _, width = self.shape
         angles = np.deg2rad(self.tilts)
+        rows = np.empty((depth, width, len(angles), 2), dtype=np.int32)
+        weights = np.empty((depth, width, len(angles), 2), dtype=np.float32)
+        # a few z slices at a time: the temporaries stay small (fresh 100 MB arrays cost
+        # more in page faults than the arithmetic), the values are the same
+        for first in range(0, depth, BUILD_SLICES):
+            last = min(first + BUILD_SLICES, depth)
+            self._fill(angles, first, last, rows[first:last], weights[first:last])
+        per_column = 2 * len(angles)
+        pointers = np.arange(depth * width + 1, dtype=np.int64) * per_column
+        return scipy.sparse.csc_matrix(
+            (weights.reshape(-1), rows.reshape(-1), pointers),
+            shape=(len(angles) * self.bins, depth * width),
+        )
+
+    def _fill(
+        self, angles: np.ndarray, first: int, last: int, rows: np.ndarray, weights: np.ndarray
+    ) -> None:
+        """Detector rows and weights of the voxels in z slices first..last-1."""
+        depth, _, width = self.shape
         x = (np.arange(width) - (width - 1) / 2).astype(np.float32)
-        z = (np.arange(depth) - (depth - 1) / 2).astype(np.float32)
+        z = (np.arange(depth) - (depth - 1) / 2).astype(np.float32)[first:last]
         # detector position of every (z, x, tilt), built in place in single precision
-        position = np.empty((depth, width, len(angles)), dtype=np.float32)
+        position = np.empty((last - first, width, len(angles)), dtype=np.float32)
         np.multiply(x[None, :, None], np.cos(angles).astype(np.float32), out=position)
         position += z[:, None, None] * np.sin(angles).astype(np.float32)
         position += np.float32((self.bins - 1) / 2)
         lower_bin = np.floor(position).astype(np.int32)
         position -= lower_bin  # now the weight of the upper bin
-        rows = np.empty((*lower_bin.shape, 2), dtype=np.int32)
-        weights = np.empty((*lower_bin.shape, 2), dtype=np.float32)
         tilt_offset = (np.arange(len(angles), dtype=np.int32) * self.bins)[None, None, :]
         for side in (0, 1):
             bin_index = lower_bin + side
@@ -67,15 +86,10 @@ class TiltOperator:
             np.clip(bin_index, 0, self.bins - 1, out=bin_index)
             bin_index += tilt_offset
             rows[..., side] = bin_index
-        per_column = 2 * len(angles)
-        pointers = np.arange(depth * width + 1, dtype=np.int64) * per_column
-        return scipy.sparse.csc_matrix(
-            (weights.reshape(-1), rows.reshape(-1), pointers),
-            shape=(len(angles) * self.bins, depth * width),
-        )
 
-    def project(self, volume: np.ndarray, z_start: int = 0) -> np.ndarray:
-        """Line integrals (in voxel units) of a [z, y, x] block whose first slice is z_start.
+    def project(self, volume: np.ndarray, z_start: int = 0, offset: float = 0.0) -> np.ndarray:
+        """Line integrals (in voxel units) of a [z, y, x] block whose first slice is z_start,
+        less ``offset`` per voxel (subtracted on the fly: the block is left as it is).
 
         Returns the tilt series as [tilt, y, x] float32.
 
@@ -89,7 +103,7 @@ class TiltOperator:
             )
         columns = self.matrix[:, z_start * width : (z_start + depth) * width]
         series = np.empty((len(self.tilts), height, self.bins), dtype=np.float32)
-        _apply_by_rows(columns, volume, series)
+        _apply_by_rows(columns, volume, series, np.float32(offset))
         return series
 
     def back_project(self, series: np.ndarray) -> np.ndarray:
@@ -107,9 +121,12 @@ class TiltOperator:
 
 
 def _apply_by_rows(
-    matrix: scipy.sparse.sparray | scipy.sparse.spmatrix, source: np.ndarray, target: np.ndarray
+    matrix: scipy.sparse.sparray | scipy.sparse.spmatrix,
+    source: np.ndarray,
+    target: np.ndarray,
+    offset: np.float32 | None = None,
 ) -> None:
-    """target[:, rows, :] = matrix · source[:, rows, :] for every chunk of y rows.
+    """target[:, rows, :] = matrix · (source[:, rows, :] - offset) for every chunk of y rows.
 
     Arrays are [outer, y, inner] with (outer·inner) matching the matrix's columns (source)
     and rows (target). Working on a few y rows at a time keeps the operand in cache, which
@@ -123,6 +140,8 @@ def _apply_by_rows(
     def run(chunk: tuple[int, int]) -> None:
         first, last = chunk
         operand = np.ascontiguousarray(source[:, first:last, :].transpose(0, 2, 1))
+        if offset:
+            operand -= offset
         product = matrix.dot(operand.reshape(-1, last - first))
         result = product.reshape(target.shape[0], target.shape[2], last - first)
         target[:, first:last, :] = result.transpose(0, 2, 1)

@@ -11,7 +11,13 @@ import numpy as np
 
 from evaluation.classes import CLASSES
 from simulation import layout
-from simulation.imaging import add_noise, contrast_images, phase_flip, tilt_defoci
+from simulation.imaging import (
+    add_noise,
+    contrast_images,
+    ctf_responses,
+    phase_flip,
+    tilt_defoci,
+)
 from simulation.output import (
     file_record,
     write_json,
@@ -38,7 +44,8 @@ def tomogram_name(index: int) -> str:
 
 
 class _Folder:
-    """Writes a tomogram's files; checksums each on a background thread as it lands."""
+    """Writes a tomogram's files; volumes are written and checksummed on a background
+    thread while the next stage computes (file writes release the GIL)."""
 
     def __init__(
         self, path: Path, params: SimulationParameters, background: ThreadPoolExecutor
@@ -54,15 +61,16 @@ class _Folder:
         self.records[name] = self.pool.submit(file_record, self.path / name)
 
     def volume(self, name: str, data: np.ndarray, *, z_start: int | None = None) -> None:
-        """Write a volume; with z_start, data are a slab of the full volume shape."""
-        if z_start is None:
-            write_volume(self.path / name, data, self.params.voxel_size)
-        else:
-            shape = self.params.volume_shape
-            write_volume(
-                self.path / name, data, self.params.voxel_size, shape=shape, z_start=z_start
-            )
-        self.added(name)
+        """Write a volume in the background; with z_start, data are a slab of the full volume
+        shape. The caller must leave ``data`` unchanged afterwards."""
+        path = self.path / name
+        full = self.params.volume_shape if z_start is not None else None
+
+        def write() -> dict[str, Any]:
+            write_volume(path, data, self.params.voxel_size, shape=full, z_start=z_start or 0)
+            return file_record(path)
+
+        self.records[name] = self.pool.submit(write)
 
     def checksums(self) -> dict[str, dict[str, Any]]:
         """{file name: {"bytes", "sha256"}} of every file written, in name order."""
@@ -200,15 +208,14 @@ def _simulate(
     # the sample is a laterally infinite slab: its mean water level only shifts the phase
     # uniformly, so project the deviation from it (a finite block of water would add
     # false edges at high tilts)
-    potential = sample.potential
+    # (subtracted on the fly: the grandmodel is still being written)
+    projected = operator.project(sample.potential, z_start, offset=water_volts)
     del sample
-    potential -= np.float32(water_volts)
-    projected = operator.project(potential, z_start)
-    del potential
 
     stages.report("imaging")
     defoci = tilt_defoci(params, streams["defocus"])
-    clean = contrast_images(projected, defoci, params)
+    responses = ctf_responses(projected.shape[1:], defoci, params) if params.ctf else None
+    clean = contrast_images(projected, defoci, params, responses)
     del projected
     if params.write_noisefree:
         folder.volume(layout.NOISEFREE_PROJECTIONS, clean)
@@ -219,8 +226,10 @@ def _simulate(
     folder.added(layout.TILT_ANGLES)
 
     stages.report("reconstruction")
-    reconstruction = weighted_back_projection(phase_flip(noisy, defoci, params), operator)
+    corrected = phase_flip(noisy, defoci, params, responses)
     del noisy
+    reconstruction = weighted_back_projection(corrected, operator)
+    del corrected
     stages.report("writing")
     folder.volume(layout.RECONSTRUCTION, reconstruction)
     del reconstruction
