@@ -53,13 +53,17 @@ class CellView:
     best: bool
 
 
-def _metric_keys() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Column groups in display order: (group title, keys)."""
-    return (
+CLASS_KEYS = tuple(f"f1_{name}" for name in CLASSES)
+
+
+def _metric_keys(with_classes: bool) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Column groups in display order: (group title, keys); the 12 per-class columns only
+    when asked for, so the table fits a laptop screen by default."""
+    groups = (
         ("Localization (Table 1)", LOCALIZATION_KEYS),
         ("Size groups, mean F1 (Table 4)", tuple(SIZE_GROUPS)),
-        ("F1 per class (Table 2)", tuple(f"f1_{name}" for name in CLASSES)),
     )
+    return (*groups, ("F1 per class (Table 2)", CLASS_KEYS)) if with_classes else groups
 
 
 def _digits(key: str) -> int | None:
@@ -100,9 +104,11 @@ def _headers(board: Leaderboard, keys: tuple[str, ...], query: dict[str, Any]) -
     return headers
 
 
-def leaderboard_view(board: Leaderboard, query: dict[str, Any]) -> dict[str, Any]:
+def leaderboard_view(
+    board: Leaderboard, query: dict[str, Any], with_classes: bool = True
+) -> dict[str, Any]:
     """Template context of the leaderboard table."""
-    groups = _metric_keys()
+    groups = _metric_keys(with_classes)
     keys = tuple(key for _, members in groups for key in members)
     best = _best_values(board, keys)
     rows = [
@@ -133,19 +139,32 @@ def leaderboard(
     mode: Literal["best", "latest"] = "best",
     sort: str = "rank",
     order: Literal["asc", "desc"] | None = None,
+    classes: bool = False,
 ) -> HTMLResponse:
-    """The public leaderboard of a dataset version (default: the active one)."""
+    """The public leaderboard of a dataset version (default: the active one); `classes`
+    adds the per-class F1 columns (also shown when sorting by one of them)."""
     board = build_leaderboard(page.db, dataset, mode, sort, order)
+    with_classes = classes or sort in CLASS_KEYS
     query: dict[str, Any] = {"mode": mode}
     if dataset is not None:
         query["dataset"] = dataset
+    if with_classes:
+        query["classes"] = "true"
+    toggle = {key: value for key, value in query.items() if key != "classes"}
+    if not with_classes:
+        toggle["classes"] = "true"
     versions = [v for v in list_datasets(page.db) if v.status == DatasetStatus.READY]
     context = {
         "board": board,
         "dataset_versions": versions,
         "selected_dataset": board.dataset_version.id if board.dataset_version else None,
         "mode": mode,
-        "export_query": urlencode({**query, "sort": board.sort, "order": board.order}),
-        **leaderboard_view(board, query),
+        "export_query": urlencode(
+            {key: value for key, value in query.items() if key != "classes"}
+            | {"sort": board.sort, "order": board.order}
+        ),
+        "with_classes": with_classes,
+        "classes_toggle": "?" + urlencode({**toggle, "sort": board.sort, "order": board.order}),
+        **leaderboard_view(board, query, with_classes),
     }
     return page.render("leaderboard.html", context)

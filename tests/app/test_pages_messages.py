@@ -4,6 +4,8 @@ page, and which dataset versions have (had) a leaderboard."""
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 from sqlalchemy import update
 from starlette.testclient import TestClient
@@ -15,7 +17,7 @@ from app.models import DatasetVersion, User
 from app.services.quota import until
 from tests.app.datasets_support import generate_small
 from tests.app.pages_support import register_in_browser
-from tests.app.support import install_dataset
+from tests.app.support import install_dataset, new_user, upload, wait_for_status
 
 
 def test_until_says_hours_and_minutes() -> None:
@@ -61,3 +63,19 @@ def test_an_unreleased_version_has_no_closed_leaderboard(fresh_settings: Setting
             db.commit()
         closed = client.get("/datasets").text.split(f'id="dataset-{released}"')[1]
         assert "Leaderboard (closed)" in closed.split("</tr>")[0]
+
+
+def test_the_class_columns_fold_behind_a_toggle(client: TestClient, service: Settings) -> None:
+    headers = new_user(service)
+    submission_id = upload(client, headers).json()["id"]
+    assert wait_for_status(client, headers, submission_id)["status"] == "scored"
+    folded = client.get("/leaderboard").text
+    assert "F1 per class (Table 2)" not in folded
+    assert "Show the F1 of each of the 12 classes" in folded
+    toggle = re.search(r'id="classes-toggle" href="([^"]+)"', folded)
+    assert toggle is not None
+    shown = client.get("/leaderboard" + html.unescape(toggle.group(1))).text
+    assert "F1 per class (Table 2)" in shown
+    assert "Hide the F1 of each class" in shown
+    assert "classes=true" in shown.split('id="leaderboard"')[1]  # sorting keeps them shown
+    assert "F1 per class (Table 2)" in client.get("/leaderboard?sort=f1_1bxn").text

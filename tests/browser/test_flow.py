@@ -24,9 +24,10 @@ SCORING_TIMEOUT_MS = 120_000
 def register(page: Page, url: str, username: str) -> None:
     """Fill in the registration form; registering also logs in."""
     page.goto(f"{url}/register")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Email").fill(f"{username}@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
+    # by name: the password's hint mentions the username, so labels overlap
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=email]").fill(f"{username}@example.org")
+    page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Register").click()
     expect(page.locator(".flash")).to_contain_text(f"Welcome, {username}")
 
