@@ -40,10 +40,10 @@ _PROFILE_OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 @click.argument("submission", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--profile",
-    type=click.Choice(list(PROFILES)),
+    type=click.Choice([*PROFILES, "czii"]),
     default="native",
     show_default=True,
-    help="Dataset layout and scoring rules.",
+    help="Dataset layout and scoring rules (czii: the Kaggle CZII score).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--z-offset", type=int, help="shrec19: subtracted from submitted Z [156].")
@@ -95,6 +95,12 @@ _PROFILE_OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 @click.option(
     "--allow-misframed", is_flag=True, help="Score a file even if its coordinates look misframed."
 )
+@click.option(
+    "--czii-radius", multiple=True, metavar="TYPE=Å", help="czii: a particle type's radius."
+)
+@click.option(
+    "--czii-weight", multiple=True, metavar="TYPE=W", help="czii: a particle type's weight."
+)
 def evaluate(
     ground_truth: Path,
     submission: Path,
@@ -110,10 +116,18 @@ def evaluate(
     class_name: str | None,
     pixel_size: float | None,
     allow_misframed: bool,
+    czii_radius: tuple[str, ...],
+    czii_weight: tuple[str, ...],
     **given: Any,
 ) -> None:
     """Score SUBMISSION against the ground truth GT (a folder, or for shrec19 also the
-    particle_locations_model_N.txt file)."""
+    particle_locations_model_N.txt file; for czii a Kaggle solution CSV or a copick
+    project folder, and SUBMISSION a Kaggle CSV or copick picks)."""
+    if profile == "czii":
+        _evaluate_czii(
+            ground_truth, submission, as_json, beta, multiplier, czii_radius, czii_weight
+        )
+        return
     options = _profile_options(profile, boxes, given)
     try:
         truth = load_ground_truth(ground_truth, profile, **options)
@@ -145,6 +159,44 @@ def evaluate(
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         click.echo(result.to_text(truncate=paper_digits), nl=False)
+
+
+def _evaluate_czii(
+    solution_path: Path,
+    submission_path: Path,
+    as_json: bool,
+    beta: float,
+    multiplier: float,
+    radii: tuple[str, ...],
+    weights: tuple[str, ...],
+) -> None:
+    from evaluation.czii import CziiParameters, czii_score, parse_table, read_czii_points
+
+    try:
+        defaults = CziiParameters()
+        parameters = CziiParameters(
+            radii={**defaults.radii, **parse_table(radii, "--czii-radius")},
+            weights={**defaults.weights, **parse_table(weights, "--czii-weight")},
+            multiplier=multiplier,
+            beta=beta,
+        )
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    try:
+        solution = read_czii_points(solution_path, what="solution")
+    except (SubmissionError, OSError) as error:
+        _fail(f"bad ground truth: {error}", 3)
+    try:
+        picks = read_czii_points(submission_path)
+        result = czii_score(solution, picks, parameters)
+    except SubmissionError as error:
+        _fail(f"rejected {submission_path.name}: {error}", 1)
+    except ValueError as error:
+        _fail(f"bad ground truth: {error}", 3)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(result.to_text(), nl=False)
 
 
 def _profile_options(profile: str, boxes: bool, given: dict[str, Any]) -> dict[str, Any]:
