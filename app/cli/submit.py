@@ -31,12 +31,31 @@ def _fail_on_error(response: httpx.Response) -> dict[str, Any]:
     raise click.ClickException(f"{response.status_code}: {detail}")
 
 
+API_PREFIX = "/api/v1"
+
+
+def base_url(url: str) -> str:
+    """The service's base URL from what a user typed: with or without a trailing slash or
+    the API prefix (`http://host:8000/api/v1/` -> `http://host:8000`).
+
+    Raises:
+        click.BadParameter: if it is not an http(s) URL.
+    """
+    base = url.strip().rstrip("/").removesuffix(API_PREFIX).rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise click.BadParameter(
+            f"expected the site's address, e.g. http://127.0.0.1:8000, got {url!r}",
+            param_hint="--url",
+        )
+    return base
+
+
 def _format(value: Any) -> str:
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
+    return f"{value:.4f}" if isinstance(value, float) else str(value)  # as the report prints
 
 
-def print_scores(submission: dict[str, Any]) -> None:
-    """A short readable summary of a scored submission."""
+def print_scores(submission: dict[str, Any], base: str = "") -> None:
+    """A short readable summary of a scored submission, with its report's address."""
     result = submission["result"] or {}
     localization = result.get("localization", {})
     click.echo(f"submission {submission['id']} ({submission['method']}): scored")
@@ -44,6 +63,8 @@ def print_scores(submission: dict[str, Any]) -> None:
     groups = result.get("size_groups", {})
     if groups:
         click.echo("size groups F1: " + "  ".join(f"{k}={_format(v)}" for k, v in groups.items()))
+    if base:
+        click.echo(f"report: {base}/submissions/{submission['id']}")
 
 
 @click.command()
@@ -82,6 +103,7 @@ def submit(
     A file the service refuses (a bad line, misframed coordinates) costs no quota; the
     reason is printed.
     """
+    base = base_url(url)
     headers = {"Authorization": f"Bearer {token}"}
     fields = {"method": method or file.stem, "description": description, "team": team}
     reading = {"format": file_format, "class": class_name, "pixel_size": pixel_size}
@@ -89,13 +111,17 @@ def submit(
     if allow_misframed:
         fields["allow_misframed"] = "true"
     try:
-        with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=60) as client:
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
             with file.open("rb") as handle:
-                created = _fail_on_error(
-                    client.post(
-                        "/api/v1/submissions", files={"file": (file.name, handle)}, data=fields
-                    )
+                answer = client.post(
+                    f"{API_PREFIX}/submissions", files={"file": (file.name, handle)}, data=fields
                 )
+            if answer.status_code in (404, 405):  # not a tomobench site at this address
+                raise click.ClickException(
+                    f"{base}{API_PREFIX}/submissions answered {answer.status_code}: is {url} "
+                    "the address of a tomobench site (e.g. http://127.0.0.1:8000)?"
+                )
+            created = _fail_on_error(answer)
             if not wait:
                 click.echo(
                     json.dumps(created)
@@ -109,7 +135,7 @@ def submit(
     if as_json:
         click.echo(json.dumps(submission, indent=2))
     elif submission["status"] == "scored":
-        print_scores(submission)
+        print_scores(submission, base)
     if submission["status"] == "failed":
         raise click.ClickException(f"submission {submission['id']} failed: {submission['error']}")
 

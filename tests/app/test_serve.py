@@ -110,12 +110,19 @@ def test_serve_runs_everything_and_submit_waits_for_scores(tmp_path: Path) -> No
         token = httpx.post(f"{served.url}/api/v1/tokens", auth=("admin", password)).json()["token"]
         picks = _perfect_submission(data_dir, tmp_path / "picks.txt")
         runner = CliRunner()
+        api_url = f"{served.url}/api/v1/"  # the API's address works as well as the site's
         waited = runner.invoke(
-            submit, [str(picks), "--url", served.url, "--token", token, "--wait", "--timeout", "60"]
+            submit, [str(picks), "--url", api_url, "--token", token, "--wait", "--timeout", "60"]
         )
         assert waited.exit_code == 0, waited.output
         assert "scored" in waited.output
-        assert "f1=1.000" in waited.output
+        assert "f1=1.0000" in waited.output  # 4 decimals, as the report
+        assert f"report: {served.url}/submissions/" in waited.output
+        elsewhere = runner.invoke(
+            submit, [str(picks), "--url", f"{served.url}/datasets", "--token", token]
+        )
+        assert elsewhere.exit_code == 1
+        assert "the address of a tomobench site" in elsewhere.output
         assert "FP=0" in waited.output
 
         board = httpx.get(f"{served.url}/api/v1/leaderboard").json()
