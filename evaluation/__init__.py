@@ -11,15 +11,22 @@ Load a ground truth once, then score many submissions against it::
 The semantics, formats, limits and JSON keys are documented in ``docs/evaluation.md``.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from evaluation.classes import CLASSES, SIZE_GROUPS
 from evaluation.errors import GroundTruthError, SubmissionError
-from evaluation.formats import parse_submission
-from evaluation.ground_truth import GroundTruth, load_ground_truth
-from evaluation.metrics.localization import TABLE1_KEYS
-from evaluation.result import EvaluationResult
-from evaluation.scoring import score
-from evaluation.submission import Submission
 from evaluation.version import EVALUATOR_VERSION
+
+if TYPE_CHECKING:
+    from evaluation.formats import parse_submission
+    from evaluation.ground_truth import GroundTruth, load_ground_truth
+    from evaluation.metrics.localization import TABLE1_KEYS
+    from evaluation.result import EvaluationResult
+    from evaluation.scoring import score
+    from evaluation.submission import Submission
 
 __all__ = [
     "CLASSES",
@@ -35,3 +42,28 @@ __all__ = [
     "parse_submission",
     "score",
 ]
+
+# Imported on first use: `import evaluation` stays cheap (no numpy, no file formats), so
+# that a command line or a web process pays only for what it calls.
+_LAZY = {
+    "parse_submission": "evaluation.formats",
+    "GroundTruth": "evaluation.ground_truth",
+    "load_ground_truth": "evaluation.ground_truth",
+    "TABLE1_KEYS": "evaluation.metrics.localization",
+    "EvaluationResult": "evaluation.result",
+    "score": "evaluation.scoring",
+    "Submission": "evaluation.submission",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evaluation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,7 +1,8 @@
 """The `tomobench` command line: a thin shell over the libraries and the service.
 
 Each subcommand lives in its own module and is imported only when it is called, so
-`tomobench evaluate` never pays for importing the web stack or PyTorch.
+`tomobench evaluate` never pays for importing the web stack or PyTorch, and `tomobench
+--help` lists the subcommands from the help texts below without importing any of them.
 """
 
 from __future__ import annotations
@@ -25,12 +26,52 @@ SUBCOMMANDS: dict[str, str] = {
     "templates": "app.cli.templates:templates",
 }
 
+# subcommand name -> the first paragraph of its help (a test checks they match the commands)
+HELP: dict[str, str] = {
+    "evaluate": "Score SUBMISSION against the ground truth GT (a folder, or for shrec19 also the "
+    "particle_locations_model_N.txt file; for czii a Kaggle solution CSV or a copick project "
+    "folder, and SUBMISSION a Kaggle CSV or copick picks).",
+    "convert": "Convert the picks in IN to FORMAT and write them to OUT (- for standard output).",
+    "simulate": "Simulate a SHREC-style dataset: OUT/model_0 ... OUT/model_{T-1} and "
+    "OUT/dataset.json.",
+    "serve": "Run the web app, a worker and the dispatcher (SQLite and no broker server by "
+    "default).",
+    "worker": "Run a Celery worker consuming QUEUES (evaluation, simulation, gpu).",
+    "submit": "Upload FILE (a result file, in any format the evaluator reads) to the service at "
+    "URL.",
+    "baseline": "Train the reference baselines (dog, template, unet) and pick particles with them.",
+    "db": "Database schema (Alembic migrations shipped with the package).",
+    "users": "Accounts: create, list, change role, reset a password.",
+    "datasets": "Dataset versions: rebuild one from the server's records.",
+    "templates": "Rebuild the class templates (potentials in volts) at VOXEL_SIZE nm.",
+}
+
 
 class LazyGroup(click.Group):
     """A click group whose subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(SUBCOMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of `--help`, as click writes it, from :data:`HELP`: importing
+        every subcommand (the web stack, PyTorch) only to read its help took seconds."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            text = HELP.get(name)
+            if text is None:  # not listed: ask the command itself
+                command = self.get_command(ctx, name)
+                if command is None or command.hidden:
+                    continue
+                rows.append((name, command.get_short_help_str(limit)))
+            else:
+                rows.append((name, click.utils.make_default_short_help(text, limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = SUBCOMMANDS.get(cmd_name)

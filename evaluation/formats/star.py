@@ -12,17 +12,18 @@ import dataclasses
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
-import pandas as pd
-import starfile
 
 from evaluation.errors import SubmissionError
 from evaluation.formats.rows import TokenTable, build_submission, parse_number
 from evaluation.formats.star_layout import COORDINATES, particle_loop
 from evaluation.profiles import ANGLE_COLUMNS, Profile
 from evaluation.submission import Submission
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _COORDINATES: Final = COORDINATES
 _ORIGINS: Final = ("rlnOriginX", "rlnOriginY", "rlnOriginZ")
@@ -81,6 +82,8 @@ def parse_star(text: str, lines: Sequence[str], profile: Profile) -> Submission:
 
 def _as_tokens(table: pd.DataFrame) -> list[list[str]]:
     """The table's cells as text again (missing values, which pandas made NaN, as "nan")."""
+    import pandas as pd
+
     return [
         [
             value if isinstance(value, str) else "nan" if pd.isna(value) else str(value)
@@ -91,6 +94,10 @@ def _as_tokens(table: pd.DataFrame) -> list[list[str]]:
 
 
 def _read_block(text: str, name: str) -> pd.DataFrame:
+    # pandas and starfile cost about half a second to import: only STAR files load them
+    import pandas as pd
+    import starfile
+
     with tempfile.TemporaryDirectory() as folder:  # starfile reads files only
         path = Path(folder) / "submission.star"
         path.write_text(text, encoding="utf-8")

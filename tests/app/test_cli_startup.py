@@ -1,0 +1,58 @@
+"""`tomobench --help` lists every subcommand without importing any of them, and
+`tomobench evaluate` loads only what scoring a plain-text file needs."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import click
+from click.testing import CliRunner
+
+from app.cli import HELP, SUBCOMMANDS, main
+
+
+def _imported_after(code: str) -> set[str]:
+    """Top-level modules imported by ``code`` in a fresh interpreter."""
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    return set(done.stdout.split())
+
+
+def test_help_lists_each_command_as_its_own_help_would() -> None:
+    shown = CliRunner().invoke(main, ["--help"], terminal_width=80)
+    assert shown.exit_code == 0
+    listed = shown.output.split("Commands:\n", 1)[1].splitlines()
+    width = max(len(name) for name in SUBCOMMANDS)
+    expected = []
+    for name in sorted(SUBCOMMANDS):
+        module, attribute = SUBCOMMANDS[name].split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        help_line = command.get_short_help_str(80 - 6 - width)
+        expected.append(f"  {name.ljust(width)}  {help_line}")
+        assert name in HELP, f"add the help of {name} to app.cli.HELP"
+    assert listed == expected
+
+
+def test_help_imports_no_subcommand() -> None:
+    code = (
+        "from click.testing import CliRunner\nfrom app.cli import main\n"
+        "CliRunner().invoke(main, ['--help'])\n"
+        "import sys\nassert not [m for m in sys.modules if m.startswith('app.cli.')], 'imported'"
+    )
+    heavy = _imported_after(code) & {"numpy", "fastapi", "torch", "sqlalchemy", "celery"}
+    assert heavy == set()
+
+
+def test_evaluate_loads_no_heavy_library_for_a_text_file() -> None:
+    code = (
+        "from click.testing import CliRunner\nfrom app.cli import main\n"
+        "result = CliRunner().invoke(main, ['evaluate', 'evaluation/examples/tiny', "
+        "'evaluation/examples/tiny_submission.txt', '--json'])\n"
+        "assert result.exit_code == 0, result.output"
+    )
+    heavy = {"scipy", "pandas", "starfile", "matplotlib", "fastapi", "torch", "skimage"}
+    assert _imported_after(code) & heavy == set()
