@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 
 import click
+from click.utils import make_default_short_help
 
 # subcommand name -> "module:attribute" of a click command or group
 SUBCOMMANDS: dict[str, str] = {
@@ -69,7 +70,7 @@ class LazyGroup(click.Group):
                     continue
                 rows.append((name, command.get_short_help_str(limit)))
             else:
-                rows.append((name, click.utils.make_default_short_help(text, limit)))
+                rows.append((name, make_default_short_help(text, limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
