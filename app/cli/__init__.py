@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 
 import click
-from click.utils import make_default_short_help
 
 # subcommand name -> "module:attribute" of a click command or group
 SUBCOMMANDS: dict[str, str] = {
@@ -70,7 +69,8 @@ class LazyGroup(click.Group):
                     continue
                 rows.append((name, command.get_short_help_str(limit)))
             else:
-                rows.append((name, make_default_short_help(text, limit)))
+                # shortened exactly as the command would shorten its own help
+                rows.append((name, click.Command(name, help=text).get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
