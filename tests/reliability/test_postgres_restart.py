@@ -50,7 +50,12 @@ def _answers_ok(http: httpx.Client) -> bool:
 def test_database_outage_answers_503_and_loses_nothing(tmp_path: Path) -> None:
     with private_postgres() as cluster, ExitStack() as stack:
         deployment = sweeping_deployment(
-            stack, tmp_path / "data", database_url=cluster.create_database()
+            stack,
+            tmp_path / "data",
+            database_url=cluster.create_database(),
+            # heartbeats miss the outage; past this the sweeper would re-send every queued
+            # task anyway, and the test is about the tasks' own retry
+            worker_stale_after_s=OUTAGE_S * 3,
         )
         settings, headers, http = deployment.settings, deployment.headers, deployment.http
         (worker,) = deployment.workers
