@@ -104,10 +104,11 @@ def _visible(field: str, text: str) -> None:
         if char in "\t\n":
             continue
         if unicodedata.category(char) in INVISIBLE_CATEGORIES or char in BLANK_CHARACTERS:
-            name = unicodedata.name(char, "an unnamed character")
+            name = unicodedata.name(char, "")  # control characters have none
+            code = f"U+{ord(char):04X}" + (f" {name}" if name else "")
             raise InvalidInput(
-                f"{field}: contains an invisible or control character (U+{ord(char):04X} "
-                f"{name}); use visible characters only"
+                f"{field}: contains an invisible or control character ({code}); "
+                "use visible characters only"
             )
 
 

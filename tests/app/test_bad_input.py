@@ -90,7 +90,7 @@ def test_declared_length_over_the_cap_is_refused_before_reading(
         ({"method": "   "}, "method: required"),
         ({"method": "m" * 101}, "method: at most 100"),
         ({"method": "ok", "team": "t" * 101}, "team: at most 100"),
-        ({"method": "bad\x00name"}, "method: contains control characters"),
+        ({"method": "bad\x00name"}, "method: contains an invisible or control character (U+0000)"),
     ],
 )
 def test_bad_form_fields_are_named(
