@@ -55,6 +55,28 @@ TEXT_FIELDS = (
     ("tilt_step", "Tilt step", "degrees"),
     ("defocus_um", "Defocus", "µm"),
 )
+# ready-made starting points for the form: (key, label, what it makes and how long it takes)
+STARTING_POINTS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
+    (
+        "demo",
+        "Demo",
+        "96³ voxels, 3 tomograms of 60 particles: ready in seconds",
+        {"size": "96", "slab": "48", "particles": "60", "tomograms": "3"},
+    ),
+    (
+        "small",
+        "Small",
+        "192³ voxels, 4 tomograms of 300 particles: about a minute",
+        {"size": "192", "slab": "96", "particles": "300", "tomograms": "4"},
+    ),
+    (
+        "shrec",
+        "SHREC-size",
+        "512³ at 1 nm, 200-slice slab, 10 tomograms of 2,500 particles (as SHREC'19): "
+        "about 20 s per tomogram on a 2-core machine (docs/benchmarks.md), minutes in all",
+        {"size": "512", "slab": "200", "particles": "2500", "tomograms": "10"},
+    ),
+)
 CHECKBOXES = (
     ("ctf", "Apply the contrast transfer function", True),
     ("phase_flip", "Phase-flip before reconstruction", True),
@@ -106,6 +128,7 @@ def _datasets_page(
         "pending": any(version.status in PENDING for version in versions),
         "text_fields": TEXT_FIELDS,
         "checkboxes": CHECKBOXES,
+        "starting_points": STARTING_POINTS,
         "defaults": simulator_defaults(),
         "form": form,
         "errors": error.message.split("; ") if error else [],
@@ -114,9 +137,15 @@ def _datasets_page(
 
 
 @router.get("/admin/datasets", response_class=HTMLResponse)
-def admin_datasets(page: PageDep, user: PageAdmin) -> HTMLResponse:
-    """Every dataset version with its progress, and the regeneration form."""
-    return _datasets_page(page)
+def admin_datasets(page: PageDep, user: PageAdmin, start: str | None = None) -> HTMLResponse:
+    """Every dataset version with its progress, and the regeneration form (filled in from a
+    starting point with `?start=demo|small|shrec`)."""
+    chosen = {key: values for key, _, _, values in STARTING_POINTS}.get(start or "")
+    if start is not None and chosen is None:
+        raise InvalidInput(f"start: expected one of demo, small, shrec; got {start!r}")
+    return _datasets_page(
+        page, None if chosen is None else {**chosen, "ctf": "on", "phase_flip": "on"}
+    )
 
 
 @router.post("/admin/datasets", response_class=HTMLResponse, dependencies=[CsrfChecked])

@@ -13,9 +13,9 @@ from starlette.testclient import TestClient
 from app.core.config import Settings
 from app.db import session_factory
 from app.main import create_app
-from app.models import DatasetVersion, User
+from app.models import DatasetVersion, Role, User
 from app.services.quota import until
-from tests.app.datasets_support import generate_small
+from tests.app.datasets_support import browser_login, generate_small
 from tests.app.pages_support import register_in_browser
 from tests.app.support import install_dataset, new_user, upload, wait_for_status
 
@@ -79,3 +79,20 @@ def test_the_class_columns_fold_behind_a_toggle(client: TestClient, service: Set
     assert "Hide the F1 of each class" in shown
     assert "classes=true" in shown.split('id="leaderboard"')[1]  # sorting keeps them shown
     assert "F1 per class (Table 2)" in client.get("/leaderboard?sort=f1_1bxn").text
+
+
+def test_the_regeneration_form_offers_starting_points(
+    fresh_client: TestClient, fresh_settings: Settings
+) -> None:
+    browser_login(fresh_client, fresh_settings, Role.ADMIN)
+    page = fresh_client.get("/admin/datasets").text
+    assert "?start=demo#regenerate" in page
+    assert "ready in seconds" in page
+    demo = fresh_client.get("/admin/datasets?start=demo").text
+    assert re.search(r'name="size" value="96"', demo)
+    assert re.search(r'name="tomograms" value="3"', demo)
+    shrec = fresh_client.get("/admin/datasets?start=shrec").text
+    assert re.search(r'name="particles" value="2500"', shrec)
+    unknown = fresh_client.get("/admin/datasets?start=huge")
+    assert unknown.status_code == 422
+    assert "expected one of demo, small, shrec" in unknown.text
