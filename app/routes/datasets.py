@@ -143,3 +143,25 @@ def download_archive(
             "Accept-Ranges": "none",
         },
     )
+
+
+@router.get("/{version_id}/copick.tar", response_class=StreamingResponse, name="download_copick")
+def download_copick(version_id: IdPath, db: SessionDep, settings: SettingsDep) -> StreamingResponse:
+    """The version as a copick project (OME-Zarr tomograms, training picks and masks, RELION
+    5 `tomograms.star`, `.tlt` and defocus files; no hidden ground truth), one tar archive.
+    The project is built on the first request, then kept."""
+    from app.services.copick_project import copick_archive, copick_download
+
+    version = get_dataset(db, version_id)
+    files = copick_download(settings, version)
+    folder = archive_name(version, "copick")
+    finished = version.finished_at or version.created_at
+    return StreamingResponse(
+        copick_archive(files, folder, finished.timestamp()),
+        media_type="application/x-tar",
+        headers={
+            "Content-Length": str(archive_size(files)),
+            "Content-Disposition": f'attachment; filename="{folder}.tar"',
+            "Accept-Ranges": "none",
+        },
+    )
