@@ -32,11 +32,12 @@ sys.path.insert(0, str(ROOT))
 
 from app.core.config import Settings  # noqa: E402
 from app.migrate import upgrade_database  # noqa: E402
-from app.services.scoring import score_submission  # noqa: E402
 from tests.app.support import GOOD_SUBMISSION, install_dataset, new_user, running_worker  # noqa: E402
 from tests.conftest import REDIS_URL, postgres_database, redis_prefix  # noqa: E402
 from tests.reliability.servers import web_server  # noqa: E402
 from tests.reliability.support import post_upload, scoring_state  # noqa: E402
+from workers.celery_app import create_celery_app  # noqa: E402
+from workers.tasks.evaluation import score_submission  # noqa: E402
 
 # (share of requests, kind): pages are HTML, reads are JSON, uploads are multipart POSTs
 MIX = ((0.35, "page"), (0.15, "report"), (0.35, "read"), (0.15, "upload"))
@@ -143,14 +144,13 @@ def main() -> None:
     with ExitStack() as stack:
         folder = Path(stack.enter_context(TemporaryDirectory(prefix="tomobench-load-")))
         settings, url, users = deployment(stack, folder / "data")
-        from app.db import session_factory
 
-        factory = session_factory(settings.sqlalchemy_url)
+        celery = create_celery_app(settings)
         with httpx.Client(base_url=url, timeout=30) as http:
             reports = []
             for owner in range(USERS):
                 sid = post_upload(http, users[owner]).json()["id"]
-                score_submission(factory, settings, sid)
+                celery.tasks[score_submission.name].apply(args=[sid])
                 reports.append((owner, sid))
         print("| offered req/s | achieved req/s | page p50 / p99 (s) | report p99 | API p99 | "
               "upload p99 | errors | uploads scored (drain s) | verdict |")  # fmt: skip

@@ -17,13 +17,13 @@ import httpx
 import pytest
 
 from app.core.config import Settings
-from app.db import session_factory
-from app.services.scoring import score_submission
 from tests.app.support import GOOD_EXPECTED, GOOD_SUBMISSION, install_dataset, new_user
 from tests.conftest import backend_settings
 from tests.reliability.rawhttp import request, stream_body
 from tests.reliability.servers import WebServer, web_server
 from tests.reliability.support import post_upload
+from workers.celery_app import create_celery_app
+from workers.tasks.evaluation import score_submission
 
 CAP = 2 * 1024 * 1024
 MAX_LINES = 20_000
@@ -133,7 +133,7 @@ def test_line_end_and_bom_variants_score_like_the_plain_file(
         response = post_upload(http, headers, ACCEPTED[case])
         assert response.status_code == 201, response.text
         submission_id = response.json()["id"]
-        score_submission(session_factory(settings.sqlalchemy_url), settings, submission_id)
+        create_celery_app(settings).tasks[score_submission.name].apply(args=[submission_id])
         detail = http.get(f"/api/v1/submissions/{submission_id}", headers=headers).json()
     localization = detail["result"]["localization"]
     assert {key: localization[key] for key in GOOD_EXPECTED} == GOOD_EXPECTED
