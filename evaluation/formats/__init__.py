@@ -15,7 +15,7 @@ from evaluation.formats.decode import read_text, split_lines
 from evaluation.formats.detect import FIELD_FORMATS, detect_format, read_picks
 from evaluation.formats.header import is_header, parse_with_header
 from evaluation.formats.picks import Frame, rescale, to_submission
-from evaluation.formats.plain import Row, parse_plain
+from evaluation.formats.plain import Row, parse_plain, parse_plain_table
 from evaluation.formats.rows import split_fields
 from evaluation.formats.star import parse_star
 from evaluation.profiles import Profile, get_profile
@@ -73,6 +73,10 @@ def parse_submission(
 def _parse_native(
     text: str, lines: list[str], chosen: Profile, file_format: SubmissionFormat
 ) -> Submission:
+    if file_format == "text":  # the common case first: a regular table, read column-wise
+        regular = parse_plain_table(text, lines, chosen)
+        if regular is not None:
+            return regular
     rows: list[Row] = []
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()

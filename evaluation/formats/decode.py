@@ -10,6 +10,10 @@ from evaluation.errors import SubmissionError
 
 # C0 controls other than tab, line feed and carriage return, and DEL: never in a text table.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
+# every byte but those controls: deleting them from UTF-8 bytes leaves only the controls
+# (in UTF-8 a byte below 0x80 is always an ASCII character), a check ten times faster
+# than the regular expression, which then only locates the first one
+_NOT_CONTROL = bytes(sorted(set(range(256)) - {*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F}))
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
@@ -46,7 +50,7 @@ def read_text(data: bytes | str | os.PathLike[str], *, max_bytes: int | None) ->
             f"not UTF-8 text (byte 0x{bad:02x}); save the file as UTF-8 plain text",
             _line_of(raw, error.start),
         ) from None
-    control = _CONTROL.search(text)
+    control = _CONTROL.search(text) if raw.translate(None, _NOT_CONTROL) else None
     if control is not None:
         code = ord(control.group())
         raise SubmissionError(
@@ -70,7 +74,8 @@ def split_lines(text: str, *, max_lines: int | None) -> list[str]:
             raise SubmissionError(
                 f"the file has {count:,} lines; the limit is {max_lines:,}", max_lines + 1
             )
-    lines = _NEWLINE.split(text)
+    # str.split is several times faster than the regular expression, which CR needs
+    lines = _NEWLINE.split(text) if "\r" in text else text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return lines

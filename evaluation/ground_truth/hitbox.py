@@ -53,9 +53,14 @@ def read_hitbox(path: Path, *, memory_map: bool = False) -> Hitbox:
         GroundTruthError: missing, not MRC, not 3-D, truncated, or holding fractional labels.
     """
     shape, dtype, offset = _layout(path)
+    if np.issubdtype(dtype, np.integer) and not memory_map:
+        # one read into memory: copying a memory map faults every page in twice
+        count = math.prod(shape)
+        read: Hitbox = np.fromfile(path, dtype=dtype, count=count, offset=offset)
+        return read.reshape(shape)
     volume: Hitbox = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
     if np.issubdtype(dtype, np.integer):
-        return volume if memory_map else np.array(volume)
+        return volume
     labels = np.asarray(volume, dtype=np.float64)
     if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
         raise GroundTruthError(f"{path.name}: labels must be whole numbers (found fractions)")

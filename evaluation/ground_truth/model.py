@@ -73,6 +73,20 @@ class GroundTruth:
         if not self.hitbox.flags.c_contiguous:  # look-ups index the flat volume
             object.__setattr__(self, "hitbox", np.ascontiguousarray(self.hitbox))
         where = self.source or "ground truth"
+        if not self._labels_within(count):
+            self._raise_bad_label(where, count)
+        object.__setattr__(self, "checksum", self._compute_checksum())
+
+    def _labels_within(self, count: int) -> bool:
+        """Whether every label lies in 0..count, in one pass: viewed as unsigned, negative
+        labels become larger than any label count."""
+        hitbox = self.hitbox
+        if hitbox.dtype.kind == "i" and count < np.iinfo(hitbox.dtype).max:
+            hitbox = hitbox.view(hitbox.dtype.str.replace("i", "u"))
+            return int(hitbox.max()) <= count
+        return int(hitbox.min()) >= 0 and int(hitbox.max()) <= count
+
+    def _raise_bad_label(self, where: str, count: int) -> None:
         low, high = int(self.hitbox.min()), int(self.hitbox.max())
         if low < 0:
             raise GroundTruthError(f"{where}: negative hitbox label {low}")
@@ -81,7 +95,6 @@ class GroundTruth:
                 f"{where}: hitbox label {high} lies beyond the particle list, which has "
                 f"{count} particles"
             )
-        object.__setattr__(self, "checksum", self._compute_checksum())
 
     @property
     def shape(self) -> tuple[int, int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,9 @@ def read_particle_list(
     if not lines:
         raise GroundTruthError(f"{path.name}: no particles (the list is empty)")
     positions = [axis_order.index(axis) for axis in "xyz"]
+    fast = _read_uniform(lines, classes, positions, angle_convention, integers)
+    if fast is not None:
+        return fast
     names = axis_order.upper()
     class_ids = np.empty(len(lines), dtype=np.int64)
     centres = np.empty((len(lines), 3), dtype=np.float64)
@@ -82,3 +86,37 @@ def _number(token: str, where: str, integer: bool) -> float:
     if integer and value != int(value):
         raise GroundTruthError(f"{where}: {token!r} is not a whole number")
     return value
+
+
+def _read_uniform(
+    lines: list[str],
+    classes: tuple[str, ...],
+    positions: list[int],
+    angle_convention: AngleConvention,
+    integers: bool,
+) -> Particles | None:
+    """The list read column-wise when every line is valid and has the same number of fields
+    (4, or 7 and more); None otherwise, and the line-by-line reading names the problem."""
+    rows = [line.replace(",", " ").split() for line in lines]
+    width = len(rows[0])
+    if width != 4 and width < 7:
+        return None
+    if any(len(row) != width for row in rows):
+        return None
+    index = {name: i for i, name in enumerate(classes, start=1)}
+    class_ids = np.fromiter((index.get(row[0].lower(), 0) for row in rows), np.int64, len(rows))
+    if not class_ids.all():  # unknown classes, and comment lines ("#...")
+        return None
+    used = min(width, 7)
+    try:
+        values = np.fromiter(
+            map(float, chain.from_iterable(row[1:used] for row in rows)), np.float64
+        ).reshape(len(rows), used - 1)
+    except ValueError:
+        return None
+    if not np.isfinite(values).all():
+        return None
+    if integers and not (values[:, :3] == np.trunc(values[:, :3])).all():
+        return None
+    angles = values[:, 3:6].copy() if used == 7 else None
+    return Particles(class_ids, values[:, positions].copy(), angles, angle_convention)

@@ -1,20 +1,24 @@
-"""The fast paths of the metrics give the figures of their plain statements: F-beta's
-windowed pair search and star matching, the numpy quaternions of the orientation metric,
-the bootstrap's grouped sums and the per-class ranking."""
+"""The fast paths give the results of their plain statements: F-beta's windowed pair search
+and star matching, the numpy quaternions of the orientation metric, the bootstrap's grouped
+sums, the per-class ranking, and the column-wise reading of regular text files and lists."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 from scipy.spatial.transform import Rotation
 
-from evaluation import CLASSES, score
+from evaluation import CLASSES, GroundTruthError, SubmissionError, formats, parse_submission, score
+from evaluation.formats.plain import parse_plain_table
+from evaluation.ground_truth import particle_list
 from evaluation.metrics import bootstrap as bootstrap_module
 from evaluation.metrics import fbeta as fbeta_module
 from evaluation.metrics.orientation import angular_errors, quaternions, rotations
 from evaluation.metrics.ranking import curve
-from evaluation.profiles import AngleConvention
+from evaluation.profiles import AngleConvention, get_profile
 from evaluation.reference import reference_fbeta_matched
 from tests.evaluation.helpers import memory_truth, picks
 
@@ -143,3 +147,101 @@ def test_per_class_ranking_is_the_curve_of_each_class() -> None:
         plain = curve(submission.scores[labelled], found, int(targets.sum()))
         assert entry.average_precision == plain.average_precision
         assert entry.best_f1 == plain.best_f1
+
+
+# ---- parsing ------------------------------------------------------------------------------
+
+TOKENS = ["1", "-2.5", "3e2", "0.1", "-0", "1e-320", "4.75", "1_0", "nan", "inf", "x", "", "007"]
+
+
+def _text_case(seed: int) -> str:
+    """A plain-text file: most are regular (widths 4 to 8, class spellings, tabs, blank
+    lines, CR line ends); the others hold one irregularity (a bad or odd token, an extra
+    field, a comment, a comma)."""
+    rng = np.random.default_rng(seed)
+    width = int(rng.choice([4, 5, 7, 8, 6]))
+    regular = rng.random() < 0.6
+    lines = []
+    for _ in range(int(rng.integers(1, 30))):
+        name = str(rng.choice([*CLASSES, "1BXN", "3Qm1"]))
+        numbers = [f"{rng.normal(0, 100):.{rng.integers(0, 6)}f}" for _ in range(width - 1)]
+        separator = "\t" if rng.random() < 0.1 else " "
+        lines.append(separator.join([name, *numbers]))
+        if rng.random() < 0.05:
+            lines.append(str(rng.choice(["", "   "])))
+    if not regular:
+        row = int(rng.choice([i for i, line in enumerate(lines) if line.strip()]))
+        odd = str(rng.choice([*TOKENS, "abc", "# note", "1bxn,1,2,3", "1bxn 1 2 3 4 5 6 7 8"]))
+        if odd.startswith(("#", "1bxn")):
+            lines.insert(row, odd)
+        else:
+            fields = lines[row].split()
+            fields[int(rng.integers(len(fields)))] = odd
+            lines[row] = " ".join(fields)
+    end = str(rng.choice(["\n", "\r\n", "\r"]))
+    return end.join(lines) + (end if rng.random() < 0.8 else "")
+
+
+def _outcome(data: str, profile: str) -> object:
+    try:
+        submission = parse_submission(data, profile=profile)
+    except SubmissionError as error:
+        return ("rejected", str(error))
+    arrays = (submission.classes, submission.coords, submission.angles, submission.scores)
+    return (
+        [None if a is None else (a.dtype.str, a.shape, a.tobytes()) for a in arrays],
+        submission.line_numbers.tolist(),
+        submission.format,
+        submission.angle_convention,
+    )
+
+
+@pytest.mark.parametrize("profile", ["native", "shrec19"])
+def test_regular_text_read_column_wise_equals_the_line_by_line_reading(
+    profile: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast_taken = 0
+    for seed in range(300):
+        data = _text_case(seed)
+        fast = _outcome(data, profile)
+        with monkeypatch.context() as patched:
+            patched.setattr(formats, "parse_plain_table", lambda *_: None)
+            plain = _outcome(data, profile)
+        assert fast == plain, data
+        lines = data.splitlines()
+        fast_taken += parse_plain_table(data, lines, get_profile(profile)) is not None
+    assert fast_taken > 100  # the column-wise reader read most regular files
+
+
+def test_particle_lists_read_column_wise_equal_the_line_by_line_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(12)
+    for case in range(60):
+        width = int(rng.choice([4, 7, 8, 6]))
+        rows = [
+            " ".join(
+                [str(rng.choice([*CLASSES, "1BXN"]))]
+                + [str(rng.choice(["5", "2.5", "-1", "nan", "1e3"])) for _ in range(width - 1)]
+            )
+            for _ in range(int(rng.integers(1, 12)))
+        ]
+        if case % 7 == 0:
+            rows.insert(1, "")
+        path = tmp_path / f"list_{case}.txt"
+        path.write_text("\n".join(rows) + "\n")
+        results = []
+        for column_wise in (True, False):
+            with monkeypatch.context() as patched:
+                if not column_wise:
+                    patched.setattr(particle_list, "_read_uniform", lambda *_: None)
+                try:
+                    read = particle_list.read_particle_list(
+                        path, CLASSES, axis_order="zyx", angle_convention="tom", integers=True
+                    )
+                except GroundTruthError as error:
+                    results.append(str(error))
+                    continue
+                angles = None if read.angles is None else read.angles.tobytes()
+                results.append((read.classes.tobytes(), read.centres.tobytes(), angles))
+        assert results[0] == results[1]
