@@ -30,15 +30,20 @@ BACKGROUND_LINE = b"4d8q 2 38 30\n"
 
 
 def post_upload(
-    http: httpx.Client, headers: dict[str, str], content: bytes = GOOD_SUBMISSION
+    http: httpx.Client, headers: dict[str, str], content: bytes = GOOD_SUBMISSION, **fields: str
 ) -> httpx.Response:
-    """POST a result file to a running server; the response."""
+    """POST a result file to a running server (`fields`: more form fields); the response."""
     return http.post(
         "/api/v1/submissions",
         headers=headers,
         files={"file": ("picks.txt", content, "text/plain")},
-        data={"method": "spheres"},
+        data={"method": "spheres", **fields},
     )
+
+
+# background picks all lie outside the particles' region, which is refused as misframed
+# unless the upload says to score it anyway
+MISFRAMED_OK = {"allow_misframed": "true"}
 
 
 def scoring_state(settings: Settings) -> dict[int, tuple[str, int, int]]:

@@ -26,6 +26,7 @@ from tests.conftest import backend_settings
 from tests.reliability.servers import cpu_ticks, kill_hard, pool_children, web_server
 from tests.reliability.support import (
     BACKGROUND_LINE,
+    MISFRAMED_OK,
     assert_scored_exactly_once,
     distinct_uploads,
     evaluation_queue_drained,
@@ -62,7 +63,7 @@ def test_worker_killed_mid_scoring_is_redelivered_and_scored_once(tmp_path: Path
         headers = new_user(settings)
         server = stack.enter_context(web_server(settings))
         http = stack.enter_context(httpx.Client(base_url=server.url, timeout=120))
-        response = post_upload(http, headers, big)
+        response = post_upload(http, headers, big, **MISFRAMED_OK)
         assert response.status_code == 201, response.text
         submission_id = response.json()["id"]
         # no worker yet: drop the web app's parse of the upload so the worker parses it
@@ -118,7 +119,7 @@ def test_whole_worker_killed_in_a_backlog_loses_nothing_and_scores_once(tmp_path
         extra = BACKGROUND_LINE * BACKLOG_LINES
         ids = []
         for content in distinct_uploads(BACKLOG, extra):  # no worker yet: a backlog builds
-            response = post_upload(http, headers, content)
+            response = post_upload(http, headers, content, **MISFRAMED_OK)
             assert response.status_code == 201, response.text
             ids.append(response.json()["id"])
         shutil.rmtree(settings.storage_dir / "parsed", ignore_errors=True)  # workers parse
