@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import click
@@ -48,3 +49,62 @@ def rebuild(version_id: int, out_dir: Path, data_dir: Path | None) -> None:
         click.echo(f"{len(differing)} of {recorded} files differ: " + ", ".join(differing))
         raise SystemExit(1)
     click.echo(f"rebuilt {version.name} into {out_dir}: all {recorded} files identical")
+
+
+@datasets.command("import-copick")
+@click.argument("project", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--test", "tests", multiple=True, required=True, help="The run that is the hidden test."
+)
+@click.option("--name", default=None, help="Version name [v<id>].")
+@click.option(
+    "--voxel-spacing", type=float, default=None, help="Voxel spacing (Å) to import [smallest]."
+)
+@click.option("--activate", is_flag=True, help="Make it the version submissions are scored on.")
+@data_dir_option
+def import_copick(
+    project: Path,
+    tests: tuple[str, ...],
+    name: str | None,
+    voxel_spacing: float | None,
+    activate: bool,
+    data_dir: Path | None,
+) -> None:
+    """Make a dataset version from the local copick project PROJECT (its config file, or the
+    folder holding copick_config.json): its runs become tomograms, its picks the ground
+    truth (spheres of each object's radius), the --test run the hidden test."""
+    from app.db import session_factory
+    from app.models import DatasetStatus
+    from app.services.copick_import import CopickImportError, import_copick_project
+    from app.services.datasets import (
+        complete_dataset_version,
+        create_dataset_version,
+        dataset_folder,
+    )
+    from app.services.errors import ServiceError
+
+    config = project / "copick_config.json" if project.is_dir() else project
+    settings = load_settings(data_dir=data_dir)
+    with session_factory(settings.sqlalchemy_url)() as db:
+        parameters = {"source": "copick", "project": str(config.resolve()), "tests": list(tests)}
+        try:
+            version = create_dataset_version(db, name=name, parameters=parameters, seed=0)
+        except ServiceError as error:
+            raise click.ClickException(error.message) from error
+        folder = dataset_folder(settings, version)
+        try:
+            runs = import_copick_project(config, folder, list(tests), voxel_spacing=voxel_spacing)
+            complete_dataset_version(db, settings, version, activate=activate)
+        except (CopickImportError, ValueError, OSError) as error:
+            shutil.rmtree(folder, ignore_errors=True)
+            version.status = DatasetStatus.FAILED
+            version.error = str(error)
+            db.commit()
+            raise click.ClickException(f"cannot import {config}: {error}") from error
+        for run in runs:
+            click.echo(
+                f"{run.name} ({run.role}): {run.particles} particles, "
+                f"{run.shape[2]}x{run.shape[1]}x{run.shape[0]} voxels of {run.voxel_size:g} Å"
+            )
+        state = "active" if activate else "ready"
+        click.echo(f"dataset version {version.name} (id {version.id}) {state}")

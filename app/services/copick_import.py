@@ -1,0 +1,171 @@
+"""A dataset version from a local copick project (real data included).
+
+Each run becomes a tomogram folder in the native layout: ``reconstruction.mrc`` (the run's
+tomogram at its voxel spacing, level 0 of the OME-Zarr), ``particle_locations.txt`` (every
+pick of a particle object, in voxels, with its pose as native ZXZ angles),
+``occupancy_mask.mrc`` (the hitbox: a sphere of the object's radius around each pick,
+CZII-style; where spheres meet, the later pick wins) and ``class_mask.mrc``. The run named
+as test is the hidden test; the others, when they have picks, are for training. The objects
+must be classes of the native profile (a project exported by tomobench is); other objects
+are refused with their names, since the scoring worker scores versions with the native
+profile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evaluation.classes import CLASSES
+from evaluation.layout import CLASS_MASK, OCCUPANCY_MASK, PARTICLE_LOCATIONS, RECONSTRUCTION
+from simulation.layout import DATASET, METADATA
+
+
+class CopickImportError(ValueError):
+    """The project cannot become a dataset version (the message says why)."""
+
+
+@dataclass(frozen=True)
+class ImportedRun:
+    """One run as imported: its name, role, voxel spacing (Å), shape and particle count."""
+
+    name: str
+    role: str
+    voxel_size: float
+    shape: tuple[int, int, int]
+    particles: int
+
+
+def import_copick_project(
+    config: Path, out: Path, tests: list[str], *, voxel_spacing: float | None = None
+) -> list[ImportedRun]:
+    """Write the dataset folder ``out`` (native layout, ``dataset.json``) from the copick
+    project whose config is ``config``.
+
+    Raises:
+        CopickImportError: no such test run, a run without a tomogram or without picks, an
+            object that is not a class of the native profile, several voxel spacings.
+    """
+    import copick
+
+    if len(tests) != 1:
+        raise CopickImportError(
+            f"a dataset version has one hidden test tomogram; give one --test (got {len(tests)})"
+        )
+    root = copick.from_string(json.dumps(_anchored(config)))
+    particles = {o.name: o for o in root.pickable_objects if o.is_particle}
+    unknown = sorted(name for name in particles if name.lower() not in CLASSES)
+    if unknown:
+        raise CopickImportError(
+            f"objects {', '.join(unknown)} are not classes of the native profile "
+            f"({', '.join(CLASSES)}); score such projects offline with --profile czii"
+        )
+    runs = {run.name: run for run in root.runs}
+    missing = [name for name in tests if name not in runs]
+    if missing:
+        raise CopickImportError(f"no run {missing[0]!r} in the project (runs: {', '.join(runs)})")
+    out.mkdir(parents=True)
+    imported = []
+    manifest = []
+    for name, run in runs.items():
+        role = "test" if name in tests else "train"
+        done = _import_run(run, particles, out / name, voxel_spacing, required=role == "test")
+        if done is None:  # a run without picks teaches nothing: left out
+            continue
+        imported.append(ImportedRun(name, role, *done))
+        metadata = {"name": name, "role": role, "source": "copick", "voxel_size_a": done[0]}
+        (out / name / METADATA).write_text(json.dumps(metadata, indent=2) + "\n")
+        manifest.append({"name": name, "role": role, "files": _records(out / name)})
+    (out / DATASET).write_text(json.dumps({"tomograms": manifest}, indent=2) + "\n")
+    return imported
+
+
+def _anchored(config: Path) -> dict[str, Any]:
+    """The config with relative local roots made absolute from its own folder (copick would
+    resolve them from the working directory)."""
+    try:
+        document: dict[str, Any] = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise CopickImportError(f"{config}: not a readable copick config ({error})") from None
+    for key in ("overlay_root", "static_root"):
+        root = document.get(key)
+        if isinstance(root, str) and root.startswith("local://"):
+            path = Path(root.removeprefix("local://"))
+            if not path.is_absolute():
+                document[key] = "local://" + str((config.parent / path).resolve())
+    return document
+
+
+def _import_run(
+    run: Any,
+    particles: dict[str, Any],
+    folder: Path,
+    voxel_spacing: float | None,
+    *,
+    required: bool,
+) -> tuple[float, tuple[int, int, int], int] | None:
+    import mrcfile
+    from scipy.spatial.transform import Rotation
+
+    if not any(picks.pickable_object_name in particles for picks in run.picks):
+        if required:
+            raise CopickImportError(f"run {run.name!r} has no picks of a particle object")
+        return None
+    spacings = [vs for vs in run.voxel_spacings if vs.tomograms]
+    if voxel_spacing is not None:
+        spacings = [vs for vs in spacings if np.isclose(vs.voxel_size, voxel_spacing)]
+    if not spacings:
+        raise CopickImportError(f"run {run.name!r} has no tomogram at the voxel spacing asked")
+    spacing = min(spacings, key=lambda vs: vs.voxel_size)
+    size = float(spacing.voxel_size)
+    volume = np.asarray(spacing.tomograms[0].numpy(), dtype=np.float32)
+    shape = (int(volume.shape[0]), int(volume.shape[1]), int(volume.shape[2]))
+    lines: list[str] = []
+    centres: list[np.ndarray] = []
+    radii: list[float] = []
+    classes: list[int] = []
+    for picks in run.picks:
+        obj = particles.get(picks.pickable_object_name)
+        if obj is None:
+            continue
+        positions, transforms = picks.numpy()
+        angles = Rotation.from_matrix(transforms[:, :3, :3]).as_euler("ZXZ", degrees=True)
+        for position, angle in zip(positions / size, angles, strict=True):
+            name = obj.name.lower()
+            lines.append(" ".join([name, *(f"{v:.3f}" for v in (*position, *angle))]))
+            centres.append(position)
+            radii.append(float(obj.radius or 0.0) / size)
+            classes.append(CLASSES.index(name) + 1)
+    # MRC has no 32-bit integers: whole float labels beyond int16 (the evaluator reads both)
+    occupancy = np.zeros(shape, dtype=np.int16 if len(lines) < 32767 else np.float32)
+    class_mask = np.zeros(shape, dtype=np.int8)
+    z, y, x = np.ogrid[: shape[0], : shape[1], : shape[2]]
+    for label, (centre, radius, index) in enumerate(zip(centres, radii, classes, strict=True), 1):
+        inside = (x - centre[0]) ** 2 + (y - centre[1]) ** 2 + (z - centre[2]) ** 2
+        ball = inside <= max(radius, 1.0) ** 2
+        occupancy[ball] = label
+        class_mask[ball] = index
+    folder.mkdir(parents=True)
+    for file_name, data in (
+        (RECONSTRUCTION, volume),
+        (OCCUPANCY_MASK, occupancy),
+        (CLASS_MASK, class_mask),
+    ):
+        with mrcfile.new(folder / file_name) as mrc:
+            mrc.set_data(data)
+            mrc.voxel_size = size
+    (folder / PARTICLE_LOCATIONS).write_text("\n".join(lines) + "\n")
+    return size, shape, len(lines)
+
+
+def _records(folder: Path) -> dict[str, dict[str, Any]]:
+    records = {}
+    for path in sorted(folder.iterdir()):
+        data = path.read_bytes()
+        records[path.name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    return records

@@ -1,0 +1,130 @@
+"""`tomobench datasets import-copick`: a copick project (here one exported by tomobench and
+read by the real `copick` library) becomes a dataset version whose hidden test scores."""
+
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from app.db import session_factory
+from app.models import DatasetVersion
+from app.services.copick_project import export_copick_project
+from app.services.datasets import ground_truth_folder
+from evaluation import load_ground_truth, parse_submission, score
+from tests.app.datasets_support import folder_of, generate_small
+from tests.conftest import backend_settings
+
+
+def test_an_exported_project_imports_as_a_version_that_scores(tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        settings = backend_settings(stack, "embedded", tmp_path / "data")
+        source = folder_of(settings, generate_small(settings))
+        project = tmp_path / "project"
+        export_copick_project(source, project)
+        roles = {
+            t["name"]: t["role"]
+            for t in json.loads((source / "dataset.json").read_text())["tomograms"]
+        }
+        test = next(name for name, role in roles.items() if role == "test")
+        result = CliRunner().invoke(
+            main,
+            [
+                "datasets",
+                "import-copick",
+                str(project),
+                "--test",
+                "model_0",
+                "--name",
+                "real-1",
+                "--activate",
+                "--data-dir",
+                str(settings.resolved_data_dir),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert "dataset version real-1" in result.output
+        with session_factory(settings.sqlalchemy_url)() as db:
+            version = db.query(DatasetVersion).filter_by(name="real-1").one()
+            assert version.is_active
+            assert version.test_tomogram == "model_0"
+            truth = load_ground_truth(ground_truth_folder(settings, version))
+        assert truth.voxel_size == pytest.approx(10.0)
+        # the training tomogram of the source, picked perfectly, scores F1 1 as the new test
+        picks = (source / "model_0" / "particle_locations.txt").read_text()
+        document = score(truth, parse_submission(picks), bootstrap=0).to_dict()
+        assert document["localization"]["f1"] == 1.0
+        assert truth.n_particles == len(picks.splitlines())
+        # the source's hidden test had no picks in the project: it could not be a test
+        refused = CliRunner().invoke(
+            main,
+            [
+                "datasets",
+                "import-copick",
+                str(project),
+                "--test",
+                test,
+                "--data-dir",
+                str(settings.resolved_data_dir),
+            ],
+        )
+        assert refused.exit_code == 1
+        assert f"run {test!r} has no picks of a particle object" in refused.output
+
+
+def test_objects_that_are_not_classes_are_refused_by_name(tmp_path: Path) -> None:
+    import copick
+
+    with ExitStack() as stack:
+        settings = backend_settings(stack, "embedded", tmp_path / "data")
+        config = tmp_path / "czii" / "copick_config.json"
+        config.parent.mkdir()
+        config.write_text(
+            json.dumps(
+                {
+                    "config_type": "filesystem",
+                    "name": "czii",
+                    "pickable_objects": [
+                        {"name": "apo-ferritin", "is_particle": True, "label": 1, "radius": 60.0}
+                    ],
+                    "overlay_root": "local://" + str(tmp_path / "czii" / "overlay"),
+                }
+            )
+        )
+        copick.from_file(str(config)).new_run("TS_5_4")
+        result = CliRunner().invoke(
+            main,
+            [
+                "datasets",
+                "import-copick",
+                str(config),
+                "--test",
+                "TS_5_4",
+                "--data-dir",
+                str(settings.resolved_data_dir),
+            ],
+        )
+        assert result.exit_code == 1
+        assert "objects apo-ferritin are not classes of the native profile" in result.output
+        two = CliRunner().invoke(
+            main,
+            [
+                "datasets",
+                "import-copick",
+                str(config),
+                "--test",
+                "a",
+                "--test",
+                "b",
+                "--data-dir",
+                str(settings.resolved_data_dir),
+            ],
+        )
+        assert "one hidden test tomogram; give one --test (got 2)" in two.output
+        with session_factory(settings.sqlalchemy_url)() as db:
+            states = {v.status for v in db.query(DatasetVersion).all()}
+        assert states == {"failed"}  # the refused imports left no ready version behind
