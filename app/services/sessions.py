@@ -30,10 +30,13 @@ CSRF_FORM_FIELD = "csrf_token"
 
 def login(request: Request, db: Session, user: User) -> None:
     """Start a session for `user` (committed), with a fresh key and CSRF token (defeats
-    session fixation); the account's expired sessions are cleared on the way."""
+    session fixation); the browser's previous session and the account's expired ones end."""
     now = utcnow()
     max_age = dt.timedelta(seconds=request.app.state.settings.session_max_age_s)
     key = secrets.token_urlsafe(32)
+    previous = _key_hash(request)
+    if previous is not None:
+        db.execute(delete(UserSession).where(UserSession.key_hash == previous))
     db.execute(
         delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now)
     )

@@ -25,6 +25,7 @@ from app.services.names import clean_display_name, clean_username, skeleton, use
 from app.services.passwords import check_new_password
 from app.services.seed import seed
 from app.services.users import authenticate, ensure_admin, register_user, set_active, set_role
+from tests.app.pages_support import csrf_from
 from tests.app.support import PASSWORD, install_dataset, register
 
 
@@ -252,3 +253,22 @@ def test_the_submit_scope_names_handlers_that_exist() -> None:
     """A renamed handler would silently leave the `submit` scope; every name must resolve."""
     for module, name in SUBMIT_SCOPE_HANDLERS:
         assert callable(getattr(importlib.import_module(module), name, None)), (module, name)
+
+
+def test_logging_in_again_ends_the_previous_session(fresh_client: TestClient) -> None:
+    register(fresh_client, "gina")
+
+    def log_in() -> None:
+        form = {
+            "username": "gina",
+            "password": PASSWORD,
+            "csrf_token": csrf_from(fresh_client, "/login"),
+        }
+        assert fresh_client.post("/login", data=form, follow_redirects=False).status_code == 303
+
+    log_in()
+    first = fresh_client.cookies.get("tomobench_session")
+    log_in()
+    assert fresh_client.get("/api/v1/users/me").status_code == 200
+    fresh_client.cookies.set("tomobench_session", first or "")
+    assert fresh_client.get("/api/v1/users/me").status_code == 401
