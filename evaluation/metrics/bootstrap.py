@@ -50,18 +50,24 @@ def resample_weights(ground_truth: GroundTruth, resamples: int, seed: int) -> np
 
 
 def _particle_major_weights(ground_truth: GroundTruth, resamples: int, seed: int) -> np.ndarray:
-    """(N, resamples) multiplicities, in the smallest unsigned type that holds them (cached)."""
+    """(N, resamples) multiplicities, as uint8 (uint32 if one exceeds 255), cached."""
     key = ("bootstrap weights", resamples, seed)
     cached = ground_truth._cache.get(key)
     if isinstance(cached, np.ndarray):
         return cached
     n = ground_truth.n_particles
     drawn = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
-    # count resample by resample, so that each row's bins stay in cache, then transpose
-    drawn += (np.arange(resamples) * n)[:, None]
-    counts = np.bincount(drawn.ravel(), minlength=n * resamples).reshape(resamples, n)
-    small = np.uint8 if counts.max() <= np.iinfo(np.uint8).max else np.uint32
-    particle_major = np.ascontiguousarray(counts.T, dtype=small)
+    # counted a block of resamples at a time: the bins stay in cache and no array of
+    # resamples x N counts is ever allocated
+    particle_major = np.empty((n, resamples), dtype=np.uint8)
+    block = 64
+    for first in range(0, resamples, block):
+        rows = drawn[first : first + block]
+        shifted = rows + (np.arange(len(rows)) * n)[:, None]
+        counts = np.bincount(shifted.ravel(), minlength=len(rows) * n).reshape(len(rows), n)
+        if counts.max() > np.iinfo(np.uint8).max:  # one particle drawn 256 times or more
+            particle_major = particle_major.astype(np.uint32)
+        particle_major[:, first : first + len(rows)] = counts.T
     ground_truth._cache[key] = particle_major
     return particle_major
 
