@@ -67,7 +67,7 @@ def child(arguments: argparse.Namespace) -> None:
     if arguments.size:
         values.update(size=arguments.size, slab=arguments.slab, particles=arguments.particles)
     if arguments.preset:
-        params = SimulationParameters.preset(arguments.preset, **values)  # type: ignore[attr-defined]
+        params = SimulationParameters.from_preset(arguments.preset, **values)
     else:
         params = SimulationParameters(**values)
     with tempfile.TemporaryDirectory(dir=arguments.scratch) as folder:

@@ -26,8 +26,9 @@ BLUR_IN_SPACINGS = 0.6
 MARGIN_VOXELS = 2
 
 
-def read_assembly(pdb_path: Path) -> gemmi.Model:
-    """The first biological assembly of a wwPDB entry (REMARK 350), without waters.
+def read_assembly(pdb_path: Path, *, whole_unit: bool = False) -> gemmi.Model:
+    """The first biological assembly of a wwPDB entry (REMARK 350), without waters; with
+    ``whole_unit``, the deposited asymmetric unit instead.
 
     Raises:
         ValueError: if the file holds no atoms.
@@ -40,7 +41,7 @@ def read_assembly(pdb_path: Path) -> gemmi.Model:
     if len(structure) == 0 or structure[0].count_atom_sites() == 0:
         raise ValueError(f"{pdb_path}: no atoms found")
     model = structure[0]
-    if not structure.assemblies:
+    if whole_unit or not structure.assemblies:
         return model
     return gemmi.make_assembly(structure.assemblies[0], model, gemmi.HowToNameCopiedChain.AddNumber)
 

@@ -14,6 +14,7 @@ from simulation.ctf import (
     interaction_constant,
     strip_defoci,
 )
+from simulation.dose import detected_electrons
 from simulation.parameters import SimulationParameters
 
 Transfer = Callable[[np.ndarray], np.ndarray]
@@ -33,6 +34,8 @@ def tilt_defoci(params: SimulationParameters, rng: np.random.Generator) -> np.nd
 
 # per tilt: (first column, last column + 1, transfer on the rfft2 grid) of each strip
 StripResponses = list[list[tuple[int, int, np.ndarray]]]
+# per tilt: a filter on the rfft2 grid applied besides the CTF, or None
+Envelopes = list[np.ndarray] | None
 
 
 def ctf_responses(
@@ -62,12 +65,18 @@ def ctf_responses(
 
 
 def _filter_by_strips(
-    images: np.ndarray, responses: StripResponses, transfer: Transfer
+    images: np.ndarray,
+    responses: StripResponses,
+    transfer: Transfer,
+    envelopes: Envelopes = None,
 ) -> np.ndarray:
-    """Multiply each image's spectrum by transfer(CTF) of each strip, strip by strip."""
+    """Multiply each image's spectrum by transfer(CTF) of each strip, strip by strip, and by
+    the tilt's envelope if given."""
     filtered = np.empty_like(images)
     for index, (image, strips) in enumerate(zip(images, responses, strict=True)):
         spectrum = scipy.fft.rfft2(image, workers=-1)  # float32 in, complex64 out
+        if envelopes is not None:
+            spectrum *= envelopes[index]
         for start, stop, ctf in strips:
             response = transfer(ctf)
             result = scipy.fft.irfft2(spectrum * response, s=image.shape, workers=-1)
@@ -80,21 +89,26 @@ def contrast_images(
     defoci: np.ndarray,
     params: SimulationParameters,
     responses: StripResponses | None = None,
+    envelopes: Envelopes = None,
 ) -> np.ndarray:
     """Noise-free image contrast (I/I₀ - 1) of each tilt from line integrals (V·voxel).
 
     The phase is σ_e times the projected potential; its mean per image (a uniform phase
     shift, invisible) is removed before the CTF. Without CTF the transfer is -1 everywhere.
-    ``responses`` (from ``ctf_responses``) saves recomputing the CTF.
+    ``responses`` (from ``ctf_responses``) saves recomputing the CTF; ``envelopes`` (beam
+    damage, detector MTF) multiply each tilt's spectrum besides the CTF.
     """
     sigma = interaction_constant(params.voltage_kv) * params.voxel_size
     phase = projected_potential * np.float32(sigma)
     phase -= phase.mean(axis=(1, 2), keepdims=True)
     if not params.ctf:
+        if envelopes is not None:
+            flat = [[(0, phase.shape[2], np.ones(1, np.float32))] for _ in range(len(phase))]
+            phase = _filter_by_strips(phase, flat, lambda ctf: ctf, envelopes)
         return (-2.0 * phase).astype(np.float32)
     if responses is None:
         responses = ctf_responses(phase.shape[1:], defoci, params)
-    filtered = _filter_by_strips(phase, responses, lambda ctf: ctf)
+    filtered = _filter_by_strips(phase, responses, lambda ctf: ctf, envelopes)
     return (2.0 * filtered).astype(np.float32)
 
 
@@ -107,11 +121,11 @@ def add_noise(
     dose / tilts electrons per Å²; counts ~ Poisson(N₀ · max(1 + contrast, 0)) and the
     result is counts / N₀ - 1.
     """
-    if params.dose is None:
+    if params.total_dose is None:
         spread = np.sqrt(images.var(axis=(1, 2), keepdims=True) / params.snr)
         noise = rng.standard_normal(images.shape, dtype=np.float32)
         return np.asarray(images + noise * spread.astype(np.float32), dtype=np.float32)
-    electrons_per_pixel = params.dose / images.shape[0] * (params.voxel_size * 10.0) ** 2
+    electrons_per_pixel = detected_electrons(params, images.shape[0])
     expected = electrons_per_pixel * np.clip(1.0 + images, 0.0, None)
     counts = rng.poisson(expected)
     return np.asarray(counts / electrons_per_pixel - 1.0, dtype=np.float32)
@@ -122,10 +136,13 @@ def phase_flip(
     defoci: np.ndarray,
     params: SimulationParameters,
     responses: StripResponses | None = None,
+    exposure_filter: Envelopes = None,
 ) -> np.ndarray:
-    """CTF correction: give every band the sign of the CTF's first lobe (known defocus)."""
+    """CTF correction: give every band the sign of the CTF's first lobe (known defocus),
+    and weight each tilt by its exposure filter if given."""
     if not (params.ctf and params.phase_flip):
         return images
     if responses is None:
         responses = ctf_responses(images.shape[1:], defoci, params)
-    return _filter_by_strips(images, responses, lambda ctf: -np.sign(ctf)).astype(np.float32)
+    flipped = _filter_by_strips(images, responses, lambda ctf: -np.sign(ctf), exposure_filter)
+    return flipped.astype(np.float32)

@@ -50,6 +50,28 @@ class SimulationParameters:
     ctf: bool = True
     phase_flip: bool = True
     write_noisefree: bool = False
+    # fields added with the presets; at these (legacy) values they are left out of
+    # to_dict, so records written before they existed still rebuild byte for byte
+    preset: str = "legacy"
+    templates: str = "assembly"
+    spacing: str = "footprint"
+    dose_per_tilt: float | None = None
+    tilt_order: str = "sequential"
+    exposure_filter: bool = False
+    detector: str = "ideal"
+    thickness_variation: float = 0.0
+    fiducials: int = 0
+
+    @classmethod
+    def from_preset(cls, name: str, **overrides: Any) -> SimulationParameters:
+        """The parameters of a named preset (see ``PRESETS``), with some fields overridden.
+
+        Raises:
+            ValueError: for an unknown preset or invalid values.
+        """
+        if name not in PRESETS:
+            raise ValueError(f"unknown preset {name!r}; expected one of {', '.join(PRESETS)}")
+        return cls(**{**PRESETS[name], "preset": PRESET_ALIASES.get(name, name), **overrides})
 
     def __post_init__(self) -> None:
         shape = self.shape if self.shape is not None else (self.size,) * 3
@@ -61,6 +83,7 @@ class SimulationParameters:
         # the resolved shape is stored, so equal volumes compare equal however they were given
         object.__setattr__(self, "shape", tuple(int(n) for n in shape))
         self._check_ranges()
+        self._check_choices()
         if self.slab > shape[0]:
             raise ValueError(
                 f"slab ({self.slab} slices) is larger than the volume ({shape[0]} slices in z)"
@@ -71,6 +94,26 @@ class SimulationParameters:
             )
         if self.tilt_angles().size < 2:
             raise ValueError("the tilt range and step give fewer than 2 tilt images")
+
+    def _check_choices(self) -> None:
+        """Raise ValueError for a named choice outside its options."""
+        for name, options in CHOICES.items():
+            if getattr(self, name) not in options:
+                raise ValueError(
+                    f"{name} must be one of {', '.join(options)}, got {getattr(self, name)!r}"
+                )
+        if self.dose_per_tilt is not None and not (
+            math.isfinite(self.dose_per_tilt) and self.dose_per_tilt > 0
+        ):
+            raise ValueError(
+                f"dose_per_tilt must be a positive number of e/Å², got {self.dose_per_tilt!r}"
+            )
+        if not (math.isfinite(self.thickness_variation) and 0 <= self.thickness_variation < 0.5):
+            raise ValueError(
+                f"thickness_variation must be in [0, 0.5), got {self.thickness_variation!r}"
+            )
+        if self.fiducials < 0:
+            raise ValueError(f"fiducials must be a non-negative count, got {self.fiducials}")
 
     def _check_ranges(self) -> None:
         """Raise ValueError for any field outside its physical range."""
@@ -129,6 +172,43 @@ class SimulationParameters:
         start = (self.volume_shape[0] - self.slab) // 2
         return start, start + self.slab
 
+    @property
+    def total_dose(self) -> float | None:
+        """Electrons per Å² over the whole series, or None for SNR-defined Gaussian noise."""
+        if self.dose_per_tilt is not None:
+            return self.dose_per_tilt * self.tilt_angles().size
+        return self.dose
+
+    def acquisition_order(self) -> np.ndarray:
+        """Index (into ``tilt_angles()``) of the tilt recorded first, second, ...
+
+        Sequential: from tilt_min up. Dose-symmetric (Hagen et al. 2017): 0° (the tilt
+        nearest it) first, then alternating sides in groups of two, outwards.
+        """
+        angles = self.tilt_angles()
+        if self.tilt_order == "sequential":
+            return np.arange(angles.size)
+        start = int(np.argmin(np.abs(angles)))
+        order = [start]
+        up, down = list(range(start + 1, angles.size)), list(range(start - 1, -1, -1))
+        side = 0
+        while up or down:
+            group = up if (side == 0 and up) or not down else down
+            order.extend(group[:2])
+            del group[:2]
+            side = 1 - side
+        return np.array(order)
+
+    def prior_dose(self) -> np.ndarray:
+        """Electrons per Å² each tilt (in ``tilt_angles()`` order) received before its own
+        exposure, from the acquisition order (zero for SNR-defined noise)."""
+        angles = self.tilt_angles()
+        total = self.total_dose
+        per_tilt = 0.0 if total is None else total / angles.size
+        before = np.empty(angles.size)
+        before[self.acquisition_order()] = np.arange(angles.size) * per_tilt
+        return before
+
     def tilt_angles(self) -> np.ndarray:
         """The tilt angles in degrees, from tilt_min to tilt_max (inclusive) by tilt_step."""
         count = math.floor((self.tilt_max - self.tilt_min) / self.tilt_step + 1e-9) + 1
@@ -138,6 +218,9 @@ class SimulationParameters:
         """All fields as JSON-ready values (shape resolved to the volume shape)."""
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
         values["shape"] = list(self.volume_shape)  # JSON has no tuples
+        for name, legacy in LEGACY_VALUES.items():
+            if values[name] == legacy:
+                del values[name]
         return values
 
     @classmethod
@@ -155,3 +238,53 @@ class SimulationParameters:
         if given.get("shape") is not None:
             given["shape"] = tuple(given["shape"])
         return cls(**given)
+
+
+# the fields that came with the presets, at their legacy values (omitted from to_dict)
+LEGACY_VALUES: dict[str, Any] = {
+    "preset": "legacy",
+    "templates": "assembly",
+    "spacing": "footprint",
+    "dose_per_tilt": None,
+    "tilt_order": "sequential",
+    "exposure_filter": False,
+    "detector": "ideal",
+    "thickness_variation": 0.0,
+    "fiducials": 0,
+}
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "preset": ("legacy", "shrec19", "realistic", "custom"),
+    # assembly: first biological assembly of every entry; shrec19: 3d2f and 3gl1 from their
+    # whole asymmetric unit, as SHREC'19's maps (docs/simulation.md, Templates)
+    "templates": ("assembly", "shrec19"),
+    # footprint: footprints never share a voxel; shrec19_boxes: nor do the SHREC'19 boxes
+    "spacing": ("footprint", "shrec19_boxes"),
+    "tilt_order": ("sequential", "dose_symmetric"),
+    # ideal: every frequency recorded alike; counting: a counting direct detector's MTF and DQE
+    "detector": ("ideal", "counting"),
+}
+
+# each preset's values; fields not named keep the class defaults (today's behaviour)
+PRESETS: dict[str, dict[str, Any]] = {
+    "legacy": {},
+    "default": {},
+    "shrec19": {
+        "templates": "shrec19",
+        "spacing": "shrec19_boxes",
+        "defocus_gradient": False,
+    },
+    "realistic": {
+        "tilt_step": 3.0,
+        "dose_per_tilt": 3.0,
+        "tilt_order": "dose_symmetric",
+        "exposure_filter": True,
+        "detector": "counting",
+        "thickness_variation": 0.1,
+        "defocus_um": 5.0,
+        "defocus_variation": 0.2,
+        "particles": 8000,
+        "fiducials": 20,
+    },
+}
+PRESET_ALIASES = {"default": "legacy"}

@@ -9,7 +9,7 @@ labels (1-based line number) and the class labels are written as particles are a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +80,28 @@ def _box(
     return in_volume, in_box
 
 
+class _Boxes:
+    """The SHREC'19 boxes already taken: a cube of side d per particle, voxels
+    [c - d//2, c - d//2 + d) as the evaluator draws them; z padded so that boxes sticking
+    out of the slab still see each other."""
+
+    def __init__(self, shape: np.ndarray, sides: Mapping[str, int]) -> None:
+        self.sides = sides
+        self.pad = max(sides.values()) // 2 + 1
+        self.taken = np.zeros((int(shape[0]) + 2 * self.pad, *shape[1:]), dtype=bool)
+
+    def _region(self, class_name: str, centre: np.ndarray) -> tuple[slice, ...]:
+        side = self.sides[class_name]
+        low = centre - side // 2 + np.array([self.pad, 0, 0])
+        return tuple(slice(max(int(a), 0), max(int(a) + side, 0)) for a in low)
+
+    def free(self, class_name: str, centre: np.ndarray) -> bool:
+        return not self.taken[self._region(class_name, centre)].any()
+
+    def take(self, class_name: str, centre: np.ndarray) -> None:
+        self.taken[self._region(class_name, centre)] = True
+
+
 def place_particles(
     classes: Sequence[str],
     templates: dict[str, np.ndarray],
@@ -87,12 +109,14 @@ def place_particles(
     rng: np.random.Generator,
     attempts: int,
     progress: Callable[[float], None] | None = None,
+    box_sides: Mapping[str, int] | None = None,
 ) -> list[Particle]:
     """Place one particle per entry of ``classes`` into the slab volumes, in place.
 
     Particle i (0-based, in ``classes`` order) gets occupancy label i + 1 and class label
     ``class_index[classes[i]]``; the returned list is in the same order, centres in slab
-    coordinates.
+    coordinates. With ``box_sides`` (class -> SHREC'19 box side), a particle is also refused
+    where its box would overlap another particle's, which keeps SHREC'19's spacing.
 
     Raises:
         PlacementError: if some particle found no free spot in ``attempts`` tries; the
@@ -102,6 +126,7 @@ def place_particles(
     sizes = {name: int(footprint(t).sum()) for name, t in templates.items()}
     order = sorted(range(len(classes)), key=lambda i: (-sizes[classes[i]], i))
     shape = np.array(volumes.occupancy.shape)
+    boxes = _Boxes(shape, box_sides) if box_sides is not None else None
     placed: dict[int, Particle] = {}
     for done, index in enumerate(order):
         class_name = classes[index]
@@ -115,8 +140,12 @@ def place_particles(
         for _ in range(attempts):
             centre = rng.integers(lowest, highest + 1)
             region, _ = _box(centre, candidate.owned_low, candidate.owned.shape, shape)
+            if boxes is not None and not boxes.free(class_name, centre):
+                continue
             if volumes.occupancy[region][candidate.owned].any():
                 continue
+            if boxes is not None:
+                boxes.take(class_name, centre)
             volumes.occupancy[region][candidate.owned] = index + 1
             volumes.class_mask[region][candidate.owned] = class_index[class_name]
             in_volume, in_box = _box(centre, box_low, candidate.potential.shape, shape)

@@ -13,6 +13,7 @@ import gemmi
 import numpy as np
 
 from simulation.atomic import VOLTS_PER_DENSITY
+from simulation.specimen import ice_mask
 
 AVOGADRO = 6.02214076e23
 WATER_MOLAR_MASS = 18.015  # g/mol
@@ -43,18 +44,22 @@ def add_water(
     relative_noise: float,
     protein_interior_volts: float,
     rng: np.random.Generator,
+    ice: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
     """Add noisy water to a slab's protein potential, in place, where proteins leave room.
 
     Each voxel gets water_volts · (1 + relative_noise · N(0, 1)) · free_fraction, with
-    free_fraction = clip(1 - protein / protein_interior_volts, 0, 1).
+    free_fraction = clip(1 - protein / protein_interior_volts, 0, 1). With ``ice`` (the
+    vacuum depths of ``specimen.ice_surfaces``) voxels beyond the ice surfaces get none.
 
     Raises:
         ValueError: if protein_interior_volts is not positive.
     """
     if not protein_interior_volts > 0:
         raise ValueError("the protein interior potential must be positive")
-    for plane in potential:  # slice by slice keeps the temporaries small
+    for z, plane in enumerate(potential):  # slice by slice keeps the temporaries small
         free = np.clip(1.0 - plane / protein_interior_volts, 0.0, 1.0)
         noise = rng.standard_normal(plane.shape, dtype=np.float32)
+        if ice is not None:
+            free *= ice_mask(z, len(potential), ice)
         plane += (water_volts * free * (1.0 + relative_noise * noise)).astype(np.float32)

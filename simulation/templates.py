@@ -32,11 +32,19 @@ MASK_VOXEL_SIZE_NM = 1.0
 FOOTPRINT_THRESHOLD_V = 1.0
 # the smoothing of mask edges, in nm: a shape mask is a hard-edged stand-in for a 1 nm map
 MASK_SMOOTHING_NM = 0.5
+# template sets: the classes built from the whole asymmetric unit instead of the first
+# biological assembly. SHREC'19's maps of 3d2f and 3gl1 hold the asymmetric unit (two
+# complexes, two chains): their shape masks have twice its volume, as for the other small
+# classes, against four times the assembly's (docs/simulation.md, Templates)
+TEMPLATE_SETS: dict[str, tuple[str, ...]] = {"assembly": (), "shrec19": ("3d2f", "3gl1")}
 
 
-def template_path(voxel_size: float, directory: Path = TEMPLATE_DIR) -> Path:
-    """The file that holds the template set for one voxel size (nm)."""
-    return directory / f"templates_{voxel_size:.3f}nm.npz"
+def template_path(
+    voxel_size: float, directory: Path = TEMPLATE_DIR, template_set: str = "assembly"
+) -> Path:
+    """The file that holds a template set for one voxel size (nm)."""
+    prefix = "templates" if template_set == "assembly" else f"templates_{template_set}"
+    return directory / f"{prefix}_{voxel_size:.3f}nm.npz"
 
 
 def footprint(potential: np.ndarray) -> np.ndarray:
@@ -113,23 +121,29 @@ def build_templates(
     voxel_size: float,
     classes: Iterable[str] = CLASSES,
     progress: Callable[[str], None] | None = None,
+    template_set: str = "assembly",
 ) -> dict[str, np.ndarray]:
     """Build the templates of the given classes at one voxel size (nm), in volts.
 
     Atomic models are built first: their mean interior potential scales the mask classes.
+    ``template_set`` names which classes use their asymmetric unit (``TEMPLATE_SETS``).
 
     Raises:
-        ValueError: for a class with neither an atomic model nor a mask, or a bad voxel size.
+        ValueError: for a class with neither an atomic model nor a mask, a bad voxel size or
+            an unknown template set.
     """
     if not voxel_size > 0:
         raise ValueError(f"voxel size must be positive, got {voxel_size}")
+    if template_set not in TEMPLATE_SETS:
+        raise ValueError(f"unknown template set {template_set!r}")
     wanted = list(classes)
     atomic_classes = sorted(p.name.split(".")[0] for p in PDB_DIR.glob("*.pdb.gz"))
     templates: dict[str, np.ndarray] = {}
     for class_name in atomic_classes:
         if progress is not None:
             progress(class_name)
-        model = read_assembly(PDB_DIR / f"{class_name}.pdb.gz")
+        whole_unit = class_name in TEMPLATE_SETS[template_set]
+        model = read_assembly(PDB_DIR / f"{class_name}.pdb.gz", whole_unit=whole_unit)
         add_united_hydrogens(model)
         templates[class_name] = atomic_potential(model, voxel_size)
     interior = float(np.mean([interior_potential(t) for t in templates.values()]))
@@ -152,33 +166,38 @@ def save_templates(templates: dict[str, np.ndarray], voxel_size: float, path: Pa
 
 
 @lru_cache(maxsize=4)
-def _template_set(voxel_size: float) -> dict[str, np.ndarray]:
+def _template_set(voxel_size: float, template_set: str) -> dict[str, np.ndarray]:
     """The templates at one voxel size: from the package's file, else built now."""
-    stored = template_path(voxel_size)
+    stored = template_path(voxel_size, template_set=template_set)
     if stored.exists():
         with np.load(stored) as archive:
             templates = {name: archive[name] for name in CLASSES}
     else:
-        templates = build_templates(voxel_size)
+        templates = build_templates(voxel_size, template_set=template_set)
     for array in templates.values():
         array.setflags(write=False)
     return templates
 
 
-def load_template(class_name: str, voxel_size: float = 1.0) -> np.ndarray:
+def load_template(
+    class_name: str, voxel_size: float = 1.0, template_set: str = "assembly"
+) -> np.ndarray:
     """The potential (volts) of a class, [z, y, x], odd cube centred on the particle centre.
 
     Templates at 1 nm ship with the package; other voxel sizes are read from the file that
     ``tomobench templates`` writes, or built from the structures on first use (seconds).
-    The returned array is read-only and shared.
+    The returned array is read-only and shared. ``template_set`` "shrec19" builds 3d2f and
+    3gl1 from their asymmetric unit, as SHREC'19 did.
 
     Raises:
         KeyError: for an unknown class name (matched case-insensitively).
-        ValueError: for a non-positive voxel size.
+        ValueError: for a non-positive voxel size or an unknown template set.
     """
     if not voxel_size > 0:
         raise ValueError(f"voxel size must be positive, got {voxel_size}")
+    if template_set not in TEMPLATE_SETS:
+        raise ValueError(f"unknown template set {template_set!r}")
     name = class_name.lower()
     if name not in CLASSES:
         raise KeyError(f"unknown class {class_name!r}; expected one of {', '.join(CLASSES)}")
-    return _template_set(round(float(voxel_size), 3))[name]
+    return _template_set(round(float(voxel_size), 3), template_set)[name]

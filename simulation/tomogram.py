@@ -9,8 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from evaluation.classes import CLASSES
+from evaluation.classes import CLASSES, SHREC19_BOX_SIDES
 from simulation import layout
+from simulation.ctf import frequency_grid_sq
+from simulation.dose import envelopes
 from simulation.imaging import (
     add_noise,
     contrast_images,
@@ -30,12 +32,14 @@ from simulation.placement import Particle, SampleVolumes, place_particles
 from simulation.progress import TOMOGRAM_STAGES, ProgressCallback, StageProgress
 from simulation.reconstruction import weighted_back_projection
 from simulation.solvent import add_water, water_potential
+from simulation.specimen import add_fiducials, ice_surfaces
 from simulation.templates import footprint, interior_potential, load_template
 from simulation.tilt_operator import TiltOperator
 from simulation.version import SIMULATOR_VERSION
 
 # the independent random streams of one tomogram, in SeedSequence.spawn order
-STREAMS = ("classes", "placement", "water", "defocus", "noise")
+# (appending keeps the earlier streams: SeedSequence children depend only on their index)
+STREAMS = ("classes", "placement", "water", "defocus", "noise", "specimen")
 
 
 def tomogram_name(index: int) -> str:
@@ -109,8 +113,9 @@ def _sample(
     volts: tuple[float, float],
     streams: dict[str, np.random.Generator],
     stages: StageProgress,
-) -> tuple[SampleVolumes, list[Particle]]:
-    """Place the particles in the slab and fill the rest with noisy water (the grandmodel).
+) -> tuple[SampleVolumes, list[Particle], list[tuple[int, int, int]]]:
+    """Place the particles (and gold fiducials) in the slab and fill the rest with noisy
+    water (the grandmodel); returns the volumes, the particles and the fiducials' centres.
 
     ``volts`` holds the water's mean potential and the proteins' interior potential.
     """
@@ -128,11 +133,44 @@ def _sample(
         streams["placement"],
         params.placement_attempts,
         lambda fraction: stages.report("placement", fraction),
+        SHREC19_BOX_SIDES if params.spacing == "shrec19_boxes" else None,
     )
     stages.report("water")
     water_volts, protein_volts = volts
-    add_water(sample.potential, water_volts, params.water_noise, protein_volts, streams["water"])
-    return sample, particles
+    fiducials = add_fiducials(
+        sample.potential, params.fiducials, params.voxel_size, streams["specimen"]
+    )
+    ice = None
+    if params.thickness_variation > 0:
+        ice = ice_surfaces(
+            slab_shape, params.thickness_variation, params.voxel_size, streams["specimen"]
+        )
+    add_water(
+        sample.potential, water_volts, params.water_noise, protein_volts, streams["water"], ice
+    )
+    return sample, particles, fiducials
+
+
+def _acquisition_record(
+    params: SimulationParameters, fiducials: list[tuple[int, int, int]], z_start: int
+) -> dict[str, Any]:
+    """Metadata of the preset features: dose bookkeeping and distractors (absent for the
+    legacy settings, whose metadata must keep its bytes)."""
+    record: dict[str, Any] = {}
+    if params.dose_per_tilt is not None or params.tilt_order != "sequential":
+        total = params.total_dose
+        record["dose"] = {
+            "total_e_per_A2": total,
+            "per_tilt_e_per_A2": None if total is None else total / params.tilt_angles().size,
+            "acquisition_order_deg": [
+                float(params.tilt_angles()[i]) for i in params.acquisition_order()
+            ],
+            "prior_dose_e_per_A2": [round(float(d), 6) for d in params.prior_dose()],
+        }
+    if params.fiducials:
+        # distractors: listed here, never in particle_locations.txt or the masks
+        record["fiducials"] = [[x, y, z + z_start] for z, y, x in fiducials]
+    return record
 
 
 def simulate_tomogram(
@@ -164,7 +202,7 @@ def simulate_tomogram(
     """
     if not 0 <= index < params.tomograms:
         raise ValueError(f"index {index} is outside 0..{params.tomograms - 1}")
-    templates = {name: load_template(name, params.voxel_size) for name in CLASSES}
+    templates = {name: load_template(name, params.voxel_size, params.templates) for name in CLASSES}
     _check_capacity(params, templates)
     with ThreadPoolExecutor(max_workers=1) as background:
         # numpy releases the GIL: the operator builds on the other core during placement
@@ -194,7 +232,9 @@ def _simulate(
     protein_volts = float(np.mean([interior_potential(t) for t in templates.values()]))
 
     stages.report("placement")
-    sample, particles = _sample(params, templates, (water_volts, protein_volts), streams, stages)
+    sample, particles, fiducials = _sample(
+        params, templates, (water_volts, protein_volts), streams, stages
+    )
 
     stages.report("ground truth")
     folder.volume(layout.GRANDMODEL, sample.potential, z_start=z_start)
@@ -215,7 +255,10 @@ def _simulate(
     stages.report("imaging")
     defoci = tilt_defoci(params, streams["defocus"])
     responses = ctf_responses(projected.shape[1:], defoci, params) if params.ctf else None
-    clean = contrast_images(projected, defoci, params, responses)
+    signal_envelopes, exposure_filter = envelopes(
+        projected.shape[1:], frequency_grid_sq(projected.shape[1:], params.voxel_size), params
+    )
+    clean = contrast_images(projected, defoci, params, responses, signal_envelopes)
     del projected
     if params.write_noisefree:
         folder.volume(layout.NOISEFREE_PROJECTIONS, clean)
@@ -226,7 +269,7 @@ def _simulate(
     folder.added(layout.TILT_ANGLES)
 
     stages.report("reconstruction")
-    corrected = phase_flip(noisy, defoci, params, responses)
+    corrected = phase_flip(noisy, defoci, params, responses, exposure_filter)
     del noisy
     reconstruction = weighted_back_projection(corrected, operator)
     del corrected
@@ -252,6 +295,7 @@ def _simulate(
         "protein_interior_potential_volts": round(protein_volts, 6),
         "files": folder.checksums(),
     }
+    metadata.update(_acquisition_record(params, fiducials, z_start))
     write_json(folder.path / layout.METADATA, metadata)
     stages.finish()
     return metadata

@@ -17,6 +17,7 @@ import click
 from tqdm import tqdm
 
 from simulation import SimulationParameters, simulate_dataset, simulate_tomogram
+from simulation.parameters import CHOICES, PRESETS
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -101,6 +102,44 @@ class _StageBars:
 @click.option("--write-noisefree", is_flag=True, default=None, help="Also write noise-free series.")
 @_option("placement_attempts", click.IntRange(min=1), "Placement tries per particle.")
 @click.option(
+    "--preset",
+    type=click.Choice(sorted(PRESETS)),
+    default=None,
+    help="Start from a preset (legacy = default, shrec19, realistic); options override it.",
+)
+@click.option(
+    "--templates",
+    type=click.Choice(CHOICES["templates"]),
+    default=None,
+    help="Template set (shrec19: 3d2f, 3gl1 from their asymmetric unit) [assembly].",
+)
+@click.option(
+    "--spacing",
+    type=click.Choice(CHOICES["spacing"]),
+    default=None,
+    help="Placement rule (shrec19_boxes: SHREC'19 boxes never overlap) [footprint].",
+)
+@_option("dose_per_tilt", float, "Electron dose per tilt, e/Å² (Poisson noise).")
+@click.option(
+    "--tilt-order",
+    type=click.Choice(CHOICES["tilt_order"]),
+    default=None,
+    help="Acquisition order of the tilts [sequential].",
+)
+@click.option(
+    "--exposure-filter/--no-exposure-filter",
+    default=None,
+    help="Beam damage and its exposure filter (with a dose) [off].",
+)
+@click.option(
+    "--detector",
+    type=click.Choice(CHOICES["detector"]),
+    default=None,
+    help="Detector model [ideal].",
+)
+@_option("thickness_variation", float, "Ice surfaces sink by up to this fraction of the slab.")
+@_option("fiducials", click.IntRange(min=0), "Gold fiducials (distractors, not ground truth).")
+@click.option(
     "--index",
     type=click.IntRange(min=0),
     default=None,
@@ -120,6 +159,7 @@ def simulate(
     index: int | None,
     test_seed: int | None,
     quiet: bool,
+    preset: str | None,
     **given: Any,
 ) -> None:
     """Simulate a SHREC-style dataset: OUT/model_0 ... OUT/model_{T-1} and OUT/dataset.json."""
@@ -132,7 +172,10 @@ def simulate(
                 f"expected Z,Y,X integers, got {shape!r}", param_hint="--shape"
             ) from None
     try:
-        params = SimulationParameters(**values)
+        if preset is not None:
+            params = SimulationParameters.from_preset(preset, **values)
+        else:
+            params = SimulationParameters(**values)
     except ValueError as error:
         raise click.ClickException(f"invalid settings: {error}") from None
     bars = None if quiet else _StageBars(1 if index is not None else params.tomograms)

@@ -134,3 +134,14 @@ def test_the_documented_library_example_runs(
         dataset["tomograms"][2]["files"]["reconstruction.mrc"]
         == metadata["files"]["reconstruction.mrc"]
     )
+
+
+def test_simulate_takes_a_preset_and_records_it(tmp_path: Path) -> None:
+    args = ["simulate", "--out", str(tmp_path), *SMALL_ARGS, "--index", "0", "--quiet"]
+    result = CliRunner().invoke(main, [*args, "--preset", "realistic", "--fiducials", "1"])
+    assert result.exit_code == 0, result.output
+    metadata = json.loads((tmp_path / "metadata.json").read_text())
+    assert metadata["parameters"]["preset"] == "realistic"
+    assert metadata["parameters"]["dose_per_tilt"] == 3.0
+    assert metadata["parameters"]["fiducials"] == 1  # an option overrides the preset
+    assert metadata["parameters"]["tilt_step"] == 6.0
