@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,7 +52,7 @@ class GroundTruth:
     options: dict[str, Any] = field(default_factory=dict)  # profile options, for reports
     source: str = ""
     voxel_size: float | None = None  # Å, as the volume's header declares (not in the checksum)
-    checksum: str = field(init=False)
+    _checksum: _Checksum = field(init=False, repr=False)
     _cache: dict[object, object] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -75,7 +76,7 @@ class GroundTruth:
         where = self.source or "ground truth"
         if not self._labels_within(count):
             self._raise_bad_label(where, count)
-        object.__setattr__(self, "checksum", self._compute_checksum())
+        object.__setattr__(self, "_checksum", self._start_checksum())
 
     def _labels_within(self, count: int) -> bool:
         """Whether every label lies in 0..count, in one pass: viewed as unsigned, negative
@@ -95,6 +96,11 @@ class GroundTruth:
                 f"{where}: hitbox label {high} lies beyond the particle list, which has "
                 f"{count} particles"
             )
+
+    @property
+    def checksum(self) -> str:
+        """SHA-256 (hex) over everything that affects scores: equal checksums, equal scores."""
+        return self._checksum.hexdigest()
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -121,7 +127,7 @@ class GroundTruth:
         """N: the number of particles that count (excluded classes removed)."""
         return int(np.count_nonzero(self.counted))
 
-    def _compute_checksum(self) -> str:
+    def _start_checksum(self) -> _Checksum:
         digest = hashlib.sha256(b"tomobench ground truth v1\n")
         facts = {
             "profile": self.profile,
@@ -138,5 +144,39 @@ class GroundTruth:
             digest.update(np.ascontiguousarray(array).tobytes())
         if self.particles.angles is not None:
             digest.update(np.ascontiguousarray(self.particles.angles).tobytes())
-        digest.update(np.ascontiguousarray(self.hitbox).data)
-        return digest.hexdigest()
+        return _Checksum(digest, np.ascontiguousarray(self.hitbox).data)
+
+
+class _Checksum:
+    """A SHA-256 whose last part, the hitbox voxels, is hashed on a thread: a SHREC-size
+    hitbox takes 50-100 ms, which the caller spends parsing and scoring meanwhile (hashlib
+    lets go of the GIL while it hashes). Small volumes are hashed at once."""
+
+    _AT_ONCE = 1 << 22  # bytes
+
+    def __init__(self, digest: hashlib._Hash, voxels: memoryview) -> None:
+        self._digest = digest
+        self._hex: str | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if voxels.nbytes <= self._AT_ONCE:
+            self._finish(voxels)
+        else:
+            self._thread = threading.Thread(target=self._finish, args=(voxels,), daemon=True)
+            self._thread.start()
+
+    def _finish(self, voxels: memoryview) -> None:
+        try:
+            self._digest.update(voxels)
+        except BaseException as error:  # raised again in the thread that asks
+            self._error = error
+
+    def hexdigest(self) -> str:
+        """The checksum, once the hashing has finished."""
+        if self._hex is None:
+            if self._thread is not None:
+                self._thread.join()
+            if self._error is not None:
+                raise self._error
+            self._hex = self._digest.hexdigest()
+        return self._hex
