@@ -89,6 +89,9 @@ class ReportView:
     added: AddedMetrics
     evaluator_version: str
     ground_truth_checksum: str
+    file_format: str = "text"
+    conversion: tuple[str, ...] = ()  # how the file was read: units, origin, angles
+    warnings: tuple[str, ...] = ()
 
     @property
     def f1_by_class(self) -> dict[str, float | None]:
@@ -173,5 +176,8 @@ def build_report(result: Mapping[str, Any]) -> ReportView:
         confusion=_confusion(classification),
         added=added_metrics(result),
         evaluator_version=str(result.get("evaluator_version") or "–"),
+        file_format=str((result.get("submission") or {}).get("format") or "text"),
+        conversion=tuple(str(n) for n in (result.get("submission") or {}).get("conversion") or ()),
+        warnings=tuple(str(w) for w in result.get("warnings") or ()),
         ground_truth_checksum=str(result.get("ground_truth_checksum") or "–"),
     )

@@ -3,6 +3,7 @@ with the diagnosis before they cost a quota slot (API, form, `tomobench submit`)
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from starlette.testclient import TestClient
 from app.cli import main
 from app.core.config import Settings
 from tests.app.pages_support import register_in_browser, upload_in_browser
-from tests.app.support import GOOD_EXPECTED, new_user, upload, wait_for_status
+from tests.app.support import GOOD_EXPECTED, new_user, upload, wait_for_status, wait_until
 
 # GOOD_SUBMISSION (tests/app/support.py) in Å, as a Kaggle CZII CSV (10 Å voxels)
 KAGGLE = b"""id,experiment,particle_type,x,y,z
@@ -144,3 +145,20 @@ def test_submit_command_passes_the_reading_options(
     )
     assert forced.exit_code == 0, forced.output
     assert quota_used(client, headers) == 2
+
+
+def test_report_page_says_how_the_file_was_read(client: TestClient) -> None:
+    register_in_browser(client)
+    response = upload_in_browser(client, KAGGLE, method="Kaggle picker")
+    assert response.status_code == 303, response.text
+    listing = client.get("/submissions").text
+    found = re.search(r"Submission (\d+) received: 4 predictions", listing)
+    assert found is not None
+    page_url = f"/submissions/{found.group(1)}"
+    wait_until(lambda: "status-scored" in client.get(page_url).text, 60, "the report")
+    report = client.get(page_url).text
+    shown = re.search(r'<dd id="conversion">(.*?)</dd>', report, re.S)
+    assert shown is not None
+    assert shown.group(1) == "kaggle; coordinates in Å divided by the voxel size 10 Å"
+    # it comes before the tables, where a reader starts
+    assert report.index('id="conversion"') < report.index("<h2>Localization</h2>")
