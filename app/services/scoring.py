@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.config import Settings
@@ -90,6 +90,7 @@ def claim(
     if redelivered:
         claimable = or_(claimable, Submission.status == SubmissionStatus.RUNNING)
     mine = Submission.id == submission_id
+    now = utcnow()
     with factory() as db:
         if resume is not None:
             resumed = db.execute(
@@ -106,7 +107,9 @@ def claim(
             .where(mine, claimable, Submission.attempts < settings.max_scoring_attempts)
             .values(
                 status=SubmissionStatus.RUNNING,
-                started_at=utcnow(),
+                started_at=now,
+                # the worker may take the task before the sender marked the row queued
+                queued_at=func.coalesce(Submission.queued_at, now),
                 attempts=Submission.attempts + 1,
                 error=None,
             )
