@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import click
@@ -74,33 +73,23 @@ def import_copick(
     folder holding copick_config.json): its runs become tomograms, its picks the ground
     truth (spheres of each object's radius), the --test run the hidden test."""
     from app.db import session_factory
-    from app.models import DatasetStatus
-    from app.services.copick_import import CopickImportError, import_copick_project
-    from app.services.datasets import (
-        complete_dataset_version,
-        create_dataset_version,
-        dataset_folder,
-    )
+    from app.services.copick_import import import_copick_version
     from app.services.errors import ServiceError
 
-    config = project / "copick_config.json" if project.is_dir() else project
     settings = load_settings(data_dir=data_dir)
     with session_factory(settings.sqlalchemy_url)() as db:
-        parameters = {"source": "copick", "project": str(config.resolve()), "tests": list(tests)}
         try:
-            version = create_dataset_version(db, name=name, parameters=parameters, seed=0)
+            version, runs = import_copick_version(
+                db,
+                settings,
+                project,
+                list(tests),
+                name=name,
+                voxel_spacing=voxel_spacing,
+                activate=activate,
+            )
         except ServiceError as error:
             raise click.ClickException(error.message) from error
-        folder = dataset_folder(settings, version)
-        try:
-            runs = import_copick_project(config, folder, list(tests), voxel_spacing=voxel_spacing)
-            complete_dataset_version(db, settings, version, activate=activate)
-        except (CopickImportError, ValueError, OSError) as error:
-            shutil.rmtree(folder, ignore_errors=True)
-            version.status = DatasetStatus.FAILED
-            version.error = str(error)
-            db.commit()
-            raise click.ClickException(f"cannot import {config}: {error}") from error
         for run in runs:
             click.echo(
                 f"{run.name} ({run.role}): {run.particles} particles, "

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from pathlib import Path
 
-from app.deps import AdminUser, CeleryDep, IdPath, SessionDep
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+
+from app.deps import AdminUser, CeleryDep, IdPath, SessionDep, SettingsDep
 from app.models import DatasetVersion
 from app.schemas import (
     BaselineRunRequest,
@@ -89,3 +92,38 @@ def run_baselines(
     request = body or BaselineRunRequest()
     queued = request_baseline_runs(celery, admin, version, request.names, request.config)
     return BaselinesQueued(dataset_version_id=version.id, queued=queued)
+
+
+class CopickImport(BaseModel):
+    """A copick project on the server to make a version from."""
+
+    project: str = Field(min_length=1, max_length=4096, description="config file or its folder")
+    test: str = Field(min_length=1, max_length=200, description="the run that is the hidden test")
+    name: str | None = Field(default=None, max_length=100)
+    voxel_spacing: float | None = Field(default=None, gt=0)
+    activate: bool = False
+
+
+@router.post(
+    "/import-copick", response_model=DatasetVersionAdmin, status_code=status.HTTP_201_CREATED
+)
+def import_copick(
+    body: CopickImport, db: SessionDep, settings: SettingsDep, admin: AdminUser
+) -> DatasetVersionAdmin:
+    """Make a version from a copick project on the server (as `tomobench datasets
+    import-copick`): its runs become tomograms, its picks the ground truth, `test` the hidden
+    test. A project that cannot be imported answers 422 with the reason (the version is
+    left `failed`)."""
+    from app.services.copick_import import import_copick_version
+
+    version, _ = import_copick_version(
+        db,
+        settings,
+        Path(body.project),
+        [body.test],
+        name=body.name,
+        voxel_spacing=body.voxel_spacing,
+        activate=body.activate,
+        triggered_by=admin,
+    )
+    return present_admin(version)

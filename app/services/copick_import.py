@@ -15,15 +15,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from evaluation.classes import CLASSES
 from evaluation.layout import CLASS_MASK, OCCUPANCY_MASK, PARTICLE_LOCATIONS, RECONSTRUCTION
 from simulation.layout import DATASET, METADATA
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.core.config import Settings
+    from app.models import DatasetVersion, User
 
 
 class CopickImportError(ValueError):
@@ -169,3 +176,51 @@ def _records(folder: Path) -> dict[str, dict[str, Any]]:
         data = path.read_bytes()
         records[path.name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     return records
+
+
+def import_copick_version(
+    db: Session,
+    settings: Settings,
+    project: Path,
+    tests: list[str],
+    *,
+    name: str | None = None,
+    voxel_spacing: float | None = None,
+    activate: bool = False,
+    triggered_by: User | None = None,
+) -> tuple[DatasetVersion, list[ImportedRun]]:
+    """Register a dataset version made from the copick project at ``project`` (its config
+    or the folder holding ``copick_config.json``). A refused import leaves the version
+    ``failed`` with the reason, and no files.
+
+    Raises:
+        Conflict: the name is taken.
+        InvalidInput: the project cannot become a version (the message says why).
+    """
+    from app.models import DatasetStatus
+    from app.services.datasets import (
+        complete_dataset_version,
+        create_dataset_version,
+        dataset_folder,
+    )
+    from app.services.errors import InvalidInput
+
+    config = project / "copick_config.json" if project.is_dir() else project
+    parameters = {"source": "copick", "project": str(config.resolve()), "tests": list(tests)}
+    version = create_dataset_version(
+        db, name=name, parameters=parameters, seed=0, triggered_by=triggered_by
+    )
+    folder = dataset_folder(settings, version)
+    try:
+        if not config.is_file():
+            raise CopickImportError(f"no copick config at {config}")
+        runs = import_copick_project(config, folder, list(tests), voxel_spacing=voxel_spacing)
+        complete_dataset_version(db, settings, version, activate=activate)
+    except (CopickImportError, ValueError, OSError) as error:
+        db.rollback()
+        shutil.rmtree(folder, ignore_errors=True)
+        version.status = DatasetStatus.FAILED
+        version.error = f"cannot import {config}: {error}"
+        db.commit()
+        raise InvalidInput(f"project: {version.error}") from error
+    return version, runs

@@ -128,3 +128,35 @@ def test_objects_that_are_not_classes_are_refused_by_name(tmp_path: Path) -> Non
         with session_factory(settings.sqlalchemy_url)() as db:
             states = {v.status for v in db.query(DatasetVersion).all()}
         assert states == {"failed"}  # the refused imports left no ready version behind
+
+
+def test_admins_import_through_the_api(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from app.main import create_app
+    from app.models import Role
+    from tests.app.support import new_user
+
+    with ExitStack() as stack:
+        settings = backend_settings(stack, "embedded", tmp_path / "data")
+        project = tmp_path / "project"
+        export_copick_project(folder_of(settings, generate_small(settings)), project)
+        client = stack.enter_context(TestClient(create_app(settings)))
+        body = {"project": str(project), "test": "model_0", "name": "real-api"}
+        participant = new_user(settings)
+        refused = client.post(
+            "/api/v1/admin/datasets/import-copick", json=body, headers=participant
+        )
+        assert refused.status_code == 403
+        admin = new_user(settings, Role.ADMIN)
+        response = client.post("/api/v1/admin/datasets/import-copick", json=body, headers=admin)
+        assert response.status_code == 201, response.text
+        assert response.json()["status"] == "ready"
+        assert response.json()["test_tomogram"] == "model_0"
+        missing = client.post(
+            "/api/v1/admin/datasets/import-copick",
+            json={**body, "name": "real-api-2", "test": "TS_404"},
+            headers=admin,
+        )
+        assert missing.status_code == 422
+        assert "no run 'TS_404' in the project" in missing.json()["detail"]
