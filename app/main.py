@@ -23,6 +23,7 @@ from app.routes import (
     docs,
     health,
     leaderboard,
+    phases,
     submissions,
     tokens,
     users,
@@ -71,7 +72,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(docs.router)
-    for module in (users, tokens, submissions, leaderboard, datasets, admin, admin_datasets):
+    for module in (
+        users,
+        tokens,
+        submissions,
+        leaderboard,
+        phases,
+        datasets,
+        admin,
+        admin_datasets,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     # mounted before /static, which would otherwise catch its paths
     app.mount(docs.ASSETS_URL, docs.assets, name="docs-assets")

@@ -108,6 +108,13 @@ class DatasetStatus(enum.StrEnum):
 GENERATING_WHERE = "status = 'generating'"
 
 
+class PhaseKind(enum.StrEnum):
+    """A phase of a dataset version: open-ended development, or a dated yearly edition."""
+
+    CONTINUOUS = "continuous"
+    EDITION = "edition"
+
+
 class TokenScope(enum.StrEnum):
     """What an API token may do: everything its owner may, or only submit and read back."""
 
@@ -249,6 +256,60 @@ class DatasetVersion(Base):
     triggered_by: Mapped[User | None] = relationship()
 
 
+class Phase(Base):
+    """A submission window of a dataset version with its own quota; closing it freezes its
+    leaderboard (`PhaseSnapshot`) and reveals the private part of the hidden test."""
+
+    __tablename__ = "phases"
+    __table_args__ = (UniqueConstraint("dataset_version_id", "name", name="uq_phases_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_version_id: Mapped[int] = mapped_column(
+        ForeignKey("dataset_versions.id", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16), default=PhaseKind.CONTINUOUS)
+    opens_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closes_at: Mapped[dt.datetime | None]
+    # uploads per participant and UTC day in this phase (None: the site's setting)
+    daily_quota: Mapped[int | None] = mapped_column(default=None)
+    # the Ladder rule on the public board: None (off), "fixed" or "bootstrap"
+    ladder: Mapped[str | None] = mapped_column(String(16))
+    ladder_threshold: Mapped[float | None] = mapped_column(Float)
+    # set once, by closing: the phase takes no uploads and its private split is revealed
+    closed_at: Mapped[dt.datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    dataset_version: Mapped[DatasetVersion] = relationship()
+    snapshot: Mapped[PhaseSnapshot | None] = relationship(back_populates="phase")
+
+    @property
+    def private_revealed(self) -> bool:
+        """Whether the private split's figures may be shown to everybody."""
+        return self.closed_at is not None
+
+
+class PhaseSnapshot(Base):
+    """The frozen leaderboard of a closed phase: written once, never updated (re-scoring the
+    version later changes results, never this document; `sha256` proves it)."""
+
+    __tablename__ = "phase_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phase_id: Mapped[int] = mapped_column(
+        ForeignKey("phases.id", ondelete="RESTRICT"), unique=True
+    )
+    evaluator_version: Mapped[str] = mapped_column(String(50))
+    ground_truth_checksum: Mapped[str] = mapped_column(String(64))
+    # the canonical JSON of `document` (sorted keys, no spaces) hashed with SHA-256
+    sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    phase: Mapped[Phase] = relationship(back_populates="snapshot")
+
+
 class Submission(Base):
     """An uploaded result file and where it stands in the scoring lifecycle."""
 
@@ -260,6 +321,7 @@ class Submission(Base):
     dataset_version_id: Mapped[int] = mapped_column(
         ForeignKey("dataset_versions.id", ondelete="RESTRICT"), index=True
     )
+    phase_id: Mapped[int] = mapped_column(ForeignKey("phases.id", ondelete="RESTRICT"), index=True)
     method: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     team: Mapped[str] = mapped_column(String(100), default="")
@@ -282,6 +344,7 @@ class Submission(Base):
 
     user: Mapped[User] = relationship(back_populates="submissions")
     dataset_version: Mapped[DatasetVersion] = relationship()
+    phase: Mapped[Phase] = relationship()
     results: Mapped[list[Result]] = relationship(
         back_populates="submission", order_by="Result.id", cascade="all, delete-orphan"
     )
@@ -315,6 +378,10 @@ class Result(Base):
     ground_truth_checksum: Mapped[str] = mapped_column(String(64))
     evaluator_version: Mapped[str] = mapped_column(String(50))
     metrics: Mapped[dict[str, Any]] = mapped_column()
+    # the same scoring on the public and the private part of the hidden test (None: scored
+    # before the split existed)
+    metrics_public: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    metrics_private: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     scoring_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -183,6 +183,8 @@ class SubmissionPublic(BaseModel):
     file_bytes: int
     predictions: int
     dataset_version_id: int
+    phase_id: int
+    phase: str
     status: str
     error: str | None
     attempts: int
@@ -196,6 +198,9 @@ class SubmissionPublic(BaseModel):
     evaluator_version: str | None
     ground_truth_checksum: str | None
     result: dict[str, Any] | None
+    # the private part's document: set only for organizers and admins, and for everybody
+    # once the phase closed (the API leaves the key out otherwise)
+    result_private: dict[str, Any] | None = None
 
 
 class SubmissionsPublic(BaseModel):
@@ -374,9 +379,13 @@ class LeaderboardColumn(BaseModel):
 
 
 class LeaderboardPublic(BaseModel):
-    """Leaderboard rows of one dataset version."""
+    """Leaderboard rows of one phase of a dataset version, on one split (`frozen`: read from
+    the closed phase's snapshot)."""
 
     dataset_version: DatasetVersionPublic | None
+    phase: PhasePublic | None = None
+    split: str = "public"
+    frozen: bool = False
     mode: str
     sort: str
     order: str
@@ -392,3 +401,48 @@ class HealthPublic(BaseModel):
     database: str
     workers: int
     dataset: str | None
+
+
+class PhaseCreate(BaseModel):
+    """A new phase of a dataset version. Times without a zone are read as UTC; `opens_at`
+    defaults to now; `daily_quota` (null: `TOMOBENCH_DAILY_QUOTA`) counts this phase's
+    uploads; `ladder` turns on the Ladder rule of the public board: true or "bootstrap"
+    (the bootstrap noise of the difference), or a fixed F1 threshold."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.'-]*$")
+    dataset_version_id: int = Field(ge=1, le=2**31 - 1)
+    kind: Literal["continuous", "edition"]
+    opens_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+    daily_quota: int | None = Field(default=None, ge=0, le=100_000)
+    ladder: bool | float | Literal["bootstrap"] | None = None
+
+
+class PhasePublic(BaseModel):
+    """A phase: its window, state (`upcoming`, `open`, `closed`), quota, Ladder rule, and
+    once closed, the SHA-256 of its frozen leaderboard."""
+
+    id: int
+    dataset_version_id: int
+    dataset_version: str
+    name: str
+    kind: str
+    state: str
+    opens_at: dt.datetime
+    closes_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    daily_quota: int | None
+    ladder: str | None
+    ladder_threshold: float | None
+    private_revealed: bool
+    snapshot_sha256: str | None
+    created_at: dt.datetime
+
+
+class PhasesPublic(BaseModel):
+    """Phases, newest first."""
+
+    data: list[PhasePublic]
+    count: int

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
-from app.deps import MAX_ID, SessionDep
+from app.deps import MAX_ID, OptionalUser, SessionDep
+from app.routes.phases import present_phase
 from app.schemas import DatasetVersionPublic, LeaderboardColumn, LeaderboardPublic
 from app.services.leaderboard import COLUMNS, Leaderboard, build_leaderboard, leaderboard_csv
 
@@ -19,17 +20,30 @@ DatasetQuery = Annotated[
 ModeQuery = Annotated[Literal["best", "latest"], Query(description="best or latest per method")]
 SortQuery = Annotated[str, Query(description="column key to sort by")]
 OrderQuery = Annotated[Literal["asc", "desc"] | None, Query(description="default: better first")]
+PhaseQuery = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="phase id (default: the default phase)")
+]
+SplitQuery = Annotated[
+    Literal["public", "private"] | None,
+    Query(description="default: public while the phase is open, private once closed"),
+]
 
 
 def board_from_query(
     db: SessionDep,
+    viewer: OptionalUser,
     dataset: DatasetQuery = None,
     mode: ModeQuery = "best",
     sort: SortQuery = "rank",
     order: OrderQuery = None,
+    phase: PhaseQuery = None,
+    split: SplitQuery = None,
 ) -> Leaderboard:
-    """The leaderboard the query parameters ask for (shared by the JSON and CSV routes)."""
-    return build_leaderboard(db, dataset, mode, sort, order)
+    """The leaderboard the query parameters ask for (shared by the JSON and CSV routes);
+    the private split of an open phase answers 403 to participants."""
+    return build_leaderboard(
+        db, dataset, mode, sort, order, phase_id=phase, split=split, viewer=viewer
+    )
 
 
 BoardDep = Annotated[Leaderboard, Depends(board_from_query)]
@@ -41,6 +55,9 @@ def leaderboard_rows(board: BoardDep) -> LeaderboardPublic:
     version = board.dataset_version
     return LeaderboardPublic(
         dataset_version=DatasetVersionPublic.model_validate(version) if version else None,
+        phase=present_phase(board.phase) if board.phase else None,
+        split=board.split,
+        frozen=board.frozen,
         mode=board.mode,
         sort=board.sort,
         order=board.order,

@@ -36,7 +36,7 @@ def admin_submissions(
 ) -> HTMLResponse:
     """Everyone's submissions, newest first, with their reports and the hide forms."""
     submissions, count = list_submissions(page.db, None, limit=PAGE_SIZE, offset=offset)
-    rows = [{"submission": row, "f1": cell(f1_of(row), 4)} for row in submissions]
+    rows = [{"submission": row, "f1": cell(f1_of(row, user), 4)} for row in submissions]
     context = {
         "rows": rows,
         "count": count,

@@ -21,6 +21,7 @@ from app.routes.pages_render import PageDep
 from app.services.datasets import list_datasets
 from app.services.leaderboard import COLUMNS, Leaderboard, build_leaderboard
 from app.services.leaderboard import Column as BoardColumn
+from app.services.phases import list_phases, phase_state
 from app.services.report import LOCALIZATION_COLUMNS
 from app.services.report_format import Cell, cell, interval_text
 from evaluation.classes import CLASSES, SIZE_GROUPS
@@ -140,14 +141,23 @@ def leaderboard(
     sort: str = "rank",
     order: Literal["asc", "desc"] | None = None,
     classes: bool = False,
+    phase: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    split: Literal["public", "private"] | None = None,
 ) -> HTMLResponse:
-    """The public leaderboard of a dataset version (default: the active one); `classes`
-    adds the per-class F1 columns (also shown when sorting by one of them)."""
-    board = build_leaderboard(page.db, dataset, mode, sort, order)
+    """The public leaderboard of a phase (default: the default phase of the version, by
+    default the active one); `classes` adds the per-class F1 columns (also shown when sorting
+    by one of them). The private split of an open phase is for organizers only."""
+    board = build_leaderboard(
+        page.db, dataset, mode, sort, order, phase_id=phase, split=split, viewer=page.user
+    )
     with_classes = classes or sort in CLASS_KEYS
     query: dict[str, Any] = {"mode": mode}
     if dataset is not None:
         query["dataset"] = dataset
+    if phase is not None:
+        query["phase"] = phase
+    if split is not None:
+        query["split"] = split
     if with_classes:
         query["classes"] = "true"
     toggle = {key: value for key, value in query.items() if key != "classes"}
@@ -164,6 +174,8 @@ def leaderboard(
             | {"sort": board.sort, "order": board.order}
         ),
         "with_classes": with_classes,
+        "phases": list_phases(page.db),
+        "phase_state": phase_state(board.phase) if board.phase else None,
         "classes_toggle": "?" + urlencode({**toggle, "sort": board.sort, "order": board.order}),
         **leaderboard_view(board, query, with_classes),
     }

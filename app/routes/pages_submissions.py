@@ -8,11 +8,12 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from app.deps import CeleryDep, IdPath, SettingsDep
-from app.models import Submission, SubmissionStatus, User
+from app.models import Phase, Submission, SubmissionStatus, User
 from app.routes.pages_errors import HTMLErrorRoute
 from app.routes.pages_render import CsrfChecked, PageDep, PageUser, field_errors
 from app.services.disclosure import sees_everything, visible_metrics
 from app.services.errors import NotFound, ServiceError
+from app.services.phases import open_phases, parse_phase_id
 from app.services.quota import quota_status, until
 from app.services.report import build_report
 from app.services.report_figures import FIGURES, render_figure, report_figures
@@ -27,8 +28,23 @@ from app.services.submissions import (
 
 router = APIRouter(route_class=HTMLErrorRoute)
 
+
+def _chosen_phase(phases: list[Phase], wanted: str) -> Phase | None:
+    """The phase the form has selected: the one asked for, else the first (the default)."""
+    return next((p for p in phases if str(p.id) == wanted), phases[0] if phases else None)
+
+
 PENDING = frozenset({SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED, SubmissionStatus.RUNNING})
-SUBMIT_FIELDS = ("file", "method", "team", "description", "format", "class", "pixel_size")
+SUBMIT_FIELDS = (
+    "file",
+    "method",
+    "team",
+    "description",
+    "format",
+    "class",
+    "pixel_size",
+    "phase",
+)
 TextField = Annotated[str, Form(max_length=20000)]
 
 
@@ -39,8 +55,12 @@ def _submit_page(
     form: dict[str, str] | None = None,
     error: ServiceError | None = None,
 ) -> HTMLResponse:
-    quota = quota_status(page.db, user, settings)
+    phases = open_phases(page.db)
+    chosen = _chosen_phase(phases, (form or {}).get("phase", ""))
+    quota = quota_status(page.db, user, settings, phase=chosen)
     context = {
+        "phases": phases,
+        "chosen_phase": chosen,
         "quota_left": "unlimited" if quota.remaining is None else quota.remaining,
         "quota_limit": quota.limit,
         "quota_resets_at": quota.resets_at,
@@ -72,15 +92,17 @@ def submit_upload(
     class_name: Annotated[str, Form(alias="class", max_length=20000)] = "",
     pixel_size: TextField = "",
     allow_misframed: Annotated[bool, Form()] = False,
+    phase: TextField = "",
 ) -> Response:
     """Validate, store and queue the file; a refused file is explained on the kept form."""
     filename = (file.filename or "") if file is not None else ""
     form = {"method": method, "team": team, "description": description, "filename": filename}
-    form.update({"format": format, "class": class_name, "pixel_size": pixel_size})
+    form.update({"format": format, "class": class_name, "pixel_size": pixel_size, "phase": phase})
     try:
         if file is None or not filename:
             raise ServiceError("file: choose a predictions file to upload")
         options = upload_options(format, class_name, pixel_size, allow_misframed)
+        phase_id = parse_phase_id(phase)
         data = read_limited(file.file, settings.max_upload_bytes)
         submission = create_submission(
             page.db,
@@ -93,6 +115,7 @@ def submit_upload(
             description=description,
             team=team,
             options=options,
+            phase_id=phase_id,
         )
     except ServiceError as error:
         page.db.rollback()
@@ -101,9 +124,11 @@ def submit_upload(
     return page.redirect("/submissions", message)
 
 
-def _f1_of(submission: Submission) -> object:
+def _f1_of(submission: Submission, viewer: User) -> object:
     result = submission.current_result
-    return (result.metrics.get("localization") or {}).get("f1") if result else None
+    if result is None:
+        return None
+    return (visible_metrics(result, viewer, submission).get("localization") or {}).get("f1")
 
 
 @router.get("/submissions", response_class=HTMLResponse)
@@ -114,7 +139,8 @@ def my_submissions(page: PageDep, user: PageUser) -> HTMLResponse:
         {
             "submission": submission,
             "dataset_name": submission.dataset_version.name,
-            "f1": cell(_f1_of(submission), 4),
+            "phase_name": submission.phase.name,
+            "f1": cell(_f1_of(submission, user), 4),
         }
         for submission in submissions
     ]
@@ -127,7 +153,7 @@ def submission_report(page: PageDep, user: PageUser, submission_id: IdPath) -> H
     """The report of one submission (owner, organizers, admins); its status while pending."""
     submission = get_submission(page.db, user, submission_id)
     result = submission.current_result
-    metrics = visible_metrics(result.metrics, user, submission.dataset_version) if result else None
+    metrics = visible_metrics(result, user, submission) if result else None
     context = {
         "submission": submission,
         "report": build_report(metrics) if metrics is not None else None,
@@ -145,12 +171,12 @@ def submission_figure(page: PageDep, user: PageUser, submission_id: IdPath, name
     result = submission.current_result
     if result is None or name not in FIGURES:
         raise NotFound(f"no figure {name} for submission {submission_id}")
-    view = "full" if sees_everything(user, submission.dataset_version) else "participant"
+    view = "full" if sees_everything(user, submission.phase) else "participant"
     etag = f'"{result.id}-{result.updated_at.timestamp():.0f}-{name}-{view}"'
     headers = {"Cache-Control": "private, max-age=300", "ETag": etag}
     if page.request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    svg = render_figure(name, visible_metrics(result.metrics, user, submission.dataset_version))
+    svg = render_figure(name, visible_metrics(result, user, submission))
     if svg is None:
         raise NotFound(f"submission {submission_id} has no data for the {name} figure")
     return Response(svg, media_type="image/svg+xml", headers=headers)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from app.deps import CeleryDep, CurrentUser, IdPath, Page, PageDep, SessionDep, SettingsDep
 from app.models import Submission, User
 from app.schemas import QuotaPublic, SubmissionCreated, SubmissionPublic, SubmissionsPublic
-from app.services.disclosure import visible_metrics
+from app.services.disclosure import visible_metrics, visible_private
+from app.services.phases import parse_phase_id
 from app.services.quota import quota_status
 from app.services.results import result_csv, scored_result
 from app.services.storage import read_limited
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/submissions", tags=["submissions"])
 def present(submission: Submission, viewer: User) -> SubmissionPublic:
     """The API view of a submission, with the part of its current result `viewer` may see."""
     result = submission.current_result
-    return SubmissionPublic(
+    public = SubmissionPublic(
         id=submission.id,
         user=submission.user.username,
         method=submission.method,
@@ -39,6 +40,8 @@ def present(submission: Submission, viewer: User) -> SubmissionPublic:
         file_bytes=submission.file_bytes,
         predictions=submission.predictions,
         dataset_version_id=submission.dataset_version_id,
+        phase_id=submission.phase_id,
+        phase=submission.phase.name,
         status=submission.status,
         error=submission.error,
         attempts=submission.attempts,
@@ -51,10 +54,12 @@ def present(submission: Submission, viewer: User) -> SubmissionPublic:
         finished_at=submission.finished_at,
         evaluator_version=result.evaluator_version if result else None,
         ground_truth_checksum=result.ground_truth_checksum if result else None,
-        result=visible_metrics(result.metrics, viewer, submission.dataset_version)
-        if result
-        else None,
+        result=visible_metrics(result, viewer, submission) if result else None,
     )
+    private = visible_private(result, viewer, submission) if result else None
+    if private is not None:  # absent, not null, for those who may not see it
+        public.result_private = private
+    return public
 
 
 @router.post(
@@ -82,14 +87,20 @@ def submit(
     allow_misframed: Annotated[
         bool, Form(description="score a file whose coordinates look misframed")
     ] = False,
+    phase: Annotated[
+        str, Form(max_length=100, description="phase id (default: the open continuous phase)")
+    ] = "",
 ) -> SubmissionCreated:
-    """Upload a result file for the active dataset version; it is validated, then queued.
+    """Upload a result file to a phase (default: the open continuous phase of the active
+    dataset version); it is validated, then queued. A phase that takes no uploads now refuses
+    it with 409 and no quota cost.
 
     A bad file is refused with 422 naming the line and the problem, and costs no quota; so
     is a file whose coordinates look misframed (in Å, Z first, the wrong Z offset, binned),
     with the diagnosis, unless `allow_misframed`.
     """
     options = upload_options(format, class_name, pixel_size, allow_misframed)
+    phase_id = parse_phase_id(phase)
     data = read_limited(file.file, settings.max_upload_bytes)
     submission = create_submission(
         db,
@@ -102,8 +113,9 @@ def submit(
         description=description,
         team=team,
         options=options,
+        phase_id=phase_id,
     )
-    quota = QuotaPublic(**vars(quota_status(db, user, settings)))
+    quota = QuotaPublic(**vars(quota_status(db, user, settings, phase=submission.phase)))
     return SubmissionCreated(id=submission.id, status=submission.status, quota=quota)
 
 
@@ -115,13 +127,13 @@ def submissions_page(
     return SubmissionsPublic(data=[present(row, viewer) for row in rows], count=count)
 
 
-@router.get("", response_model=SubmissionsPublic)
+@router.get("", response_model=SubmissionsPublic, response_model_exclude_unset=True)
 def my_submissions(db: SessionDep, user: CurrentUser, page: PageDep) -> SubmissionsPublic:
     """The caller's submissions, newest first, with live status."""
     return submissions_page(db, user, page, user)
 
 
-@router.get("/{submission_id}", response_model=SubmissionPublic)
+@router.get("/{submission_id}", response_model=SubmissionPublic, response_model_exclude_unset=True)
 def submission_detail(submission_id: IdPath, db: SessionDep, user: CurrentUser) -> SubmissionPublic:
     """One submission: status, reason if failed, and the evaluator's JSON under `result`."""
     return present(get_submission(db, user, submission_id), user)
@@ -132,7 +144,7 @@ def result_json(submission_id: IdPath, db: SessionDep, user: CurrentUser) -> dic
     """The evaluator's JSON of the current result (409 while not scored); participants get it
     without curves and rounded while the dataset version is open (`disclosure` says so)."""
     submission, result = scored_result(db, user, submission_id)
-    return visible_metrics(result.metrics, user, submission.dataset_version)
+    return visible_metrics(result, user, submission)
 
 
 @router.get("/{submission_id}/result.csv", response_class=PlainTextResponse, responses={409: {}})
@@ -141,7 +153,7 @@ def result_csv_download(
 ) -> PlainTextResponse:
     """The current result flattened to `metric,value` CSV rows (409 while not scored)."""
     submission, result = scored_result(db, user, submission_id)
-    metrics = visible_metrics(result.metrics, user, submission.dataset_version)
+    metrics = visible_metrics(result, user, submission)
     return PlainTextResponse(
         result_csv(submission, result, metrics),
         media_type="text/csv",

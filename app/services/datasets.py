@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.config import Settings
-from app.models import DatasetStatus, DatasetVersion, User, utcnow
+from app.models import DatasetStatus, DatasetVersion, Phase, PhaseKind, User, utcnow
 from app.services.errors import Conflict, NotFound
 from app.services.generation import GenerationCancelled, ProgressRecorder, claim_for_generation
 from app.services.hidden_test import hidden_test_seed
@@ -24,6 +24,8 @@ from app.services.hidden_test import hidden_test_seed
 log = logging.getLogger(__name__)
 
 MANIFEST = "dataset.json"
+# the continuous phase a version gets when it is first activated without one
+DEVELOPMENT = "development"
 
 
 class ManifestError(ValueError):
@@ -99,6 +101,9 @@ def activate_dataset(db: Session, version: DatasetVersion) -> None:
     db.flush()
     version.is_active = True
     version.released_at = version.released_at or utcnow()
+    # a version released without a phase gets the open-ended one uploads default to
+    if db.scalar(select(Phase.id).where(Phase.dataset_version_id == version.id)) is None:
+        db.add(Phase(dataset_version_id=version.id, name=DEVELOPMENT, kind=PhaseKind.CONTINUOUS))
     db.flush()
 
 

@@ -7,15 +7,22 @@ hits' mean distance AD, say) can encode which of many crafted picks hit. So, whi
 version is open for submissions, a participant sees their result without the curves (AP and
 the best-F1 operating points stay) and with every figure rounded to `DIGITS` decimals, the
 precision the report and the paper print. Organizers and admins see the whole document, and
-so does everybody once the version is closed (no longer active). `docs/evaluation.md` states
-how many bits one upload can reveal at most.
+so does everybody once the submission's phase is closed. `docs/evaluation.md` states how many
+bits one upload can reveal at most.
+
+Each result is also scored on a public and a private part of the hidden test (the split,
+evaluation/split.py). While the phase is open a participant sees only the public part's
+document (`"split": "public"`); the private part and the whole test's figures stay with the
+organizers until the phase closes, then the private ranking is the official one.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from app.models import DatasetVersion, Role, User
+from app.models import Phase, Result, Role, Submission, User
+
+Split = Literal["public", "private"]
 
 DIGITS = 4
 # per-threshold lists of a ranking curve: the hit/miss oracle
@@ -27,9 +34,22 @@ WITHHELD = (
 )
 
 
-def sees_everything(viewer: User, version: DatasetVersion) -> bool:
-    """True for organizers and admins, and for anybody once the version is closed."""
-    return viewer.role in (Role.ORGANIZER, Role.ADMIN) or not version.is_active
+def sees_everything(viewer: User | None, phase: Phase) -> bool:
+    """True for organizers and admins, and for anybody once the phase is closed."""
+    privileged = viewer is not None and viewer.role in (Role.ORGANIZER, Role.ADMIN)
+    return privileged or phase.private_revealed
+
+
+# the private split is shown exactly when everything is
+sees_private = sees_everything
+
+
+def split_metrics(result: Result, split: Split) -> dict[str, Any] | None:
+    """A result's document on one part of the hidden test; a result scored before the split
+    existed has one document for both."""
+    if result.metrics_public is None:
+        return result.metrics
+    return result.metrics_public if split == "public" else result.metrics_private
 
 
 def rounded(value: Any) -> Any:
@@ -57,8 +77,21 @@ def participant_view(metrics: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def visible_metrics(
-    metrics: dict[str, Any], viewer: User, version: DatasetVersion
-) -> dict[str, Any]:
-    """The part of a result `viewer` may see while `version` is as it is now."""
-    return metrics if sees_everything(viewer, version) else participant_view(metrics)
+def visible_metrics(result: Result, viewer: User, submission: Submission) -> dict[str, Any]:
+    """The document `viewer` may see as a submission's `result` now: the whole one for
+    organizers and admins and once the phase closed; else the public part, reduced."""
+    if sees_everything(viewer, submission.phase):
+        return result.metrics
+    public = split_metrics(result, "public")
+    assert public is not None  # a split result has both parts
+    view = participant_view(public)
+    if result.metrics_public is not None:
+        view["split"] = "public"
+    return view
+
+
+def visible_private(result: Result, viewer: User, submission: Submission) -> dict[str, Any] | None:
+    """The private part's document when `viewer` may see it (None: withheld or unsplit)."""
+    if result.metrics_private is None or not sees_private(viewer, submission.phase):
+        return None
+    return result.metrics_private

@@ -1,8 +1,12 @@
-"""The leaderboard: one row per (participant, method) for a dataset version, best or latest.
+"""The leaderboard: one row per (participant, method) of a phase, best or latest.
 
 Rows are flat dicts keyed by the column keys of `COLUMNS`, so the page, the JSON and the CSV
 show the same thing. Ranks follow localization F1 (SHREC'19's headline figure), ties broken
 by mean class F1, then by who submitted first.
+
+A phase's board has two splits: `public` (the live ranking while the phase is open) and
+`private` (hidden from participants until the phase closes, then the official ranking). A
+closed phase's board is read from its frozen snapshot, never recomputed.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.models import DatasetVersion, Result, Submission, SubmissionStatus
+from app.models import DatasetVersion, Phase, Result, Submission, SubmissionStatus, User
 from app.services.csv_export import csv_document
-from app.services.datasets import active_dataset, get_dataset
-from app.services.disclosure import rounded
-from app.services.errors import InvalidInput
+from app.services.datasets import get_dataset
+from app.services.disclosure import Split, rounded, sees_private, split_metrics
+from app.services.errors import InvalidInput, PermissionDenied
+from app.services.phases import default_phase, get_phase, version_default_phase
 from evaluation import CLASSES, SIZE_GROUPS, TABLE1_KEYS
 
 Mode = Literal["best", "latest"]
@@ -61,6 +66,7 @@ def _metric_columns() -> list[Column]:
 
 COLUMNS: tuple[Column, ...] = (
     Column("rank", "Rank", False),
+    Column("rank_group", "Rank group", False),
     Column("method", "Method", None),
     Column("team", "Team", None),
     Column("user", "Participant", None),
@@ -74,13 +80,17 @@ COLUMN_KEYS = frozenset(column.key for column in COLUMNS)
 
 @dataclass(frozen=True)
 class Leaderboard:
-    """The rows of one dataset version (None when no version exists yet)."""
+    """The rows of one phase of a dataset version (None when none exists yet), on one split;
+    `frozen` when they come from the closed phase's snapshot."""
 
     dataset_version: DatasetVersion | None
     mode: Mode
     sort: str
     order: Literal["asc", "desc"]
     rows: list[dict[str, Any]]
+    phase: Phase | None = None
+    split: Split = "public"
+    frozen: bool = False
 
 
 def _get(document: Any, *path: str) -> Any:
@@ -121,11 +131,11 @@ def _merit(row: dict[str, Any]) -> tuple[float, float, int]:
     return (row["f1"] or 0.0, _mean_class_f1(row), -row["submission_id"])
 
 
-def _scored_rows(db: Session, version: DatasetVersion) -> list[dict[str, Any]]:
+def _scored_rows(db: Session, phase: Phase, split: Split) -> list[dict[str, Any]]:
     query = (
         select(Submission)
         .where(
-            Submission.dataset_version_id == version.id,
+            Submission.phase_id == phase.id,
             Submission.status == SubmissionStatus.SCORED,
             Submission.hidden.is_(False),
         )
@@ -134,7 +144,10 @@ def _scored_rows(db: Session, version: DatasetVersion) -> list[dict[str, Any]]:
     rows = []
     for submission in db.scalars(query):
         result: Result | None = submission.current_result
-        if result is None or result.dataset_version_id != version.id:
+        if result is None or result.dataset_version_id != phase.dataset_version_id:
+            continue
+        metrics = split_metrics(result, split)
+        if metrics is None:
             continue
         rows.append(
             {
@@ -145,39 +158,17 @@ def _scored_rows(db: Session, version: DatasetVersion) -> list[dict[str, Any]]:
                 "is_baseline": submission.is_baseline,
                 "submission_id": submission.id,
                 "submitted_at": submission.created_at.isoformat(),
-                **metric_row(result.metrics),
+                **metric_row(metrics),
             }
         )
     return rows
 
 
-def build_leaderboard(
-    db: Session,
-    dataset_version_id: int | None = None,
-    mode: Mode = "best",
-    sort: str = "rank",
-    order: Literal["asc", "desc"] | None = None,
-) -> Leaderboard:
-    """Leaderboard rows for a version (default: the active one), one per participant and method.
-
-    `order` defaults to the column's better direction (descending for scores).
-
-    Raises:
-        NotFound: if `dataset_version_id` does not exist.
-        InvalidInput: for an unknown mode or sort column.
-    """
-    if mode not in ("best", "latest"):
-        raise InvalidInput(f"mode: expected 'best' or 'latest', got {mode!r}")
-    if sort not in COLUMN_KEYS:
-        raise InvalidInput(f"sort: unknown column {sort!r}")
-    column = next(c for c in COLUMNS if c.key == sort)
-    order = order or ("desc" if column.higher_is_better else "asc")
-    version = get_dataset(db, dataset_version_id) if dataset_version_id else active_dataset(db)
-    if version is None:
-        return Leaderboard(None, mode, sort, order, [])
-
+def ranked_rows(db: Session, phase: Phase, split: Split, mode: Mode) -> list[dict[str, Any]]:
+    """The live rows of a phase on one split, one per participant and method, in rank order
+    (computed from the current results; a closed phase shows its snapshot instead)."""
     chosen: dict[tuple[int, str], dict[str, Any]] = {}
-    for row in _scored_rows(db, version):
+    for row in _scored_rows(db, phase, split):
         key = (row.pop("user_id"), row["method"])
         current = chosen.get(key)
         if current is None:
@@ -189,10 +180,84 @@ def build_leaderboard(
     ranked = sorted(chosen.values(), key=_merit, reverse=True)
     for rank, row in enumerate(ranked, start=1):
         row["rank"] = rank
+        row["rank_group"] = rank
+    return ranked
+
+
+def board_phase(
+    db: Session, phase_id: int | None, dataset_version_id: int | None
+) -> tuple[Phase | None, DatasetVersion | None]:
+    """The phase a leaderboard request shows: the one named, else the default phase of the
+    version named, else that of the active version.
+
+    Raises:
+        NotFound: if the phase or version does not exist.
+        InvalidInput: if both are named and the phase is not of that version.
+    """
+    if phase_id is not None:
+        phase = get_phase(db, phase_id)
+        if dataset_version_id is not None and phase.dataset_version_id != dataset_version_id:
+            raise InvalidInput(
+                f"phase: phase {phase_id} belongs to dataset version {phase.dataset_version_id}, "
+                f"not {dataset_version_id}"
+            )
+        return phase, phase.dataset_version
+    if dataset_version_id is not None:
+        version = get_dataset(db, dataset_version_id)
+        return version_default_phase(db, version), version
+    default = default_phase(db)
+    return default, default.dataset_version if default else None
+
+
+def build_leaderboard(
+    db: Session,
+    dataset_version_id: int | None = None,
+    mode: Mode = "best",
+    sort: str = "rank",
+    order: Literal["asc", "desc"] | None = None,
+    *,
+    phase_id: int | None = None,
+    split: str | None = None,
+    viewer: User | None = None,
+) -> Leaderboard:
+    """Leaderboard rows of a phase (default: the default phase of the version, by default
+    the active one), one per participant and method.
+
+    `split` defaults to `public` while the phase is open and `private` once it is closed.
+    `order` defaults to the column's better direction (descending for scores).
+
+    Raises:
+        NotFound: if the phase or `dataset_version_id` does not exist.
+        InvalidInput: for an unknown mode, split or sort column.
+        PermissionDenied: for the private split of an open phase, unless the viewer is an
+            organizer or admin.
+    """
+    if mode not in ("best", "latest"):
+        raise InvalidInput(f"mode: expected 'best' or 'latest', got {mode!r}")
+    if split not in (None, "public", "private"):
+        raise InvalidInput(f"split: expected 'public' or 'private', got {split!r}")
+    if sort not in COLUMN_KEYS:
+        raise InvalidInput(f"sort: unknown column {sort!r}")
+    column = next(c for c in COLUMNS if c.key == sort)
+    order = order or ("desc" if column.higher_is_better else "asc")
+    phase, version = board_phase(db, phase_id, dataset_version_id)
+    if phase is None:
+        return Leaderboard(version, mode, sort, order, [])
+    chosen: Split = split or ("private" if phase.private_revealed else "public")  # type: ignore[assignment]
+    if chosen == "private" and not sees_private(viewer, phase):
+        raise PermissionDenied(
+            f"split: the private ranking of phase {phase.id} ({phase.name}) is hidden until "
+            "the phase closes"
+        )
+    snapshot = phase.snapshot
+    if snapshot is not None:
+        ranked = [dict(row) for row in snapshot.document["boards"][chosen][mode]]
+    else:
+        ranked = ranked_rows(db, phase, chosen, mode)
     with_value = [row for row in ranked if row.get(sort) is not None]
     with_value.sort(key=lambda row: row[sort], reverse=order == "desc")
     rows = with_value + [row for row in ranked if row.get(sort) is None]  # blanks last
-    return Leaderboard(version, mode, sort, order, rows)
+    return Leaderboard(version, mode, sort, order, rows, phase, chosen, snapshot is not None)
 
 
 def leaderboard_csv(board: Leaderboard) -> str:

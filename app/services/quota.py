@@ -3,7 +3,8 @@
 Counted: today's submissions of the user that are not baselines and did not fail (a file
 refused by validation never becomes a submission; a failed scoring does not count).
 Organizers and admins have no limit. An admin may set a participant's own limit, which
-replaces the site's `daily_quota` for them.
+replaces the site's `daily_quota` for them. A phase with its own `daily_quota` counts only
+its own uploads against it (the participant's own limit still wins).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.config import Settings
-from app.models import Role, Submission, SubmissionStatus, User, utcnow
+from app.models import Phase, Role, Submission, SubmissionStatus, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,11 @@ def day_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
-def used_today(db: Session, user: User, now: dt.datetime | None = None) -> int:
-    """How many of today's submissions of `user` count against the quota."""
+def used_today(
+    db: Session, user: User, now: dt.datetime | None = None, phase: Phase | None = None
+) -> int:
+    """How many of today's submissions of `user` (to `phase`, when given) count against the
+    quota."""
     start, _ = day_bounds(now or utcnow())
     query = select(func.count(Submission.id)).where(
         Submission.user_id == user.id,
@@ -43,19 +47,28 @@ def used_today(db: Session, user: User, now: dt.datetime | None = None) -> int:
         Submission.status != SubmissionStatus.FAILED,
         Submission.is_baseline.is_(False),
     )
+    if phase is not None and phase.daily_quota is not None:
+        query = query.where(Submission.phase_id == phase.id)
     return db.scalar(query) or 0
 
 
 def quota_status(
-    db: Session, user: User, settings: Settings, now: dt.datetime | None = None
+    db: Session,
+    user: User,
+    settings: Settings,
+    now: dt.datetime | None = None,
+    phase: Phase | None = None,
 ) -> Quota:
-    """The user's quota as of `now` (default: the current time)."""
+    """The user's quota as of `now` (default: the current time) for uploads to `phase`."""
     now = now or utcnow()
-    used = used_today(db, user, now)
+    used = used_today(db, user, now, phase)
     _, resets_at = day_bounds(now)
     if user.role != Role.PARTICIPANT:
         return Quota(limit=None, used=used, remaining=None, resets_at=resets_at)
-    limit = settings.daily_quota if user.daily_quota is None else user.daily_quota
+    site = settings.daily_quota
+    if phase is not None and phase.daily_quota is not None:
+        site = phase.daily_quota
+    limit = site if user.daily_quota is None else user.daily_quota
     return Quota(limit=limit, used=used, remaining=max(limit - used, 0), resets_at=resets_at)
 
 

@@ -16,12 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.core.config import Settings
-from app.models import Role, Submission, User
-from app.services.datasets import active_dataset
+from app.models import Phase, Role, Submission, User
 from app.services.dispatch import enqueue_scoring
-from app.services.errors import InvalidInput, NotFound, PermissionDenied, QuotaExceeded, Unavailable
+from app.services.errors import InvalidInput, NotFound, PermissionDenied, QuotaExceeded
 from app.services.names import clean_display_name
 from app.services.parsed_cache import parse_upload, save_parsed, stored_form
+from app.services.phases import phase_for_upload
 from app.services.quota import quota_status
 from app.services.storage import store_bytes
 from app.services.upload_frame import upload_ground_truth
@@ -130,13 +130,16 @@ def validate_file(
     return parsed
 
 
-def ensure_quota(db: Session, user: User, settings: Settings, *, including_new: bool) -> None:
-    """Check the user's daily quota, counting a just-inserted row when `including_new`.
+def ensure_quota(
+    db: Session, user: User, settings: Settings, *, including_new: bool, phase: Phase | None = None
+) -> None:
+    """Check the user's daily quota (in `phase`), counting a just-inserted row when
+    `including_new`.
 
     Raises:
         QuotaExceeded: if the quota is (or, with the new row, would be) used up.
     """
-    quota = quota_status(db, user, settings)
+    quota = quota_status(db, user, settings, phase=phase)
     if quota.limit is None or quota.used + (0 if including_new else 1) <= quota.limit:
         return
     raise QuotaExceeded(
@@ -158,8 +161,10 @@ def create_submission(
     team: str | None = None,
     baseline: tuple[str, str] | None = None,
     options: UploadOptions | None = None,
+    phase_id: int | None = None,
 ) -> Submission:
-    """Accept a result file for the active dataset version and queue its scoring.
+    """Accept a result file for a phase (default: the open continuous phase of the active
+    dataset version) and queue its scoring against the phase's version.
 
     `baseline` (code version, weights checksum) marks an organizer's reference run;
     `options` say how to read the file. A file read through a conversion is stored as the
@@ -171,24 +176,25 @@ def create_submission(
         InvalidInput: bad field or file content (the message names the line and problem).
         PermissionDenied: a participant marking a baseline.
         Unavailable: no dataset version is ready.
+        NotFound, Conflict: the phase does not exist or takes no uploads now (checked
+            before anything else: a refused upload costs no quota).
         QuotaExceeded: the daily quota is used up.
     """
+    phase = phase_for_upload(db, phase_id)
     # shown on the leaderboard: no invisible characters, look-alikes or reserved names
     privileged = user.role != Role.PARTICIPANT
     method = clean_display_name("method", method, MAX_METHOD, required=True, privileged=privileged)
     team = clean_display_name("team", team, MAX_TEAM, required=False, privileged=privileged)
     description = _clean_text("description", description, MAX_DESCRIPTION)
     shown_name = display_filename(filename)
-    dataset = active_dataset(db)
+    dataset = phase.dataset_version
     truth = upload_ground_truth(settings, dataset)
     parsed = validate_file(data, settings, shown_name, options, truth)
     data = stored_form(data, parsed)
     if baseline is not None and user.role == Role.PARTICIPANT:
         raise PermissionDenied("only organizers and admins may submit baselines")
-    if dataset is None:
-        raise Unavailable("no dataset version is ready for scoring yet; try again later")
 
-    ensure_quota(db, user, settings, including_new=False)  # cheap check before storing
+    ensure_quota(db, user, settings, including_new=False, phase=phase)  # cheap check before storing
     sha256 = store_bytes(settings.storage_dir, data)
     save_parsed(settings.storage_dir, sha256, parsed)
     if user.role == Role.PARTICIPANT:  # only a limited quota needs this user's uploads in turn
@@ -197,6 +203,7 @@ def create_submission(
     submission = Submission(
         user_id=user.id,
         dataset_version_id=dataset.id,
+        phase_id=phase.id,
         method=method,
         description=description,
         team=team,
@@ -211,7 +218,7 @@ def create_submission(
     db.add(submission)
     db.flush()
     try:
-        ensure_quota(db, user, settings, including_new=True)
+        ensure_quota(db, user, settings, including_new=True, phase=phase)
     except QuotaExceeded:
         db.rollback()
         raise

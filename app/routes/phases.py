@@ -1,0 +1,58 @@
+"""`/api/v1/phases` (public) and `/api/v1/admin/phases` (admins): phases of dataset versions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.deps import MAX_ID, AdminUser, IdPath, SessionDep
+from app.models import Phase
+from app.schemas import PhaseCreate, PhasePublic, PhasesPublic
+from app.services.phases import create_phase, get_phase, list_phases, phase_state
+
+router = APIRouter(tags=["phases"])
+
+
+def present_phase(phase: Phase) -> PhasePublic:
+    """The API view of a phase."""
+    snapshot = phase.snapshot
+    return PhasePublic(
+        id=phase.id,
+        dataset_version_id=phase.dataset_version_id,
+        dataset_version=phase.dataset_version.name,
+        name=phase.name,
+        kind=phase.kind,
+        state=phase_state(phase),
+        opens_at=phase.opens_at,
+        closes_at=phase.closes_at,
+        closed_at=phase.closed_at,
+        daily_quota=phase.daily_quota,
+        ladder=phase.ladder,
+        ladder_threshold=phase.ladder_threshold,
+        private_revealed=phase.private_revealed,
+        snapshot_sha256=snapshot.sha256 if snapshot else None,
+        created_at=phase.created_at,
+    )
+
+
+@router.get("/phases", response_model=PhasesPublic)
+def phases(
+    db: SessionDep,
+    dataset: Annotated[int | None, Query(ge=1, le=MAX_ID, description="one version's")] = None,
+) -> PhasesPublic:
+    """Every phase, newest first, with its state."""
+    rows = [present_phase(phase) for phase in list_phases(db, dataset)]
+    return PhasesPublic(data=rows, count=len(rows))
+
+
+@router.get("/phases/{phase_id}", response_model=PhasePublic)
+def phase_detail(phase_id: IdPath, db: SessionDep) -> PhasePublic:
+    """One phase."""
+    return present_phase(get_phase(db, phase_id))
+
+
+@router.post("/admin/phases", response_model=PhasePublic, status_code=status.HTTP_201_CREATED)
+def new_phase(body: PhaseCreate, db: SessionDep, admin: AdminUser) -> PhasePublic:
+    """Open a phase on a dataset version: `continuous` (no end needed) or `edition`."""
+    return present_phase(create_phase(db, admin, body))

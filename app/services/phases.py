@@ -1,0 +1,207 @@
+"""Phases of a dataset version: when it takes uploads, with which quota, and closing it.
+
+A dataset version may have several phases (an open-ended `continuous` development phase, a
+dated yearly `edition`). A submission goes to one phase; the phase takes uploads while its
+version is active and `opens_at <= now < closes_at` (no end for continuous phases) and it is
+not closed. Closing (an admin, or the beat scheduler at `closes_at`) freezes the phase's
+leaderboard as a `PhaseSnapshot` and reveals its private split (app/services/snapshots.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.models import DatasetStatus, DatasetVersion, Phase, PhaseKind, User, utcnow
+from app.schemas import PhaseCreate
+from app.services.datasets import active_dataset, get_dataset
+from app.services.errors import Conflict, InvalidInput, NotFound, Unavailable
+
+MAX_ID = 2**31 - 1
+PhaseState = Literal["upcoming", "open", "closed"]
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A timestamp in UTC; one without a zone is read as UTC (the API documents this)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def phase_state(phase: Phase, now: dt.datetime | None = None) -> PhaseState:
+    """`upcoming` before `opens_at`, `closed` once closed or past `closes_at`, else `open`."""
+    now = now or utcnow()
+    if phase.closed_at is not None or (phase.closes_at is not None and now >= phase.closes_at):
+        return "closed"
+    return "upcoming" if now < phase.opens_at else "open"
+
+
+def ladder_setting(value: bool | float | str | None) -> tuple[str | None, float | None]:
+    """The stored Ladder rule of a request's `ladder`: off (null or false), the bootstrap
+    noise of the difference (true or "bootstrap"), or a fixed F1 threshold (a number).
+
+    Raises:
+        InvalidInput: for a threshold outside (0, 1) or an unknown word.
+    """
+    if value is None or value is False:
+        return None, None
+    if value is True or value == "bootstrap":
+        return "bootstrap", None
+    if isinstance(value, (int, float)):
+        if not 0 < float(value) < 1:
+            raise InvalidInput(f"ladder: a fixed threshold must lie between 0 and 1, got {value}")
+        return "fixed", float(value)
+    raise InvalidInput(f"ladder: expected null, true, 'bootstrap' or a threshold, got {value!r}")
+
+
+def create_phase(db: Session, admin: User, request: PhaseCreate) -> Phase:
+    """Record a new phase of a dataset version (committed).
+
+    Raises:
+        NotFound: if the dataset version does not exist.
+        InvalidInput: an edition without `closes_at`, a window that ends before it opens,
+            a bad Ladder setting.
+        Conflict: if the version already has a phase of that name.
+    """
+    version = get_dataset(db, request.dataset_version_id)
+    opens_at = as_utc(request.opens_at) if request.opens_at else utcnow()
+    closes_at = as_utc(request.closes_at) if request.closes_at else None
+    if request.kind == "edition" and closes_at is None:
+        raise InvalidInput("closes_at: an edition needs a closing time")
+    if closes_at is not None and closes_at <= opens_at:
+        raise InvalidInput(
+            f"closes_at: {closes_at:%Y-%m-%d %H:%M} UTC is not after opens_at "
+            f"({opens_at:%Y-%m-%d %H:%M} UTC)"
+        )
+    ladder, threshold = ladder_setting(request.ladder)
+    taken = select(Phase.id).where(
+        Phase.dataset_version_id == version.id, Phase.name == request.name
+    )
+    if db.scalar(taken) is not None:
+        raise Conflict(f"name: dataset version {version.id} already has a phase {request.name!r}")
+    phase = Phase(
+        dataset_version_id=version.id,
+        name=request.name,
+        kind=request.kind,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        daily_quota=request.daily_quota,
+        ladder=ladder,
+        ladder_threshold=threshold,
+    )
+    db.add(phase)
+    db.commit()
+    return phase
+
+
+def list_phases(db: Session, dataset_version_id: int | None = None) -> list[Phase]:
+    """Every phase (of one version when given), newest first."""
+    query = select(Phase).options(selectinload(Phase.dataset_version), selectinload(Phase.snapshot))
+    if dataset_version_id is not None:
+        query = query.where(Phase.dataset_version_id == dataset_version_id)
+    return list(db.scalars(query.order_by(Phase.id.desc())))
+
+
+def get_phase(db: Session, phase_id: int) -> Phase:
+    """A phase by id.
+
+    Raises:
+        NotFound: if there is none with that id.
+    """
+    phase = db.get(Phase, phase_id)
+    if phase is None:
+        raise NotFound(f"phase {phase_id} not found")
+    return phase
+
+
+def version_default_phase(db: Session, version: DatasetVersion) -> Phase | None:
+    """A version's default phase: its open continuous phase, else its open phase, else its
+    newest phase (a closed version still shows its last board)."""
+    phases = list_phases(db, version.id)
+    open_ = [phase for phase in phases if phase_state(phase) == "open"]
+    continuous = [phase for phase in open_ if phase.kind == PhaseKind.CONTINUOUS]
+    return next(iter(continuous or open_ or phases), None)
+
+
+def default_phase(db: Session) -> Phase | None:
+    """The phase of clients that name none: the default phase of the active version."""
+    version = active_dataset(db)
+    return version_default_phase(db, version) if version is not None else None
+
+
+def parse_phase_id(value: str | int | None) -> int | None:
+    """The `phase` field of a form or query as an id (None when empty).
+
+    Raises:
+        InvalidInput: if it is not a whole number in the id range.
+    """
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise InvalidInput(f"phase: expected a phase id (a whole number), got {text[:40]!r}")
+    return int(text)
+
+
+def phase_for_upload(db: Session, phase_id: int | None, now: dt.datetime | None = None) -> Phase:
+    """The phase an upload goes to, checked to take uploads now.
+
+    Raises:
+        NotFound: the phase does not exist.
+        Unavailable: no phase was named and none is open.
+        Conflict: the phase is not open (upcoming, closed, or its version not active),
+            with when it opens or closed.
+    """
+    if phase_id is None:
+        phase = default_phase(db)
+        if phase is None:
+            raise Unavailable("no dataset version is ready for scoring yet; try again later")
+    else:
+        phase = get_phase(db, phase_id)
+    phase_for_upload_check(phase, now)
+    return phase
+
+
+def phase_for_upload_check(phase: Phase, now: dt.datetime | None = None) -> None:
+    """Check that `phase` takes uploads now.
+
+    Raises:
+        Conflict: the phase is upcoming, closed, or its version is not active, with when it
+            opens or closed.
+    """
+    state = phase_state(phase, now or utcnow())
+    label = f"phase {phase.id} ({phase.name})"
+    if state == "upcoming":
+        raise Conflict(
+            f"phase: {label} opens at {phase.opens_at:%Y-%m-%d %H:%M} UTC; "
+            "it takes no submissions yet (no quota was used)"
+        )
+    if state == "closed":
+        closed = phase.closed_at or phase.closes_at
+        assert closed is not None  # closed means one of them is set
+        raise Conflict(
+            f"phase: {label} closed at {closed:%Y-%m-%d %H:%M} UTC; "
+            "it takes no more submissions (no quota was used)"
+        )
+    version = phase.dataset_version
+    if version.status != DatasetStatus.READY or not version.is_active:
+        raise Conflict(
+            f"phase: {label} belongs to dataset version {version.name}, which is not the "
+            "active version; it takes no submissions (no quota was used)"
+        )
+
+
+def open_phases(db: Session) -> list[Phase]:
+    """The phases taking uploads now, the default one first (the upload form's choices)."""
+    first = default_phase(db)
+    phases = [phase for phase in list_phases(db) if _takes_uploads(phase)]
+    return sorted(phases, key=lambda phase: (first is None or phase.id != first.id, phase.id))
+
+
+def _takes_uploads(phase: Phase) -> bool:
+    try:
+        phase_for_upload_check(phase)
+    except (Conflict, Unavailable):
+        return False
+    return True
