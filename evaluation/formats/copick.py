@@ -40,6 +40,8 @@ def read_copick(text: str) -> Picks:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise SubmissionError(f"not valid JSON ({error.msg})", error.lineno) from None
+    except RecursionError:
+        raise SubmissionError("not a copick picks file: JSON nested too deeply") from None
     documents = document if isinstance(document, list) else [document]
     parts = [
         _copick_document(d, f"[{i}]" if len(documents) > 1 else "") for i, d in enumerate(documents)
@@ -130,6 +132,8 @@ def read_portal(lines: Sequence[str]) -> Picks:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise SubmissionError(f"not a JSON object ({error.msg})", line_number) from None
+        except RecursionError:
+            raise SubmissionError("JSON nested too deeply", line_number) from None
         if not isinstance(record, dict):
             raise SubmissionError("not a JSON object", line_number)
         coords.append(_location(record.get("location"), "location", line_number))
@@ -152,7 +156,10 @@ def read_kaggle(lines: Sequence[str]) -> Picks:
     Raises:
         SubmissionError: a missing column, a row of another width, a value not a number.
     """
-    rows = [(n, row) for n, row in enumerate(csv.reader(lines), start=1) if row]
+    try:
+        rows = [(n, row) for n, row in enumerate(csv.reader(lines), start=1) if row]
+    except csv.Error as error:  # e.g. a field longer than the csv module's limit
+        raise SubmissionError(f"not readable as CSV ({error})") from None
     header_line, header = rows[0]
     names = [name.strip().lower() for name in header]
     missing = [name for name in KAGGLE_COLUMNS if name not in names]

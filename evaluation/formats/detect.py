@@ -40,7 +40,7 @@ def detect_format(lines: Sequence[str], filename: str | None = None) -> Submissi
     if first[0] in "{[":
         try:
             record = json.loads(first)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return "copick"
         return "portal" if isinstance(record, dict) and "location" in record else "copick"
     if first[0] == "<":

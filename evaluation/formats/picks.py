@@ -102,7 +102,8 @@ def to_submission(
     else:
         given = pixel_size if pixel_size is not None else picks.pixel_size
         if given is not None and voxel_size is not None and not np.isclose(given, voxel_size):
-            coords *= given / voxel_size
+            with np.errstate(over="ignore"):  # an overflow is refused below
+                coords *= given / voxel_size
             notes.append(
                 f"pixels of {given:g} Å scaled to voxels of {voxel_size:g} Å "
                 f"(x {given / voxel_size:g})"
@@ -118,6 +119,9 @@ def to_submission(
             "centred coordinates moved to the corner origin (+ size / 2: "
             f"x {half[0]:g}, y {half[1]:g}, z {half[2]:g} voxels)"
         )
+    if not np.all(np.isfinite(coords)):
+        row = int(np.flatnonzero(~np.isfinite(coords).all(axis=1))[0])
+        raise SubmissionError("a coordinate is too large once converted", int(picks.lines[row]))
     table = TokenTable(["X coordinate", "Y coordinate", "Z coordinate"])
     for line, label in zip(picks.lines.tolist(), labels, strict=True):
         table.add(int(line), label, ("0", "0", "0"))

@@ -324,3 +324,27 @@ def test_convert_to_copick_one_class_at_a_time(
     refused = CliRunner().invoke(main, ["convert", str(source), str(out), "--to", "kaggle"])
     assert refused.exit_code == 1
     assert "give the voxel size (--pixel-size)" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "extra", "message"),
+    [
+        ("[" * 200_000, {}, "JSON nested too deeply"),
+        (
+            "experiment,particle_type,x,y,z\nTS,1bxn," + "1" * 200_000 + ",2,3\n",
+            {},
+            "not readable as CSV",
+        ),
+        (
+            "data_\nloop_\n_rlnCoordinateX\n_rlnCoordinateY\n_rlnCoordinateZ\n"
+            "_rlnDetectorPixelSize\n1e308 1 1 1e10\n",
+            {"class_name": "1bxn", "frame": Frame(10.0, (10, 10, 10))},
+            "line 7: a coordinate is too large once converted",
+        ),
+    ],
+)
+def test_hostile_files_are_refused_not_crashed(
+    text: str, extra: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(SubmissionError, match=message):
+        parse_submission(text, **extra)
