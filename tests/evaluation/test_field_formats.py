@@ -321,6 +321,12 @@ def test_convert_to_copick_one_class_at_a_time(
     assert result.exit_code == 0, result.output
     submission = parse_submission(out, frame=frame_of(ground_truth))
     assert scored(ground_truth, submission)["localization"]["f1"] == 1.0
+    portal = tmp_path / "picks.ndjson"
+    result = CliRunner().invoke(main, ["convert", str(source), str(portal), "--to", "portal"])
+    assert result.exit_code == 0, result.output
+    back = parse_submission(portal, frame=frame_of(ground_truth), class_name="4b4t")
+    assert back.format == "portal"
+    assert scored(ground_truth, back)["localization"]["f1"] == 1.0
     refused = CliRunner().invoke(main, ["convert", str(source), str(out), "--to", "kaggle"])
     assert refused.exit_code == 1
     assert "give the voxel size (--pixel-size)" in refused.stderr
