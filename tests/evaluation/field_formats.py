@@ -93,9 +93,9 @@ def relion_angles(truth: Truth) -> np.ndarray:
     return truth.rotations.inv().as_euler("ZYZ", degrees=True)
 
 
-def relion5_star(truth: Truth) -> str:
-    """RELION 5: centred coordinates in Å, the centre at size / 2 voxels."""
-    half = np.array(SHAPE[::-1]) / 2
+def relion5_star(truth: Truth, shape: tuple[int, int, int] = SHAPE) -> str:
+    """RELION 5: centred coordinates in Å, the centre at size / 2 voxels (shape z, y, x)."""
+    half = np.array(shape[::-1]) / 2
     centred = (truth.centres - half) * VOXEL
     angles = relion_angles(truth)
     return _star(

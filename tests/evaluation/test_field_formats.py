@@ -354,3 +354,35 @@ def test_hostile_files_are_refused_not_crashed(
 ) -> None:
     with pytest.raises(SubmissionError, match=message):
         parse_submission(text, **extra)
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[ff.Truth, GroundTruth]:
+    """A tomogram of the simulator itself (48³ voxels of 10 Å, 12 particles)."""
+    out = tmp_path_factory.mktemp("simulated")
+    arguments = ["simulate", "--out", str(out), "--size", "48", "--slab", "32"]
+    result = CliRunner().invoke(main, [*arguments, "--tomograms", "1", "--particles", "12"])
+    assert result.exit_code == 0, result.output
+    folder = out / "model_0"
+    rows = [line.split() for line in (folder / "particle_locations.txt").read_text().splitlines()]
+    truth = ff.Truth(
+        folder,
+        [row[0] for row in rows],
+        np.array([[float(v) for v in row[1:4]] for row in rows]),
+        np.array([[float(v) for v in row[4:7]] for row in rows]),
+    )
+    return truth, load_ground_truth(folder)
+
+
+@pytest.mark.parametrize("name", list(MULTI_CLASS))
+def test_a_simulated_tomograms_truth_in_each_format_scores_as_native(
+    name: str, simulated: tuple[ff.Truth, GroundTruth]
+) -> None:
+    truth, ground_truth = simulated
+    assert ground_truth.voxel_size == pytest.approx(ff.VOXEL)
+    shape = ground_truth.submission_shape
+    native = scored(ground_truth, parse_submission(ff.native_text(truth)))
+    text = MULTI_CLASS[name](truth) if name != "relion5" else ff.relion5_star(truth, shape)
+    submission = parse_submission(text, frame=frame_of(ground_truth))
+    assert submission.format == name
+    assert_same_as_native(scored(ground_truth, submission), native)
