@@ -153,3 +153,15 @@ def test_cli_shrec19_reads_slab_z_itself(tmp_path: Path) -> None:
     )
     assert forced.exit_code == 1
     assert "use --z-offset 0" in forced.stderr
+
+
+def test_shrec19_tomogram_z_is_the_default_and_not_misframed() -> None:
+    rows = [line.split() for line in SHREC19_LIST.read_text().splitlines() if line.strip()]
+    text = "".join(f"{r[0]} {int(r[1]) + 156} {r[2]} {r[3]}\n" for r in rows)
+    picks = parse_submission(text, profile="shrec19")
+    truth = load_ground_truth(SHREC19_LIST, "shrec19")
+    assert diagnose(truth, picks) is None
+    kept, same = check_frame(truth, picks)
+    assert kept is truth
+    assert same.conversion == ()
+    assert score(kept, same, bootstrap=0).localization.f1 == 1.0
