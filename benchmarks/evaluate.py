@@ -1,26 +1,40 @@
-"""Benchmark of the evaluator on a SHREC-size case; prints its figures.
+"""Benchmark of the evaluator on the SHREC'19 case; prints its figures.
 
-A 512³ occupancy mask holding the 2,540 particles of the real SHREC'19 test list (its
-boxes, moved into the tomogram frame), and a 5,000-line submission with angles and scores
-(hits with jitter and wrong classes, repeated hits, background picks). Timed:
+The case is SHREC'19's own layout: ``particle_locations_model_9.txt`` (the real test list,
+2,540 particles), ``hitbox_9.mrc`` (200 × 512 × 512 int16, the boxes rebuilt from the
+list) and a 5,000-line submission ``CLASS Z Y X ROT1 ROT2 ROT3 SCORE`` in tomogram Z (hits
+with jitter and wrong classes, repeated hits, background picks). Timed:
 
-- cold: load the ground truth from disk (page cache warm) + parse + score;
-- warm: score only, ground truth and parsed submission in memory (median of repeats),
-  for the core SHREC'19 metrics, the full result without and with the 1,000-resample
-  bootstrap;
+- what a user waits for: ``tomobench evaluate DIR SUBMISSION --profile shrec19 --json``
+  as a whole process, and, with ``--official PATH``, the SHREC'19 organisers' evaluation
+  script on the same files, run alternately in the same loop (the ratio is only
+  meaningful side by side on a shared machine); ``tomobench --help``; ``import evaluation``;
+- cold, in one process: load the ground truth (read, check labels, SHA-256) + parse + score;
+- warm, ground truth and parsed submission in memory: parsing the file, the core SHREC'19
+  metrics, the full result without and with the 1,000-resample bootstrap;
 - reference: a plain per-prediction Python loop doing what the official script did
   (chained hitbox indexing, scipy's euclidean per hit, first-hit classes), then Table 2's
   per-class F1 and Table 4 particle by particle: the same figures as the vectorised core.
 
-Run: ``.venv/bin/python benchmarks/evaluate.py``
+The official script is not part of this project and nothing is fetched: give its path
+(it needs ``pycm`` importable, e.g. through PYTHONPATH; Python 3.11 no longer knows its
+``open(..., 'rU')`` mode, so it is run with that one mode mapped to ``'r'``).
+
+Run: ``.venv/bin/python benchmarks/evaluate.py [--official evaluate.py] [--repeats 15]``
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import mrcfile
@@ -36,41 +50,49 @@ from evaluation.reference import reference_scores
 from evaluation.submission import Submission
 
 SHREC19_LIST = Path(__file__).parents[1] / "tests/data/shrec19/particle_locations_model_9.txt"
-SHAPE = (512, 512, 512)
+SLAB = (200, 512, 512)  # z, y, x of the SHREC'19 hitbox
+Z_OFFSET = 156  # the slab's first slice in the 512-slice tomogram
 PREDICTIONS = 5000
+TOMOBENCH = Path(sys.executable).with_name("tomobench")
+
+# Runs the official script unchanged but for the 'U' open mode that Python 3.11 removed.
+_OFFICIAL_SHIM = (
+    "import builtins, runpy, sys\n"
+    "_open = builtins.open\n"
+    "builtins.open = lambda f, mode='r', *a, **k: _open(f, mode.replace('U', ''), *a, **k)\n"
+    "sys.argv = sys.argv[1:]\n"
+    "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+)
 
 
-def write_case(folder: Path) -> bytes:
-    """Write the ground-truth folder; return the submission's bytes."""
-    rows = [line.split() for line in SHREC19_LIST.read_text().splitlines() if line.strip()]
+def write_case(folder: Path) -> Path:
+    """Write the SHREC'19 ground truth and the submission into ``folder``; return the
+    submission's path."""
+    text = SHREC19_LIST.read_text()
+    (folder / SHREC19_LIST.name).write_text(text)
+    rows = [line.split() for line in text.splitlines() if line.strip()]
     names = [row[0] for row in rows]
     zyx = np.array([[int(v) for v in row[1:4]] for row in rows])
-    centres = np.column_stack([zyx[:, 2], zyx[:, 1], zyx[:, 0] + 156]).astype(np.float64)
     sides = np.array([SHREC19_BOX_SIDES[name] for name in names])
-    with mrcfile.new(folder / "occupancy_mask.mrc") as mrc:
-        mrc.set_data(build_box_hitbox(SHAPE, centres, sides))
-    (folder / "particle_locations.txt").write_text(
-        "".join(
-            f"{name} {x:g} {y:g} {z:g} {r[4]} {r[5]} {r[6]}\n"
-            for name, (x, y, z), r in zip(names, centres, rows, strict=True)
-        )
-    )
+    with mrcfile.new(folder / "hitbox_9.mrc") as mrc:
+        mrc.set_data(build_box_hitbox(SLAB, zyx[:, ::-1].astype(np.float64), sides))
     rng = np.random.default_rng(0)
     lines = []
     for _ in range(PREDICTIONS):
-        kind = rng.random()
-        if kind < 0.55:  # a hit near a centre, sometimes of the wrong class
+        if rng.random() < 0.55:  # a hit near a centre, sometimes of the wrong class
             k = int(rng.integers(len(names)))
-            x, y, z = centres[k] + rng.normal(0, 1.5, 3)
+            z, y, x = zyx[k] + rng.normal(0, 1.5, 3) + [Z_OFFSET, 0, 0]
             name = names[k] if rng.random() < 0.7 else CLASSES[int(rng.integers(12))]
-        else:  # anywhere in the volume, mostly background
-            x, y, z = rng.uniform(-2, 514, 3)
+        else:  # anywhere in the tomogram, mostly background
+            z, y, x = rng.uniform(-2, 514, 3)
             name = CLASSES[int(rng.integers(12))]
         phi, theta, psi = rng.uniform(-180, 180, 3)
         lines.append(
-            f"{name} {x:.2f} {y:.2f} {z:.2f} {phi:.1f} {theta:.1f} {psi:.1f} {rng.random():.4f}"
+            f"{name} {z:.2f} {y:.2f} {x:.2f} {phi:.1f} {theta:.1f} {psi:.1f} {rng.random():.4f}"
         )
-    return ("\n".join(lines) + "\n").encode()
+    path = folder / "submission.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def core_metrics(truth: GroundTruth, submission: Submission) -> None:
@@ -82,8 +104,7 @@ def core_metrics(truth: GroundTruth, submission: Submission) -> None:
 
 
 def timed_ms(action: Callable[[], object], repeats: int) -> tuple[float, float]:
-    """Best and median wall time of ``repeats`` calls, in ms (the best is the least
-    disturbed by other processes on a shared machine)."""
+    """Best and median wall time of ``repeats`` calls, in ms."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -92,53 +113,127 @@ def timed_ms(action: Callable[[], object], repeats: int) -> tuple[float, float]:
     return min(times) * 1000, statistics.median(times) * 1000
 
 
+def run_ms(command: Sequence[str], cwd: Path | None = None) -> tuple[float, float, bytes]:
+    """Wall and CPU time (user + system, ms) of one process, and its standard output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, check=True, cwd=cwd)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall * 1000, cpu * 1000, done.stdout
+
+
 def shown(figures: tuple[float, float]) -> str:
-    return f"{figures[0]:.2f} ms (median {figures[1]:.2f} ms)"
+    return f"{figures[1]:.2f} ms (best {figures[0]:.2f} ms)"
+
+
+def processes(folder: Path, submission: Path, official: Path | None, repeats: int) -> None:
+    """The whole commands, each run ``repeats`` times, alternately."""
+    commands = {
+        "tomobench evaluate --json": [
+            str(TOMOBENCH),
+            "evaluate",
+            str(folder),
+            str(submission),
+            "--profile",
+            "shrec19",
+            "--json",
+        ],
+        "tomobench --help": [str(TOMOBENCH), "--help"],
+        "python -c 'import evaluation'": [sys.executable, "-c", "import evaluation"],
+    }
+    if official is not None:
+        out = folder / "official_out"
+        out.mkdir(exist_ok=True)
+        commands["official SHREC'19 script"] = [
+            sys.executable,
+            "-c",
+            _OFFICIAL_SHIM,
+            str(official),
+            "-f",
+            str(submission),
+            "-o",
+            str(out),
+            "-tf",
+            str(folder),
+        ]
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
+    document = b""
+    for name, command in commands.items():  # once each first: page cache, .pyc files
+        document = run_ms(command)[2] if name.startswith("tomobench evaluate") else document
+    for _ in range(repeats):
+        for name, command in commands.items():
+            wall, cpu, _ = run_ms(command)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    print(f"whole processes, median of {repeats} alternate runs (wall; CPU user + system):")
+    for name in commands:
+        print(
+            f"  {name:32} {statistics.median(walls[name]):7.0f} ms wall "
+            f"(best {min(walls[name]):.0f}); CPU {statistics.median(cpus[name]):.0f} ms"
+        )
+    if official is not None:
+        ours = statistics.median(walls["tomobench evaluate --json"])
+        theirs = statistics.median(walls["official SHREC'19 script"])
+        cpu_ratio = statistics.median(cpus["official SHREC'19 script"]) / statistics.median(
+            cpus["tomobench evaluate --json"]
+        )
+        print(f"  tomobench evaluate is {theirs / ours:.1f}x faster (CPU: {cpu_ratio:.1f}x)")
+    else:
+        print("  (official script: pass --official PATH to time it alongside)")
+    figures = json.loads(document)["localization"]
+    print(f"  result document: {len(document):,} bytes; TP {figures['TP']}, F1 {figures['f1']:.4f}")
+
+
+def in_process(folder: Path, submission_path: Path) -> None:
+    data = submission_path.read_bytes()
+    start = time.perf_counter()
+    truth = load_ground_truth(folder, "shrec19")
+    loaded = time.perf_counter()
+    submission = parse_submission(data, profile="shrec19")
+    parsed = time.perf_counter()
+    score(truth, submission)
+    scored = time.perf_counter()
+    print(
+        f"cold, in one process (load + parse + score, bootstrap 1000): "
+        f"{(scored - start) * 1000:.0f} ms = load {(loaded - start) * 1000:.0f} ms (read, "
+        f"check labels, SHA-256) + parse {(parsed - loaded) * 1000:.1f} ms + score "
+        f"{(scored - parsed) * 1000:.1f} ms (resample weights drawn)"
+    )
+    parse = timed_ms(lambda: parse_submission(data, profile="shrec19"), 50)
+    core = timed_ms(lambda: core_metrics(truth, submission), 50)
+    full_no_bootstrap = timed_ms(lambda: score(truth, submission, bootstrap=0), 50)
+    full = timed_ms(lambda: score(truth, submission), 50)
+    print(f"warm, median of 50 (best):\n  parse {PREDICTIONS:,} lines: {shown(parse)}")
+    print(f"  core SHREC'19 metrics (Tables 1, 2, 4): {shown(core)}")
+    print(f"  full result without bootstrap: {shown(full_no_bootstrap)}")
+    print(f"  full result with 1,000 bootstrap resamples: {shown(full)}")
+    loop = timed_ms(lambda: reference_scores(truth, submission), 5)
+    print(f"  reference per-prediction Python loop (Tables 1, 2, 4): {shown(loop)}")
+    print(f"  speed-up of the core metrics over the loop (medians): {loop[1] / core[1]:.0f}x")
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--official", type=Path, help="the SHREC'19 organisers' evaluate.py")
+    parser.add_argument("--repeats", type=int, default=15, help="runs of each command")
+    args = parser.parse_args()
+    official = args.official if args.official is not None and args.official.is_file() else None
+    print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at start")
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        data = write_case(folder)
-        size = (folder / "occupancy_mask.mrc").stat().st_size
+        submission = write_case(folder)
+        size = (folder / "hitbox_9.mrc").stat().st_size
         print(
-            f"case: hitbox {SHAPE[0]}³ int16 ({size / 2**20:.0f} MiB), 2,540 particles, "
-            f"{PREDICTIONS:,} predictions with angles and scores"
+            f"case: hitbox {' x '.join(map(str, SLAB))} int16 ({size / 2**20:.0f} MiB), 2,540 "
+            f"particles, {PREDICTIONS:,} predictions with angles and scores "
+            f"({submission.stat().st_size / 1000:.0f} kB)"
         )
-
-        start = time.perf_counter()
-        truth = load_ground_truth(folder)
-        loaded = time.perf_counter()
-        submission = parse_submission(data)
-        parsed = time.perf_counter()
-        score(truth, submission)
-        scored = time.perf_counter()
-        print(
-            f"cold (load + parse + score, bootstrap 1000): {(scored - start) * 1000:.0f} ms "
-            f"= load {(loaded - start) * 1000:.0f} ms (read, check labels, SHA-256) + parse "
-            f"{(parsed - loaded) * 1000:.1f} ms + score {(scored - parsed) * 1000:.1f} ms"
-        )
-        start = time.perf_counter()
-        mapped = load_ground_truth(folder, memory_map=True)
-        print(f"cold load, memory-mapped: {(time.perf_counter() - start) * 1000:.0f} ms")
-        del mapped
-
-        core = timed_ms(lambda: core_metrics(truth, submission), 50)
-        full_no_bootstrap = timed_ms(lambda: score(truth, submission, bootstrap=0), 30)
-        full = timed_ms(lambda: score(truth, submission), 30)
-        parse = timed_ms(lambda: parse_submission(data), 10)
-        print(f"warm, core SHREC'19 metrics (Tables 1, 2, 4): {shown(core)}")
-        print(f"warm, full result without bootstrap: {shown(full_no_bootstrap)}")
-        print(f"warm, full result with 1,000 bootstrap resamples: {shown(full)}")
-        print(f"parse {PREDICTIONS:,} lines: {shown(parse)}")
-
-        loop = timed_ms(lambda: reference_scores(truth, submission), 5)
-        print(f"reference per-prediction Python loop (Tables 1, 2, 4): {shown(loop)}")
-        print(
-            f"speed-up over the loop (best times): core {loop[0] / core[0]:.0f}x, full result "
-            f"without bootstrap {loop[0] / full_no_bootstrap[0]:.1f}x, with bootstrap "
-            f"{loop[0] / full[0]:.1f}x"
-        )
+        processes(folder, submission, official, args.repeats)
+        in_process(folder, submission)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

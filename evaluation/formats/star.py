@@ -9,7 +9,6 @@ score) and ``_rlnOriginX/Y/Z`` (shifts in voxels, subtracted from the coordinate
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -95,6 +94,8 @@ def _as_tokens(table: pd.DataFrame) -> list[list[str]]:
 
 def _read_block(text: str, name: str) -> pd.DataFrame:
     # pandas and starfile cost about half a second to import: only STAR files load them
+    import tempfile
+
     import pandas as pd
     import starfile
 

@@ -52,7 +52,8 @@ def test_evaluate_loads_no_heavy_library_for_a_text_file() -> None:
         "from click.testing import CliRunner\nfrom app.cli import main\n"
         "result = CliRunner().invoke(main, ['evaluate', 'evaluation/examples/tiny', "
         "'evaluation/examples/tiny_submission.txt', '--json'])\n"
-        "assert result.exit_code == 0, result.output"
+        "assert result.exit_code == 0, result.output\n"
+        "import os\nassert os.environ['OPENBLAS_NUM_THREADS'] == '1'  # no BLAS pool to start"
     )
     heavy = {"scipy", "pandas", "starfile", "matplotlib", "fastapi", "torch", "skimage"}
     assert _imported_after(code) & heavy == set()
