@@ -10,7 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.deps import SettingsDep
 from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import CsrfChecked, PageDep, PageUser, field_errors, safe_next
+from app.routes.pages_render import (
+    CsrfChecked,
+    PageDep,
+    PageUser,
+    field_errors,
+    problems,
+    safe_next,
+)
 from app.services import sessions
 from app.services.errors import InvalidInput, ServiceError
 from app.services.login_throttle import authenticate_request
@@ -49,7 +56,7 @@ def _auth_form(
         "username_rule": USERNAME_RULE,
         "password_rules": PASSWORD_RULES,
         "form": form or {},
-        "errors": [error.message] if error else [],
+        "errors": problems(error.message) if error else [],
         "field_errors": field_errors(error.message, fields) if error else {},
         "next_url": next_url if next_url != "/" else "",
     }

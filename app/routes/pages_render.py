@@ -8,6 +8,7 @@ form and back. Forms are checked with the `CsrfChecked` dependency.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any
@@ -107,10 +108,23 @@ def render_page(
     )
 
 
+# a service message may list several "field: problem" parts, joined by "; "
+_NEXT_PROBLEM = re.compile(r"; (?=[a-z_]+: )")
+
+
+def problems(message: str) -> list[str]:
+    """The separate problems of a service message, one per line of the error box."""
+    return _NEXT_PROBLEM.split(message)
+
+
 def field_errors(message: str, fields: tuple[str, ...]) -> dict[str, str]:
-    """Attach a service message of the form "field: problem" to its form field."""
-    field, separator, problem = message.partition(": ")
-    return {field: problem} if separator and field in fields else {}
+    """Attach each "field: problem" part of a service message to its form field."""
+    attached: dict[str, str] = {}
+    for part in problems(message):
+        field, separator, problem = part.partition(": ")
+        if separator and field in fields:
+            attached.setdefault(field, problem)
+    return attached
 
 
 @dataclass(frozen=True)

@@ -45,13 +45,25 @@ def validate_registration(
 ) -> tuple[str, str]:
     """Check the fields of a new account; the normalised username and password.
 
+    Every field is checked, so that one answer names all that needs fixing.
+
     Raises:
-        InvalidInput: naming the field and what is wrong with it.
+        InvalidInput: "field: problem" for each field that is wrong, joined by "; ".
     """
-    username = clean_username(username, privileged=privileged)
+    problems = []
+    try:
+        username = clean_username(username, privileged=privileged)
+    except InvalidInput as error:
+        problems.append(error.message)
     if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
-        raise InvalidInput("email: not an e-mail address")
-    return username, check_new_password(password, username=username, email=email)
+        problems.append("email: not an e-mail address")
+    try:
+        password = check_new_password(password, username=username, email=email)
+    except InvalidInput as error:
+        problems.append(error.message)
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    return username, password
 
 
 def register_user(

@@ -16,7 +16,7 @@ from app.main import create_app
 from app.models import DatasetVersion, Role, User
 from app.services.quota import until
 from tests.app.datasets_support import browser_login, generate_small
-from tests.app.pages_support import register_in_browser
+from tests.app.pages_support import csrf_from, register_in_browser
 from tests.app.support import install_dataset, new_user, upload, wait_for_status
 
 
@@ -96,3 +96,30 @@ def test_the_regeneration_form_offers_starting_points(
     unknown = fresh_client.get("/admin/datasets?start=huge")
     assert unknown.status_code == 422
     assert "expected one of demo, small, shrec" in unknown.text
+
+
+def test_registration_names_every_problem_at_once(fresh_client: TestClient) -> None:
+    page = fresh_client.get("/register").text
+    assert "At least 10" in page or "at least 10" in page  # the rules are stated up front
+    response = fresh_client.post(
+        "/register",
+        data={
+            "csrf_token": csrf_from(fresh_client, "/register"),
+            "username": "a b",
+            "email": "not-an-address",
+            "password": "short",
+        },
+    )
+    assert response.status_code == 422
+    errors = response.text.split('id="form-errors"')[1].split("</div>")[0]
+    assert errors.count("<li>") == 3, errors
+    for field in ("username", "email", "password"):
+        assert f'id="{field}-error"' in response.text, field
+    api = fresh_client.post(
+        "/api/v1/users", json={"username": "a b", "email": "nowhere", "password": "short"}
+    )
+    assert api.status_code == 422
+    detail = api.json()["detail"]
+    assert "username:" in detail
+    assert "email:" in detail
+    assert "password:" in detail
