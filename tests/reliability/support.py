@@ -146,6 +146,19 @@ def finish_times(settings: Settings, ids: list[int]) -> dict[int, dt.datetime]:
         return {sid: finished for sid, finished in rows if finished is not None}
 
 
+def recovery_time(
+    fault: str, settings: Settings, state: dict[int, Any], ids: list[int], since: dt.datetime
+) -> dt.timedelta:
+    """How long after `since` the last submission of `ids` was scored; printed with the most
+    attempts any of them took (the figures of docs/reliability.md)."""
+    last = max(finish_times(settings, ids).values()) - since
+    most = max(state[sid][1] for sid in ids)
+    print(
+        f"{fault}: last of {len(ids)} scored {last.total_seconds():.1f} s later; attempts <= {most}"
+    )
+    return last
+
+
 def assert_scored_exactly_once(settings: Settings, state: dict[int, Any], ids: list[int]) -> None:
     """Each submission of `ids` is scored with one result row and at most the allowed
     number of attempts."""

@@ -47,3 +47,4 @@ def test_resent_messages_of_a_paused_worker_score_each_submission_once(tmp_path:
         state = scoring_state(settings)
         assert_scored_exactly_once(settings, state, ids)
         assert all(state[sid][1] == 1 for sid in ids), state  # no duplicate counted an attempt
+        print(f"paused worker: {waiting} messages for {UPLOADS} submissions, each scored once")

@@ -24,10 +24,10 @@ from tests.reliability.servers import private_postgres
 from tests.reliability.support import (
     assert_scored_exactly_once,
     distinct_uploads,
-    finish_times,
     paused,
     post_upload,
     queue_length,
+    recovery_time,
     sweeping_deployment,
     wait_until_scored,
 )
@@ -96,8 +96,7 @@ def test_database_outage_answers_503_and_loses_nothing(tmp_path: Path) -> None:
 
         # what the outage interrupted (queued, retrying or running) is scored once
         state = wait_until_scored(settings, accepted, timeout=RECOVERY_S + 60)
-        last = max(finish_times(settings, accepted).values()) - back
-        print(f"database back: last of {len(accepted)} scored {last.total_seconds():.1f} s later")
+        last = recovery_time("database back", settings, state, accepted, back)
         assert last < dt.timedelta(seconds=RECOVERY_S)
         assert sorted(state) == sorted(accepted)  # the refused upload left no row
         assert_scored_exactly_once(settings, state, accepted)

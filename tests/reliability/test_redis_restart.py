@@ -20,10 +20,10 @@ from tests.reliability.servers import private_redis
 from tests.reliability.support import (
     assert_scored_exactly_once,
     distinct_uploads,
-    finish_times,
     paused,
     post_upload,
     queue_length,
+    recovery_time,
     scoring_state,
     sweeping_deployment,
     wait_until_scored,
@@ -69,10 +69,7 @@ def test_uploads_during_a_broker_restart_are_kept_and_scored(tmp_path: Path) -> 
         back = dt.datetime.now(dt.UTC)
         accepted = [before, *backlog, *during]
         state = wait_until_scored(settings, accepted, timeout=RECOVERY_S + 60)
-        last = max(finish_times(settings, accepted).values()) - back
-        print(
-            f"broker back empty: last of {len(accepted)} scored {last.total_seconds():.1f} s later"
-        )
+        last = recovery_time("broker back empty", settings, state, accepted, back)
         assert last < dt.timedelta(seconds=RECOVERY_S)
         assert_scored_exactly_once(settings, state, accepted)
         assert state[before][1] == 1  # the first one was not scored again

@@ -30,9 +30,9 @@ from tests.reliability.support import (
     assert_scored_exactly_once,
     distinct_uploads,
     evaluation_queue_drained,
-    finish_times,
     paused,
     post_upload,
+    recovery_time,
     scoring_state,
     sweeping_deployment,
     wait_until_scored,
@@ -47,7 +47,8 @@ def _busy_child(worker_pids: list[int]) -> int | None:
     children = [child for pid in worker_pids for child in pool_children(pid)]
     before = {child: cpu_ticks(child) for child in children}
     time.sleep(0.5)
-    busy = [child for child in children if cpu_ticks(child) - before[child] >= 20]
+    # a fifth of a core at least: the machine may be shared with other test runs
+    busy = [child for child in children if cpu_ticks(child) - before[child] >= 10]
     return busy[0] if len(busy) == 1 else None
 
 
@@ -71,7 +72,7 @@ def test_worker_killed_mid_scoring_is_redelivered_and_scored_once(tmp_path: Path
 
         workers = [stack.enter_context(running_worker(settings)) for _ in range(2)]
         wait_for(lambda: scoring_state(settings)[submission_id][0] == "running", 60, "running")
-        victim = wait_for(lambda: _busy_child([w.pid for w in workers]), 30, "the busy child")
+        victim = wait_for(lambda: _busy_child([w.pid for w in workers]), 60, "the busy child")
         kill_hard(victim)
 
         state = wait_until_scored(settings, [submission_id], timeout=120)
@@ -134,11 +135,7 @@ def test_whole_worker_killed_in_a_backlog_loses_nothing_and_scores_once(tmp_path
         killed = dt.datetime.now(dt.UTC)
 
         state = wait_until_scored(settings, ids, timeout=RECOVERY_S + 60)
-        finished = finish_times(settings, ids)
-        last = max(finished.values()) - killed
-        print(
-            f"worker killed holding {sorted(held)}; last score {last.total_seconds():.1f} s later"
-        )
+        last = recovery_time(f"worker killed holding {sorted(held)}", settings, state, ids, killed)
         assert last < dt.timedelta(seconds=RECOVERY_S)
         assert_scored_exactly_once(settings, state, ids)
         assert all(state[sid][1] == 2 for sid in held)  # taken back once from the dead worker
