@@ -15,7 +15,13 @@ from starlette.testclient import TestClient
 from app.cli import main
 from app.core.config import Settings
 from tests.app.pages_support import register_in_browser, upload_in_browser
-from tests.app.support import GOOD_EXPECTED, new_user, upload, wait_for_status, wait_until
+from tests.app.support import (
+    GOOD_SUBMISSION,
+    new_user,
+    upload,
+    wait_for_status,
+    wait_until,
+)
 
 # GOOD_SUBMISSION (tests/app/support.py) in Å, as a Kaggle CZII CSV (10 Å voxels)
 KAGGLE = b"""id,experiment,particle_type,x,y,z
@@ -44,19 +50,29 @@ def quota_used(client: TestClient, headers: dict[str, str]) -> Any:
     return client.get("/api/v1/users/me/quota", headers=headers).json()["used"]
 
 
+def scored_result(
+    client: TestClient, headers: dict[str, str], content: bytes, filename: str, **fields: str
+) -> dict[str, Any]:
+    """Upload, wait until scored; the result document."""
+    response = upload(client, headers, content, filename=filename, **fields)
+    assert response.status_code == 201, response.text
+    scored = wait_for_status(client, headers, response.json()["id"])
+    assert scored["status"] == "scored", scored
+    result: dict[str, Any] = scored["result"]
+    return result
+
+
 def test_kaggle_csv_in_angstrom_is_converted_and_scored(
     client: TestClient, service: Settings
 ) -> None:
     headers = new_user(service)
-    response = upload(client, headers, KAGGLE, filename="submission.csv")
-    assert response.status_code == 201, response.text
-    scored = wait_for_status(client, headers, response.json()["id"])
-    assert scored["status"] == "scored", scored
-    summary = scored["result"]["submission"]
-    assert summary["format"] == "kaggle"
-    assert summary["conversion"] == ["coordinates in Å divided by the voxel size 10 Å"]
-    localization = scored["result"]["localization"]
-    assert {key: localization[key] for key in GOOD_EXPECTED} == GOOD_EXPECTED
+    result = scored_result(client, headers, KAGGLE, "submission.csv")
+    native = scored_result(client, headers, GOOD_SUBMISSION, "picks.txt")
+    assert result["submission"]["format"] == "kaggle"
+    assert result["submission"]["conversion"] == ["coordinates in Å divided by the voxel size 10 Å"]
+    # the same picks, the same scores (the hand-computed ones are test_lifecycle.py's)
+    assert result["localization"] == native["localization"]
+    assert result["classification"] == native["classification"]
 
 
 def test_class_less_file_takes_the_class_field(client: TestClient, service: Settings) -> None:
@@ -64,11 +80,12 @@ def test_class_less_file_takes_the_class_field(client: TestClient, service: Sett
     refused = upload(client, headers, PYTOM, filename="picks.star")
     assert refused.status_code == 422
     assert "no class column" in refused.json()["detail"]
-    response = upload(client, headers, PYTOM, filename="picks.star", **{"class": "1bxn"})
-    assert response.status_code == 201, response.text
-    scored = wait_for_status(client, headers, response.json()["id"])
-    assert scored["result"]["submission"]["format"] == "relion4"
-    assert scored["result"]["localization"]["TP"] == 2  # particles 1 and 3 found
+    result = scored_result(client, headers, PYTOM, "picks.star", **{"class": "1bxn"})
+    native = scored_result(client, headers, b"1bxn 10 10 10\n1bxn 20 30 20\n", "picks.txt")
+    assert result["submission"]["format"] == "relion4"
+    assert result["submission"]["has_scores"] is True  # rlnLCCmax
+    assert result["localization"] == native["localization"]
+    assert result["classification"] == native["classification"]
 
 
 def test_misframed_upload_is_refused_with_the_diagnosis_and_no_quota(
