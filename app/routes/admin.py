@@ -34,6 +34,7 @@ from app.schemas import (
 from app.services.errors import NotFound
 from app.services.invites import create_invite, delete_invite, list_invites
 from app.services.moderation import find_submission, rescore, set_hidden
+from app.services.quota import set_daily_quota
 from app.services.users import set_active, set_role
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -95,8 +96,7 @@ def change_role(user_id: IdPath, body: RoleUpdate, db: SessionDep, _: AdminUser)
 def change_quota(user_id: IdPath, body: QuotaUpdate, db: SessionDep, _: AdminUser) -> UserPublic:
     """Set a participant's own daily quota (0 stops their submissions for the day; null
     returns them to `TOMOBENCH_DAILY_QUOTA`)."""
-    user = _find_user(db, user_id)
-    user.daily_quota = body.daily_quota
+    user = set_daily_quota(db, _find_user(db, user_id), body.daily_quota)
     db.commit()
     return UserPublic.model_validate(user)
 

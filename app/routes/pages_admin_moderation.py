@@ -18,12 +18,13 @@ from app.routes.pages_admin import PageAdmin, PageStaff
 from app.routes.pages_errors import HTMLErrorRoute
 from app.routes.pages_render import CsrfChecked, PageDep, add_flash
 from app.routes.pages_submissions import _f1_of as f1_of
-from app.services.errors import NotFound, ServiceError
+from app.services.errors import InvalidInput, NotFound, ServiceError
 from app.services.invites import create_invite, delete_invite, list_invites
 from app.services.moderation import find_submission, set_hidden
+from app.services.quota import set_daily_quota
 from app.services.report_format import cell
 from app.services.submissions import list_submissions
-from app.services.users import set_active, set_role
+from app.services.users import reset_password, set_active, set_role
 
 router = APIRouter(route_class=HTMLErrorRoute)
 
@@ -76,9 +77,13 @@ def admin_unhide(page: PageDep, user: PageStaff, submission_id: IdPath) -> Redir
     return _moderate(page, submission_id, None)
 
 
-def _users_page(page: PageDep, new_invite: str | None = None) -> HTMLResponse:
+def _users_page(
+    page: PageDep, new_invite: str | None = None, new_password: tuple[str, str] | None = None
+) -> HTMLResponse:
     settings = page.request.app.state.settings
     context = {
+        "new_password": new_password,
+        "site_quota": settings.daily_quota,
         "users": list(page.db.scalars(select(User).order_by(User.id))),
         "roles": [r.value for r in Role],
         "registration": settings.registration,
@@ -128,6 +133,40 @@ def admin_change_active(
         return f"{account.username} is deactivated; its sessions and tokens ended."
 
     return _account_action(page, change)
+
+
+@router.post("/admin/users/{user_id}/quota", dependencies=[CsrfChecked])
+def admin_change_quota(
+    page: PageDep,
+    user: PageAdmin,
+    user_id: IdPath,
+    daily_quota: Annotated[str, Form(max_length=20)] = "",
+) -> RedirectResponse:
+    """Give a participant a daily quota of their own; empty: the site's setting."""
+    account = _account(page, user_id)
+
+    def change() -> str:
+        text = daily_quota.strip()
+        if text and not text.isdigit():
+            raise InvalidInput(f"daily_quota: expected a whole number or empty, got {text!r}")
+        set_daily_quota(page.db, account, int(text) if text else None)
+        shown = text or f"the site's {page.request.app.state.settings.daily_quota}"
+        return f"{account.username}'s daily quota is now {shown}."
+
+    return _account_action(page, change)
+
+
+@router.post(
+    "/admin/users/{user_id}/reset-password",
+    response_class=HTMLResponse,
+    dependencies=[CsrfChecked],
+)
+def admin_reset_password(page: PageDep, user: PageAdmin, user_id: IdPath) -> Response:
+    """Give an account a new random password, shown this once; its sessions and tokens end."""
+    account = _account(page, user_id)
+    password = reset_password(page.db, account)
+    page.db.commit()
+    return _users_page(page, new_password=(account.username, password))
 
 
 @router.post("/admin/invites", response_class=HTMLResponse, dependencies=[CsrfChecked])

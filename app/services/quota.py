@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.core.config import Settings
 from app.models import Phase, Role, Submission, SubmissionStatus, User, utcnow
+from app.services.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,23 @@ def quota_status(
         site = phase.daily_quota
     limit = site if user.daily_quota is None else user.daily_quota
     return Quota(limit=limit, used=used, remaining=max(limit - used, 0), resets_at=resets_at)
+
+
+MAX_OWN_QUOTA = 100_000
+
+
+def set_daily_quota(db: Session, user: User, limit: int | None) -> User:
+    """Give a participant a daily quota of their own (0 stops their uploads), or None to
+    return them to the site's setting (flushed, not committed).
+
+    Raises:
+        InvalidInput: for a negative or absurd limit.
+    """
+    if limit is not None and not 0 <= limit <= MAX_OWN_QUOTA:
+        raise InvalidInput(f"daily_quota: expected 0 to {MAX_OWN_QUOTA} or empty, got {limit}")
+    user.daily_quota = limit
+    db.flush()
+    return user
 
 
 def until(moment: dt.datetime, now: dt.datetime | None = None) -> str:

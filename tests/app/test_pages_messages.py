@@ -7,7 +7,7 @@ import datetime as dt
 import html
 import re
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from app.core.config import Settings
@@ -123,3 +123,35 @@ def test_registration_names_every_problem_at_once(fresh_client: TestClient) -> N
     assert "username:" in detail
     assert "email:" in detail
     assert "password:" in detail
+
+
+def test_admins_set_a_quota_and_reset_a_password_from_the_users_page(
+    fresh_client: TestClient, fresh_settings: Settings
+) -> None:
+    browser_login(fresh_client, fresh_settings, Role.ADMIN)
+    with TestClient(create_app(fresh_settings)) as other:
+        username = register_in_browser(other)
+        with session_factory(fresh_settings.sqlalchemy_url)() as db:
+            account = db.scalar(select(User).where(User.username == username))
+            assert account is not None
+            account_id = account.id
+        token = csrf_from(fresh_client, "/admin/users")
+        page = fresh_client.post(
+            f"/admin/users/{account_id}/quota", data={"csrf_token": token, "daily_quota": "3"}
+        )
+        assert f"{username}&#39;s daily quota is now 3." in page.text
+        refused = fresh_client.post(
+            f"/admin/users/{account_id}/quota", data={"csrf_token": token, "daily_quota": "-1"}
+        )
+        assert "daily_quota: expected a whole number or empty" in refused.text
+        assert other.get("/submit").text.count("of 3") == 1
+        reset = fresh_client.post(
+            f"/admin/users/{account_id}/reset-password", data={"csrf_token": token}
+        )
+        shown = re.search(r'<pre id="new-password">([^<]+)</pre>', reset.text)
+        assert shown is not None
+        assert other.get("/submit", follow_redirects=False).status_code == 303  # session ended
+        assert (
+            other.post("/api/v1/tokens", auth=(username, html.unescape(shown.group(1)))).status_code
+            == 201
+        )
