@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evaluation.ground_truth import GroundTruth
+from evaluation.quantiles import percentile  # np.percentile's, without numpy.ma
 from evaluation.submission import Submission
 
 SHREC19_Z_OFFSET = 156  # slices above the 200-slice SHREC'19 slab in its 512-slice tomogram
@@ -64,7 +65,7 @@ def diagnose(ground_truth: GroundTruth, submission: Submission) -> Misframing | 
     coords = submission.coords
 
     centres = ground_truth.particles.centres[ground_truth.counted]
-    reference = np.percentile(centres, 95, axis=0) - np.percentile(centres, 5, axis=0)
+    reference = percentile(centres, 95) - percentile(centres, 5)
 
     def fit(candidate: npt.NDArray[np.float64]) -> float:
         inside = np.all((candidate - offset >= low) & (candidate - offset <= high), axis=1)
@@ -72,7 +73,7 @@ def diagnose(ground_truth: GroundTruth, submission: Submission) -> Misframing | 
 
     def spread_fit(candidate: npt.NDArray[np.float64]) -> float:
         if len(candidate) >= MIN_PICKS_FOR_SPREAD:
-            spread = np.percentile(candidate, 95, axis=0) - np.percentile(candidate, 5, axis=0)
+            spread = percentile(candidate, 95) - percentile(candidate, 5)
             if np.any(spread < 0.5 * reference):
                 return 0.0
         return fit(candidate)
@@ -196,7 +197,7 @@ def _binned(
     particles' spread in x and y, and fit when doubled."""
     if len(coords) < MIN_PICKS_FOR_SPREAD or doubled_fit < 1 - MOST:
         return None
-    spread = np.percentile(coords, 95, axis=0) - np.percentile(coords, 5, axis=0)
+    spread = percentile(coords, 95) - percentile(coords, 5)
     if np.all(reference[:2] > 0) and np.all(spread[:2] <= 0.6 * reference[:2]):
         return "looks binned by 2 (the picks spread over half of the particles' region in x and y)"
     return None

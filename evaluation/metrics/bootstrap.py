@@ -18,6 +18,7 @@ from evaluation.classes import SIZE_GROUPS
 from evaluation.ground_truth import GroundTruth
 from evaluation.metrics.localization import Localization
 from evaluation.metrics.matching import Hits
+from evaluation.quantiles import percentile
 
 CONFIDENCE = 0.95
 
@@ -172,5 +173,5 @@ def _interval(values: np.ndarray) -> Interval:
     if len(defined) == 0:
         return Interval(None, None)
     tail = (1 - CONFIDENCE) / 2 * 100
-    low, high = np.percentile(defined.astype(np.float64), [tail, 100 - tail])
+    low, high = percentile(defined, [tail, 100 - tail])
     return Interval(float(low), float(high))

@@ -125,9 +125,9 @@ def matched_per_class(
     # most), the graph is a union of stars and a maximum matching takes one edge per star.
     # Particles of one class closer than its match distance break this; then scipy matches.
     if np.bincount(rows).max() == 1:
-        return np.bincount(part_class[np.unique(cols)], minlength=size)
+        return np.bincount(part_class[_distinct(cols)], minlength=size)
     if np.bincount(cols).max() == 1:
-        return np.bincount(pick_class[np.unique(rows)], minlength=size)
+        return np.bincount(pick_class[_distinct(rows)], minlength=size)
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import maximum_bipartite_matching
 
@@ -221,3 +221,8 @@ def _tree_pairs(
     picked = cKDTree(coords, balanced_tree=False)  # faster to build, as fast to query
     near = picked.sparse_distance_matrix(cKDTree(centres), reach, output_type="coo_matrix")
     return near.row.astype(np.int64), near.col.astype(np.int64)
+
+
+def _distinct(indices: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The distinct non-negative ``indices``, ascending (np.unique's, without numpy.ma)."""
+    return np.flatnonzero(np.bincount(indices))

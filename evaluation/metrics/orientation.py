@@ -18,6 +18,7 @@ import numpy.typing as npt
 from evaluation.ground_truth import GroundTruth
 from evaluation.metrics.matching import Hits
 from evaluation.profiles import AngleConvention
+from evaluation.quantiles import median
 from evaluation.submission import Submission
 
 if TYPE_CHECKING:
@@ -165,4 +166,4 @@ def _true_rotations(ground_truth: GroundTruth) -> tuple[npt.NDArray[np.bool_], Q
 def _summary(errors: npt.NDArray[np.float64]) -> AngularErrors:
     if len(errors) == 0:
         return AngularErrors(0, None, None)
-    return AngularErrors(len(errors), float(errors.mean()), float(np.median(errors)))
+    return AngularErrors(len(errors), float(errors.mean()), median(errors))

@@ -75,9 +75,9 @@ def curve(
     thresholds, precision, recall, average_precision, best, best_f1 = _sweep(
         prediction_scores, target_scores, n_targets
     )
-    shown = np.unique(
-        np.append(np.linspace(0, len(thresholds) - 1, MAX_CURVE_POINTS).round().astype(int), best)
-    )
+    # evenly spaced points and the best one, each once (np.unique would load numpy.ma)
+    spaced = np.linspace(0, len(thresholds) - 1, MAX_CURVE_POINTS).round().astype(int)
+    shown = np.flatnonzero(np.bincount(np.append(spaced, best)))
     return PrecisionRecallCurve(
         thresholds[shown], precision[shown], recall[shown], average_precision, best_f1
     )

@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from app.cli import HELP, SUBCOMMANDS, main
 
 
-def _imported_after(code: str) -> set[str]:
-    """Top-level modules imported by ``code`` in a fresh interpreter."""
-    probe = f"{code}\nimport sys\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+def _imported_after(code: str, *, top_level: bool = True) -> set[str]:
+    """Modules (top-level names, or all) imported by ``code`` in a fresh interpreter."""
+    names = "m.split('.')[0]" if top_level else "m"
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted({{{names} for m in sys.modules}})))"
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
@@ -57,3 +58,4 @@ def test_evaluate_loads_no_heavy_library_for_a_text_file() -> None:
     )
     heavy = {"scipy", "pandas", "starfile", "matplotlib", "fastapi", "torch", "skimage"}
     assert _imported_after(code) & heavy == set()
+    assert "numpy.ma" not in _imported_after(code, top_level=False)

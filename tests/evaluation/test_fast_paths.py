@@ -1,6 +1,7 @@
 """The fast paths give the results of their plain statements: F-beta's windowed pair search
 and star matching, the numpy quaternions of the orientation metric, the bootstrap's grouped
-sums, the per-class ranking, and the column-wise reading of regular text files and lists."""
+sums, the per-class ranking, the column-wise reading of regular text files and lists, and
+numpy's percentiles without numpy.ma."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from evaluation.metrics import fbeta as fbeta_module
 from evaluation.metrics.orientation import angular_errors, quaternions, rotations
 from evaluation.metrics.ranking import curve
 from evaluation.profiles import AngleConvention, get_profile
+from evaluation.quantiles import median, percentile
 from evaluation.reference import reference_fbeta_matched
 from tests.evaluation.helpers import memory_truth, picks
 
@@ -240,3 +242,25 @@ def test_particle_lists_read_column_wise_equal_the_line_by_line_reading(
                 angles = None if read.angles is None else read.angles.tobytes()
                 results.append((read.classes.tobytes(), read.centres.tobytes(), angles))
         assert results[0] == results[1]
+
+
+# ---- quantiles ----------------------------------------------------------------------------
+
+
+def test_percentile_and_median_are_numpys_to_the_bit() -> None:
+    rng = np.random.default_rng(13)
+    for trial in range(600):
+        count = int(rng.integers(1, 300))
+        if trial % 3 == 0:
+            values = rng.normal(0, 10, count)
+        elif trial % 3 == 1:
+            values = rng.integers(0, 5, count) / 3  # ties
+        else:
+            values = rng.random((count, 3)) * 500  # per column, as the misframing check
+        for percents in ([2.5000000000000018, 97.5], 95, 5, [0, 50, 100], 33.3):
+            expected = np.percentile(values, percents, axis=0)
+            ours = percentile(values, percents)
+            assert ours.shape == np.shape(expected)
+            assert np.array_equal(ours, expected)
+        if values.ndim == 1:
+            assert median(values) == float(np.median(values))
