@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from app.deps import CeleryDep, IdPath, get_admin, get_organizer
+from app.deps import CeleryDep, IdPath, SettingsDep, get_admin, get_organizer
 from app.models import User
 from app.routes.pages_datasets import version_context
 from app.routes.pages_errors import HTMLErrorRoute
@@ -211,3 +211,40 @@ def admin_rescore(
         return f"{queued} submissions of {version.name} are queued for scoring again."
 
     return _then_back(page, rescore)
+
+
+@router.post("/admin/datasets/import-copick", dependencies=[CsrfChecked])
+def admin_import_copick(
+    page: PageDep,
+    user: PageAdmin,
+    settings: SettingsDep,
+    fields: Annotated[dict[str, str], Depends(posted_fields)],
+) -> RedirectResponse:
+    """Make a version from a copick project on the server (`datasets import-copick`)."""
+    from pathlib import Path
+
+    from app.services.copick_import import import_copick_version
+
+    def import_project() -> str:
+        project = fields.get("project", "").strip()
+        test = fields.get("test", "").strip()
+        if not project or not test:
+            raise InvalidInput("project and test run: both are required")
+        spacing = fields.get("voxel_spacing", "").strip()
+        try:
+            voxel_spacing = float(spacing) if spacing else None
+        except ValueError:
+            raise InvalidInput(f"voxel_spacing: not a number: {spacing!r}") from None
+        version, runs = import_copick_version(
+            page.db,
+            settings,
+            Path(project),
+            [test],
+            name=fields.get("name", "").strip() or None,
+            voxel_spacing=voxel_spacing,
+            activate="activate" in fields,
+            triggered_by=user,
+        )
+        return f"Dataset version {version.name} imported from copick: {len(runs)} tomogram(s)."
+
+    return _then_back(page, import_project)

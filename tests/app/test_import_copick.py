@@ -160,3 +160,39 @@ def test_admins_import_through_the_api(tmp_path: Path) -> None:
         )
         assert missing.status_code == 422
         assert "no run 'TS_404' in the project" in missing.json()["detail"]
+
+
+def test_admins_import_from_the_admin_page(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from app.main import create_app
+    from app.models import Role
+    from tests.app.datasets_support import browser_login
+    from tests.app.pages_support import csrf_from
+
+    with ExitStack() as stack:
+        settings = backend_settings(stack, "embedded", tmp_path / "data")
+        project = tmp_path / "project"
+        export_copick_project(folder_of(settings, generate_small(settings)), project)
+        client = stack.enter_context(TestClient(create_app(settings)))
+        browser_login(client, settings, Role.ADMIN)
+        page = client.get("/admin/datasets")
+        assert 'id="import-copick"' in page.text
+        fields = {"project": str(project), "test": "model_0", "name": "real-page"}
+        response = client.post(
+            "/admin/datasets/import-copick",
+            data={"csrf_token": csrf_from(client, "/admin/datasets"), **fields},
+            follow_redirects=True,
+        )
+        assert "Dataset version real-page imported from copick: 1 tomogram(s)." in response.text
+        bad = client.post(
+            "/admin/datasets/import-copick",
+            data={
+                "csrf_token": csrf_from(client, "/admin/datasets"),
+                **fields,
+                "name": "x",
+                "test": "nope",
+            },
+            follow_redirects=True,
+        )
+        assert "no run &#39;nope&#39; in the project" in bad.text
