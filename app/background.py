@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.core.config import Settings, settings_env
 from app.db import get_engine, session_factory
+from app.services.closing import close_due_phases
 from app.services.dispatch import sweep_submissions
 from workers.celery_app import create_celery_app
 
@@ -132,6 +133,7 @@ class Dispatcher(threading.Thread):
                 report = sweep_submissions(factory, celery, self.settings)
                 if any(vars(report).values()):
                     log.info("dispatcher: %s", report)
+                close_due_phases(factory)  # the beat job of `worker --beat`, for serve
             except Exception:  # keep sweeping whatever one pass hit
                 log.exception("dispatcher pass failed")
 

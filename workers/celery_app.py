@@ -15,6 +15,7 @@ from celery import Celery
 from app.core.config import Settings
 from workers.routing import (
     BASELINE_SOFT_LIMIT_S,
+    CLOSE_DUE_PHASES,
     EVALUATION_QUEUE,
     HARD_LIMIT_MARGIN_S,
     SIMULATION_SOFT_LIMIT_S,
@@ -90,7 +91,13 @@ def create_celery_app(settings: Settings) -> TomobenchCelery:
                 "schedule": settings.sweep_interval_s,
                 # sweeps nobody consumed in time are dropped rather than piled up
                 "options": {"expires": settings.sweep_interval_s},
-            }
+            },
+            # editions close themselves at their closing time (snapshot, private revealed)
+            "close-due-phases": {
+                "task": CLOSE_DUE_PHASES,
+                "schedule": settings.sweep_interval_s,
+                "options": {"expires": settings.sweep_interval_s},
+            },
         },
         beat_schedule_filename=str(settings.resolved_data_dir / "celerybeat-schedule"),
         timezone="UTC",

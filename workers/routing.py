@@ -31,6 +31,7 @@ HARD_LIMIT_MARGIN_S = 60
 # task names, so senders need not import the task modules
 SCORE_SUBMISSION = "workers.tasks.evaluation.score_submission"
 SWEEP_SUBMISSIONS = "workers.tasks.evaluation.sweep_submissions"
+CLOSE_DUE_PHASES = "workers.tasks.evaluation.close_due_phases"
 GENERATE_DATASET = "workers.tasks.simulation.generate_dataset"
 RUN_BASELINE = "workers.tasks.baselines.run_baseline"
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from app.deps import MAX_ID, AdminUser, IdPath, SessionDep
 from app.models import Phase
 from app.schemas import PhaseCreate, PhasePublic, PhasesPublic
+from app.services.closing import close_phase
 from app.services.phases import create_phase, get_phase, list_phases, phase_state
 
 router = APIRouter(tags=["phases"])
@@ -56,3 +57,11 @@ def phase_detail(phase_id: IdPath, db: SessionDep) -> PhasePublic:
 def new_phase(body: PhaseCreate, db: SessionDep, admin: AdminUser) -> PhasePublic:
     """Open a phase on a dataset version: `continuous` (no end needed) or `edition`."""
     return present_phase(create_phase(db, admin, body))
+
+
+@router.post("/admin/phases/{phase_id}/close", response_model=PhasePublic)
+def close(phase_id: IdPath, db: SessionDep, admin: AdminUser) -> PhasePublic:
+    """Close a phase now: its leaderboard is frozen as a snapshot (`snapshot_sha256`) and its
+    private split revealed; 409 if it is closed already."""
+    snapshot = close_phase(db, get_phase(db, phase_id), admin)
+    return present_phase(snapshot.phase)

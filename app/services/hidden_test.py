@@ -22,8 +22,9 @@ PUBLIC_SEED_TEST = (
 )
 
 
-def hidden_test_seed(version: DatasetVersion) -> int:
-    """The 256-bit seed of the version's test tomogram, derived from its secret.
+def hidden_test_seed(version: DatasetVersion, purpose: str = "") -> int:
+    """The 256-bit seed of the version's test tomogram, derived from its secret; another
+    `purpose` (the public/private split) derives an independent seed from the same secret.
 
     Raises:
         ValueError: if the version has no secret (it was never flushed to the database).
@@ -32,4 +33,6 @@ def hidden_test_seed(version: DatasetVersion) -> int:
         raise ValueError(f"dataset version {version.id} has no test secret")
     key = bytes.fromhex(version.test_secret)
     message = f"tomobench hidden test of dataset version {version.id}".encode()
+    if purpose:
+        message += f": {purpose}".encode()
     return int.from_bytes(hmac.new(key, message, hashlib.sha256).digest(), "big")

@@ -5,7 +5,8 @@ more attempt) and only the holder of that attempt may record the outcome. A dupl
 (a re-send of a still-queued task, a late re-delivery) finds the row claimed or finished and
 does nothing; `attempts` never passes `max_scoring_attempts`. The result row is unique per
 submission, ground-truth checksum and evaluator version; a new evaluator version adds a row.
-The ground truth is loaded once per process and checksum.
+The ground truth is loaded once per process and checksum. Every submission is scored on the
+whole hidden test and on its public and private parts (evaluation/split.py).
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.core.config import Settings
 from app.models import DatasetVersion, Result, Submission, SubmissionStatus, utcnow
 from app.services.datasets import ground_truth_folder
+from app.services.hidden_test import hidden_test_seed
 from app.services.parsed_cache import load_parsed, parse_upload
 from app.services.storage import read_stored
 
 if TYPE_CHECKING:
     from evaluation import GroundTruth
+    from evaluation.split import SplitGroundTruth
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,34 @@ def _load_ground_truth(folder: str, checksum: str) -> GroundTruth:
     if ground_truth.checksum != checksum:
         raise GroundTruthMismatch(f"ground truth of {folder} changed since it was registered")
     return ground_truth
+
+
+@functools.lru_cache(maxsize=4)
+def _split_ground_truth(folder: str, checksum: str, seed: int) -> SplitGroundTruth:
+    from evaluation.split import split_ground_truth
+
+    return split_ground_truth(_load_ground_truth(folder, checksum), seed)
+
+
+def split_seed(version: DatasetVersion) -> int:
+    """The seed of the version's public/private partition, derived from its test secret (so
+    participants cannot know which blocks of the test are public)."""
+    return hidden_test_seed(version, purpose="public/private split")
+
+
+def split_for(settings: Settings, version: DatasetVersion) -> SplitGroundTruth | None:
+    """The version's hidden test cut in a public and a private part, cached per process;
+    None for a test too small to cut (a single particle: it is scored whole, unsplit)."""
+    from evaluation import GroundTruthError
+
+    ground_truth_for(settings, version)  # checks the checksum first
+    assert version.ground_truth_checksum is not None
+    folder = str(ground_truth_folder(settings, version))
+    try:
+        return _split_ground_truth(folder, version.ground_truth_checksum, split_seed(version))
+    except GroundTruthError:
+        log.warning("dataset version %s: hidden test too small to split", version.id)
+        return None
 
 
 def ground_truth_for(settings: Settings, version: DatasetVersion) -> GroundTruth:
@@ -147,7 +178,11 @@ def _own(db: Session, submission_id: int, attempt: int, **values: Any) -> bool:
 
 
 def _store_result(
-    db: Session, submission: Submission, metrics: dict[str, Any], seconds: float
+    db: Session,
+    submission: Submission,
+    metrics: dict[str, Any],
+    seconds: float,
+    parts: dict[str, dict[str, Any]] | None,
 ) -> Result:
     checksum = metrics["ground_truth_checksum"]
     version = metrics["evaluator_version"]
@@ -170,6 +205,8 @@ def _store_result(
     else:  # a re-delivered task: rewrite the same row
         result.metrics = metrics
         result.updated_at = utcnow()
+    result.metrics_public = parts["public"] if parts else None
+    result.metrics_private = parts["private"] if parts else None
     result.scoring_seconds = seconds
     return result
 
@@ -199,11 +236,13 @@ def score_claimed(
             data, settings, submission.filename
         )
         metrics = score(ground_truth, parsed).to_dict()
+        split = split_for(settings, submission.dataset_version)
+        parts = {str(k): v for k, v in split.score(parsed).items()} if split else None
         if not _own(db, submission_id, attempt, status=SubmissionStatus.SCORED):
             db.rollback()
             log.warning("submission %s: attempt %s was taken over", submission_id, attempt)
             return False
-        _store_result(db, submission, metrics, time.perf_counter() - started)
+        _store_result(db, submission, metrics, time.perf_counter() - started, parts)
         db.commit()
         return True
 

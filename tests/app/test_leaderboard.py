@@ -8,12 +8,13 @@ import io
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import update
 from starlette.testclient import TestClient
 
 from app.core.config import Settings
 from app.db import session_factory
 from app.main import create_app
-from app.models import Role, User
+from app.models import Result, Role, User
 from app.services.leaderboard import COLUMNS
 from app.services.submissions import create_submission
 from tests.app.support import GOOD_SUBMISSION, PARTICLES, install_dataset, new_user, upload
@@ -67,6 +68,12 @@ def entries(board_client: TestClient, fresh_settings: Settings) -> dict[str, int
         )
     create_celery_app(fresh_settings).tasks[score_submission.name].apply(args=[baseline.id])
     ids["baseline"] = baseline.id
+    # these tests check the ranking on figures worked out on paper for the whole test: the
+    # results are kept as one document, as scored before the public/private split existed
+    # (the split's own boards are tested in test_phase_closing.py)
+    with session_factory(fresh_settings.sqlalchemy_url)() as db:
+        db.execute(update(Result).values(metrics_public=None, metrics_private=None))
+        db.commit()
     hide = board_client.post(
         f"/api/v1/admin/submissions/{ids['hidden']}/hide",
         headers=organizer,

@@ -23,7 +23,7 @@ from app.db import session_factory
 from app.services import dispatch, scoring
 from app.services.storage import CorruptedFile
 from workers.celery_app import settings_of
-from workers.routing import SCORE_SUBMISSION, SWEEP_SUBMISSIONS
+from workers.routing import CLOSE_DUE_PHASES, SCORE_SUBMISSION, SWEEP_SUBMISSIONS
 
 log = logging.getLogger(__name__)
 
@@ -94,3 +94,12 @@ def sweep_submissions(self: Task) -> dict[str, int]:
     if any(asdict(report).values()):
         log.info("sweep: %s", report)
     return asdict(report)
+
+
+@shared_task(bind=True, name=CLOSE_DUE_PHASES)  # type: ignore[untyped-decorator]
+def close_due_phases(self: Task) -> list[int]:
+    """Close every phase past its closing time: snapshot its board, reveal its private split."""
+    from app.services.closing import close_due_phases as close_due
+
+    settings = settings_of(self.app)
+    return close_due(session_factory(settings.sqlalchemy_url))

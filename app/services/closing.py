@@ -1,0 +1,139 @@
+"""Closing a phase: its leaderboard frozen as an immutable snapshot, its private split revealed.
+
+The snapshot holds both splits' boards (best and latest entry per participant and method),
+every ranked entry's result documents on both parts, the evaluator version(s) and the
+ground-truth checksum they were computed with, and the SHA-256 of the canonical JSON of all
+that. It is written once and never updated: re-scoring the version later adds result rows,
+but a closed phase's board, report and figures are read from the snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.models import Phase, PhaseSnapshot, Result, Submission, User, utcnow
+from app.services.disclosure import Split
+from app.services.errors import Conflict
+from app.services.leaderboard import Mode, ranked_rows
+from app.services.phases import phase_state
+
+log = logging.getLogger(__name__)
+
+SPLITS: tuple[Split, ...] = ("public", "private")
+MODES: tuple[Mode, ...] = ("best", "latest")
+
+
+def canonical_sha256(document: dict[str, Any]) -> str:
+    """SHA-256 of the document's canonical JSON (sorted keys, no spaces, UTF-8)."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _results(db: Session, submission_ids: set[int]) -> dict[str, dict[str, Any]]:
+    """The current result of each entry, both parts (keyed by submission id as text)."""
+    documents: dict[str, dict[str, Any]] = {}
+    for submission in db.scalars(select(Submission).where(Submission.id.in_(submission_ids))):
+        result: Result | None = submission.current_result
+        if result is None:
+            continue
+        documents[str(submission.id)] = {
+            "result_id": result.id,
+            "evaluator_version": result.evaluator_version,
+            "ground_truth_checksum": result.ground_truth_checksum,
+            "public": result.metrics_public or result.metrics,
+            "private": result.metrics_private or result.metrics,
+        }
+    return documents
+
+
+def snapshot_document(db: Session, phase: Phase, closed_at: dt.datetime) -> dict[str, Any]:
+    """What a closed phase keeps forever: boards of both splits, results, provenance."""
+    boards = {
+        split: {mode: ranked_rows(db, phase, split, mode) for mode in MODES} for split in SPLITS
+    }
+    entries = {row["submission_id"] for board in boards.values() for row in board["best"]}
+    entries |= {row["submission_id"] for board in boards.values() for row in board["latest"]}
+    results = _results(db, entries)
+    versions = sorted({entry["evaluator_version"] for entry in results.values()})
+    version = phase.dataset_version
+    return {
+        "phase": {
+            "id": phase.id,
+            "name": phase.name,
+            "kind": phase.kind,
+            "dataset_version_id": version.id,
+            "dataset_version": version.name,
+            "opens_at": phase.opens_at.isoformat(),
+            "closes_at": phase.closes_at.isoformat() if phase.closes_at else None,
+            "closed_at": closed_at.isoformat(),
+        },
+        "evaluator_versions": versions,
+        "ground_truth_checksum": version.ground_truth_checksum,
+        "boards": boards,
+        "results": results,
+    }
+
+
+def close_phase(
+    db: Session, phase: Phase, by: User | None = None, now: dt.datetime | None = None
+) -> PhaseSnapshot:
+    """Close `phase`: freeze its boards in a snapshot and reveal its private split
+    (committed). The phase row is locked first, so two closers make one snapshot.
+
+    Raises:
+        Conflict: if the phase is already closed.
+    """
+    db.refresh(phase, with_for_update=True)
+    if phase.closed_at is not None:
+        raise Conflict(f"phase {phase.id} ({phase.name}) is already closed")
+    closed_at = now or utcnow()
+    document = snapshot_document(db, phase, closed_at)
+    snapshot = PhaseSnapshot(
+        phase_id=phase.id,
+        evaluator_version=",".join(document["evaluator_versions"]) or "none",
+        ground_truth_checksum=document["ground_truth_checksum"] or "",
+        sha256=canonical_sha256(document),
+        document=document,
+    )
+    phase.closed_at = closed_at
+    phase.closed_by_id = by.id if by else None
+    db.add(snapshot)
+    try:
+        db.commit()
+    except IntegrityError as error:  # the unique phase_id: another closer was first
+        db.rollback()
+        raise Conflict(f"phase {phase.id} ({phase.name}) is already closed") from error
+    return snapshot
+
+
+def close_due_phases(factory: sessionmaker[Session], now: dt.datetime | None = None) -> list[int]:
+    """Close every phase past its `closes_at` (the beat scheduler's job); their ids."""
+    now = now or utcnow()
+    closed = []
+    with factory() as db:
+        due = select(Phase.id).where(Phase.closed_at.is_(None), Phase.closes_at <= now)
+        for phase_id in list(db.scalars(due)):
+            phase = db.get(Phase, phase_id)
+            if phase is None or phase_state(phase, now) != "closed":
+                continue
+            try:
+                close_phase(db, phase, None, phase.closes_at)
+            except Conflict:  # another scheduler closed it meanwhile
+                db.rollback()
+                continue
+            log.info("phase %s closed at its closing time", phase_id)
+            closed.append(phase_id)
+    return closed
+
+
+def snapshot_intact(snapshot: PhaseSnapshot) -> bool:
+    """Whether the stored document still hashes to the recorded SHA-256."""
+    return canonical_sha256(snapshot.document) == snapshot.sha256
