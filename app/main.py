@@ -25,6 +25,7 @@ from app.routes import (
     leaderboard,
     phases,
     submissions,
+    teams,
     tokens,
     users,
 )
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users,
         tokens,
         submissions,
+        teams,
         leaderboard,
         phases,
         datasets,

@@ -310,6 +310,61 @@ class PhaseSnapshot(Base):
     phase: Mapped[Phase] = relationship(back_populates="snapshot")
 
 
+def _team_name_key(context: DefaultExecutionContext) -> str:
+    from app.services.names import skeleton
+
+    key: str = skeleton(context.get_current_parameters()["name"])  # type: ignore[no-untyped-call]
+    return key
+
+
+class Team(Base):
+    """Participants who enter together: one daily quota and one leaderboard entry."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # the name's look-alike skeleton: two teams never look alike on the leaderboard
+    name_key: Mapped[str] = mapped_column(String(255), unique=True, default=_team_name_key)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list[TeamMember]] = relationship(
+        back_populates="team", order_by="TeamMember.id", cascade="all, delete-orphan"
+    )
+
+
+class TeamMember(Base):
+    """A user's membership; the unique `user_id` keeps everyone in one team at a time."""
+
+    __tablename__ = "team_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    joined_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    team: Mapped[Team] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+
+class TeamInvite(Base):
+    """A member's invitation of a user to the team, until that user joins or declines."""
+
+    __tablename__ = "team_invites"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_team_invites_team_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    team: Mapped[Team] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+
 class Submission(Base):
     """An uploaded result file and where it stands in the scoring lifecycle."""
 
@@ -324,7 +379,12 @@ class Submission(Base):
     phase_id: Mapped[int] = mapped_column(ForeignKey("phases.id", ondelete="RESTRICT"), index=True)
     method: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
+    # the free-text team of rows made before teams existed; new rows copy their team's name
     team: Mapped[str] = mapped_column(String(100), default="")
+    # the team the upload counts for (its quota and its one leaderboard entry); None: the user
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
     filename: Mapped[str] = mapped_column(String(255), default="")
     file_sha256: Mapped[str] = mapped_column(String(64))
     file_bytes: Mapped[int] = mapped_column(Integer)
@@ -343,6 +403,7 @@ class Submission(Base):
     finished_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship(back_populates="submissions")
+    team_ref: Mapped[Team | None] = relationship()
     dataset_version: Mapped[DatasetVersion] = relationship()
     phase: Mapped[Phase] = relationship()
     results: Mapped[list[Result]] = relationship(

@@ -160,6 +160,7 @@ class QuotaPublic(BaseModel):
     used: int
     remaining: int | None
     resets_at: dt.datetime
+    team: str | None = None  # the team whose quota this is (null: the caller's own)
 
 
 class SubmissionCreated(BaseModel):
@@ -178,6 +179,7 @@ class SubmissionPublic(BaseModel):
     method: str
     description: str
     team: str
+    team_id: int | None = None
     filename: str
     file_sha256: str
     file_bytes: int
@@ -214,6 +216,48 @@ class HideRequest(BaseModel):
     """Why a submission is taken off the leaderboard."""
 
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class TeamCreate(BaseModel):
+    """A new team."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=1000)
+
+
+class TeamInviteCreate(BaseModel):
+    """Invite a user to the team by username."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(max_length=1000)
+
+
+class TeamPublic(BaseModel):
+    """A team and its members (teams are public: their names are on the leaderboard)."""
+
+    id: int
+    name: str
+    members: list[str]
+    created_at: dt.datetime
+
+
+class TeamInvitePublic(BaseModel):
+    """An invitation to a team, until the invited user joins or declines."""
+
+    team_id: int
+    team: str
+    username: str
+    invited_by: str | None
+    created_at: dt.datetime
+
+
+class MyTeamPublic(BaseModel):
+    """The caller's team (null without one) and the invitations waiting for an answer."""
+
+    team: TeamPublic | None
+    invites: list[TeamInvitePublic]
 
 
 class DatasetVersionPublic(BaseModel):

@@ -75,7 +75,9 @@ def print_scores(submission: dict[str, Any], base: str = "") -> None:
 )
 @click.option("--method", default=None, help="Method name (default: the file name without suffix).")
 @click.option("--description", default="", help="Optional description.")
-@click.option("--team", default="", help="Optional team name.")
+@click.option(
+    "--team", default="", help="Optional: your team's name, checked (uploads count for it)."
+)
 @click.option("--wait", is_flag=True, help="Wait until scored and print the scores.")
 @click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds to wait.")
 @click.option("--json", "as_json", is_flag=True, help="Print the service's JSON.")

@@ -17,7 +17,7 @@ router = APIRouter(tags=["leaderboard"])
 DatasetQuery = Annotated[
     int | None, Query(ge=1, le=MAX_ID, description="dataset version id (default: active)")
 ]
-ModeQuery = Annotated[Literal["best", "latest"], Query(description="best or latest per method")]
+ModeQuery = Annotated[Literal["best", "latest"], Query(description="best or latest per entry")]
 SortQuery = Annotated[str, Query(description="column key to sort by")]
 OrderQuery = Annotated[Literal["asc", "desc"] | None, Query(description="default: better first")]
 PhaseQuery = Annotated[
@@ -51,7 +51,8 @@ BoardDep = Annotated[Leaderboard, Depends(board_from_query)]
 
 @router.get("/leaderboard", response_model=LeaderboardPublic)
 def leaderboard_rows(board: BoardDep) -> LeaderboardPublic:
-    """One row per participant and method with the SHREC'19 columns and size groups."""
+    """One row per team (or participant without a team) with the SHREC'19 columns and size
+    groups; `team` is the team's name or null."""
     version = board.dataset_version
     return LeaderboardPublic(
         dataset_version=DatasetVersionPublic.model_validate(version) if version else None,

@@ -17,6 +17,7 @@ from app.routes import (
     pages_datasets,
     pages_leaderboard,
     pages_submissions,
+    pages_teams,
     pages_tokens,
 )
 from app.routes.pages_errors import HTMLErrorRoute
@@ -37,6 +38,7 @@ for module in (
     pages_auth,
     pages_tokens,
     pages_submissions,
+    pages_teams,
     pages_leaderboard,
     pages_datasets,
     pages_admin,

@@ -35,16 +35,7 @@ def _chosen_phase(phases: list[Phase], wanted: str) -> Phase | None:
 
 
 PENDING = frozenset({SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED, SubmissionStatus.RUNNING})
-SUBMIT_FIELDS = (
-    "file",
-    "method",
-    "team",
-    "description",
-    "format",
-    "class",
-    "pixel_size",
-    "phase",
-)
+SUBMIT_FIELDS = ("file", "method", "description", "format", "class", "pixel_size", "phase")
 TextField = Annotated[str, Form(max_length=20000)]
 
 
@@ -65,6 +56,7 @@ def _submit_page(
         "quota_limit": quota.limit,
         "quota_resets_at": quota.resets_at,
         "quota_resets_in": until(quota.resets_at),
+        "quota_team": quota.team,
         "form": form or {},
         "errors": [error.message] if error else [],
         "field_errors": field_errors(error.message, SUBMIT_FIELDS) if error else {},
@@ -86,7 +78,6 @@ def submit_upload(
     celery: CeleryDep,
     file: Annotated[UploadFile | None, File()] = None,
     method: TextField = "",
-    team: TextField = "",
     description: TextField = "",
     format: TextField = "",
     class_name: Annotated[str, Form(alias="class", max_length=20000)] = "",
@@ -96,7 +87,7 @@ def submit_upload(
 ) -> Response:
     """Validate, store and queue the file; a refused file is explained on the kept form."""
     filename = (file.filename or "") if file is not None else ""
-    form = {"method": method, "team": team, "description": description, "filename": filename}
+    form = {"method": method, "description": description, "filename": filename}
     form.update({"format": format, "class": class_name, "pixel_size": pixel_size, "phase": phase})
     try:
         if file is None or not filename:
@@ -113,7 +104,6 @@ def submit_upload(
             filename=filename,
             method=method,
             description=description,
-            team=team,
             options=options,
             phase_id=phase_id,
         )

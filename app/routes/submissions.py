@@ -34,7 +34,8 @@ def present(submission: Submission, viewer: User) -> SubmissionPublic:
         user=submission.user.username,
         method=submission.method,
         description=submission.description,
-        team=submission.team,
+        team=submission.team_ref.name if submission.team_ref else submission.team,
+        team_id=submission.team_id,
         filename=submission.filename,
         file_sha256=submission.file_sha256,
         file_bytes=submission.file_bytes,
@@ -76,7 +77,9 @@ def submit(
     file: Annotated[UploadFile, File(description="the result file (EVALUATION.md §2)")],
     method: Annotated[str, Form(max_length=1000)],
     description: Annotated[str, Form(max_length=20000)] = "",
-    team: Annotated[str, Form(max_length=1000)] = "",
+    team: Annotated[
+        str, Form(max_length=1000, description="optional; if given, must name your team")
+    ] = "",
     format: Annotated[str, Form(max_length=100, description="force a format")] = "",
     class_name: Annotated[
         str, Form(alias="class", max_length=1000, description="class of a class-less file")

@@ -1,4 +1,6 @@
-"""The leaderboard: one row per (participant, method) of a phase, best or latest.
+"""The leaderboard of a phase: one row per team, or per participant without a team, its
+best or latest submission (whatever method name it carries; each baseline method keeps a row
+of its own).
 
 Rows are flat dicts keyed by the column keys of `COLUMNS`, so the page, the JSON and the CSV
 show the same thing. Ranks follow localization F1 (SHREC'19's headline figure), ties broken
@@ -131,6 +133,20 @@ def _merit(row: dict[str, Any]) -> tuple[float, float, int]:
     return (row["f1"] or 0.0, _mean_class_f1(row), -row["submission_id"])
 
 
+EntryKey = tuple[str, int, str]
+
+
+def entry_key(submission: Submission) -> EntryKey:
+    """Whose leaderboard entry a submission belongs to: its team's, else its user's (the
+    method name does not split an entry: the same file under 7 names is one row); each
+    baseline method keeps a row of its own."""
+    if submission.is_baseline:
+        return ("baseline", submission.user_id, submission.method)
+    if submission.team_id is not None:
+        return ("team", submission.team_id, "")
+    return ("user", submission.user_id, "")
+
+
 def _scored_rows(db: Session, phase: Phase, split: Split) -> list[dict[str, Any]]:
     query = (
         select(Submission)
@@ -139,7 +155,11 @@ def _scored_rows(db: Session, phase: Phase, split: Split) -> list[dict[str, Any]
             Submission.status == SubmissionStatus.SCORED,
             Submission.hidden.is_(False),
         )
-        .options(selectinload(Submission.results), selectinload(Submission.user))
+        .options(
+            selectinload(Submission.results),
+            selectinload(Submission.user),
+            selectinload(Submission.team_ref),
+        )
     )
     rows = []
     for submission in db.scalars(query):
@@ -151,10 +171,11 @@ def _scored_rows(db: Session, phase: Phase, split: Split) -> list[dict[str, Any]
             continue
         rows.append(
             {
+                "entry": entry_key(submission),
                 "method": submission.method,
-                "team": submission.team,
+                "team": submission.team_ref.name if submission.team_ref else None,
+                "team_id": submission.team_id,
                 "user": submission.user.username,
-                "user_id": submission.user_id,
                 "is_baseline": submission.is_baseline,
                 "submission_id": submission.id,
                 "submitted_at": submission.created_at.isoformat(),
@@ -165,11 +186,12 @@ def _scored_rows(db: Session, phase: Phase, split: Split) -> list[dict[str, Any]
 
 
 def ranked_rows(db: Session, phase: Phase, split: Split, mode: Mode) -> list[dict[str, Any]]:
-    """The live rows of a phase on one split, one per participant and method, in rank order
-    (computed from the current results; a closed phase shows its snapshot instead)."""
-    chosen: dict[tuple[int, str], dict[str, Any]] = {}
+    """The live rows of a phase on one split, one per team or participant without a team
+    (`entry_key`), in rank order (computed from the current results; a closed phase shows
+    its snapshot instead)."""
+    chosen: dict[EntryKey, dict[str, Any]] = {}
     for row in _scored_rows(db, phase, split):
-        key = (row.pop("user_id"), row["method"])
+        key = row.pop("entry")
         current = chosen.get(key)
         if current is None:
             chosen[key] = row
@@ -221,7 +243,7 @@ def build_leaderboard(
     viewer: User | None = None,
 ) -> Leaderboard:
     """Leaderboard rows of a phase (default: the default phase of the version, by default
-    the active one), one per participant and method.
+    the active one), one per team or participant without a team.
 
     `split` defaults to `public` while the phase is open and `private` once it is closed.
     `order` defaults to the column's better direction (descending for scores).

@@ -1,10 +1,13 @@
-"""The daily quota of hidden-test submissions per participant (UTC days).
+"""The daily quota of hidden-test submissions per participant or team (UTC days).
 
-Counted: today's submissions of the user that are not baselines and did not fail (a file
-refused by validation never becomes a submission; a failed scoring does not count).
-Organizers and admins have no limit. An admin may set a participant's own limit, which
-replaces the site's `daily_quota` for them. A phase with its own `daily_quota` counts only
-its own uploads against it (the participant's own limit still wins).
+Counted: today's submissions that are not baselines and did not fail (a file refused by
+validation never becomes a submission; a failed scoring does not count). A participant
+without a team counts their own uploads; a team counts the uploads made for it and every
+upload of its current members (so joining or leaving a team never frees quota). Organizers
+and admins have no limit. An admin may set a participant's own limit, which replaces the
+site's `daily_quota` for them; a team's limit is the smallest of its members' limits. A
+phase with its own `daily_quota` counts only its own uploads against it (the participant's
+own limit still wins).
 """
 
 from __future__ import annotations
@@ -12,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.core.config import Settings
-from app.models import Phase, Role, Submission, SubmissionStatus, User, utcnow
+from app.models import Phase, Role, Submission, SubmissionStatus, Team, TeamMember, User, utcnow
 from app.services.errors import InvalidInput
 
 
@@ -28,6 +31,8 @@ class Quota:
     used: int
     remaining: int | None
     resets_at: dt.datetime
+    # the team whose quota it is (None: the user's own)
+    team: str | None = None
 
 
 def day_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -36,14 +41,28 @@ def day_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
+def _team(db: Session, user: User) -> Team | None:
+    return db.scalar(select(Team).join(TeamMember).where(TeamMember.user_id == user.id))
+
+
+def _members(db: Session, team: Team) -> list[User]:
+    return list(db.scalars(select(User).join(TeamMember).where(TeamMember.team_id == team.id)))
+
+
 def used_today(
     db: Session, user: User, now: dt.datetime | None = None, phase: Phase | None = None
 ) -> int:
-    """How many of today's submissions of `user` (to `phase`, when given) count against the
-    quota."""
+    """How many of today's submissions (to `phase`, when given) count against the quota
+    `user` draws on: their team's when they are in one."""
     start, _ = day_bounds(now or utcnow())
+    team = _team(db, user)
+    if team is None:
+        whose = Submission.user_id == user.id
+    else:
+        member_ids = select(TeamMember.user_id).where(TeamMember.team_id == team.id)
+        whose = or_(Submission.team_id == team.id, Submission.user_id.in_(member_ids))
     query = select(func.count(Submission.id)).where(
-        Submission.user_id == user.id,
+        whose,
         Submission.created_at >= start,
         Submission.status != SubmissionStatus.FAILED,
         Submission.is_baseline.is_(False),
@@ -53,6 +72,16 @@ def used_today(
     return db.scalar(query) or 0
 
 
+def lock_quota(db: Session, user: User) -> None:
+    """Take the lock that serialises uploads drawing on the same quota: the team's row, or
+    the user's (a row lock on PostgreSQL; SQLite serialises all writes anyway)."""
+    team = _team(db, user)
+    if team is not None:
+        db.execute(select(Team.id).where(Team.id == team.id).with_for_update())
+    else:
+        db.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
 def quota_status(
     db: Session,
     user: User,
@@ -60,7 +89,8 @@ def quota_status(
     now: dt.datetime | None = None,
     phase: Phase | None = None,
 ) -> Quota:
-    """The user's quota as of `now` (default: the current time) for uploads to `phase`."""
+    """The quota `user` draws on as of `now` (default: the current time) for uploads to
+    `phase`."""
     now = now or utcnow()
     used = used_today(db, user, now, phase)
     _, resets_at = day_bounds(now)
@@ -69,8 +99,12 @@ def quota_status(
     site = settings.daily_quota
     if phase is not None and phase.daily_quota is not None:
         site = phase.daily_quota
-    limit = site if user.daily_quota is None else user.daily_quota
-    return Quota(limit=limit, used=used, remaining=max(limit - used, 0), resets_at=resets_at)
+    team = _team(db, user)
+    members = _members(db, team) if team is not None else [user]
+    # an admin's own limit for a member replaces the site's; its stop for one stops the team
+    limit = min(site if member.daily_quota is None else member.daily_quota for member in members)
+    remaining = max(limit - used, 0)
+    return Quota(limit, used, remaining, resets_at, team.name if team else None)
 
 
 MAX_OWN_QUOTA = 100_000

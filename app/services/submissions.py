@@ -22,8 +22,9 @@ from app.services.errors import InvalidInput, NotFound, PermissionDenied, QuotaE
 from app.services.names import clean_display_name
 from app.services.parsed_cache import parse_upload, save_parsed, stored_form
 from app.services.phases import phase_for_upload
-from app.services.quota import quota_status
+from app.services.quota import lock_quota, quota_status
 from app.services.storage import store_bytes
+from app.services.teams import check_upload_team
 from app.services.upload_frame import upload_ground_truth
 
 if TYPE_CHECKING:
@@ -142,8 +143,9 @@ def ensure_quota(
     quota = quota_status(db, user, settings, phase=phase)
     if quota.limit is None or quota.used + (0 if including_new else 1) <= quota.limit:
         return
+    whose = f" (shared by team '{quota.team}')" if quota.team else ""
     raise QuotaExceeded(
-        f"daily quota of {quota.limit} submissions used up; it resets at "
+        f"daily quota of {quota.limit} submissions{whose} used up; it resets at "
         f"{quota.resets_at:%Y-%m-%d %H:%M} UTC"
     )
 
@@ -166,6 +168,8 @@ def create_submission(
     """Accept a result file for a phase (default: the open continuous phase of the active
     dataset version) and queue its scoring against the phase's version.
 
+    The upload counts for the user's team when they are in one (its quota, its leaderboard
+    entry); `team`, sent by old clients, must then name that team.
     `baseline` (code version, weights checksum) marks an organizer's reference run;
     `options` say how to read the file. A file read through a conversion is stored as the
     plain text it was converted to (so its scores never depend on options kept elsewhere).
@@ -184,7 +188,11 @@ def create_submission(
     # shown on the leaderboard: no invisible characters, look-alikes or reserved names
     privileged = user.role != Role.PARTICIPANT
     method = clean_display_name("method", method, MAX_METHOD, required=True, privileged=privileged)
-    team = clean_display_name("team", team, MAX_TEAM, required=False, privileged=privileged)
+    entry_team = None if baseline is not None else check_upload_team(db, user, team)
+    # a baseline is nobody's team entry; its `team` stays a label ("baselines")
+    team_label = entry_team.name if entry_team else ""
+    if baseline is not None:
+        team_label = clean_display_name("team", team, MAX_TEAM, required=False, privileged=True)
     description = _clean_text("description", description, MAX_DESCRIPTION)
     shown_name = display_filename(filename)
     dataset = phase.dataset_version
@@ -197,16 +205,16 @@ def create_submission(
     ensure_quota(db, user, settings, including_new=False, phase=phase)  # cheap check before storing
     sha256 = store_bytes(settings.storage_dir, data)
     save_parsed(settings.storage_dir, sha256, parsed)
-    if user.role == Role.PARTICIPANT:  # only a limited quota needs this user's uploads in turn
-        # (a row lock on PostgreSQL; SQLite serializes all writes anyway)
-        db.execute(select(User.id).where(User.id == user.id).with_for_update())
+    if user.role == Role.PARTICIPANT:  # only a limited quota needs uploads taken in turn
+        lock_quota(db, user)
     submission = Submission(
         user_id=user.id,
         dataset_version_id=dataset.id,
         phase_id=phase.id,
         method=method,
         description=description,
-        team=team,
+        team=team_label,
+        team_id=entry_team.id if entry_team else None,
         filename=shown_name,
         file_sha256=sha256,
         file_bytes=len(data),

@@ -1,4 +1,4 @@
-"""The public leaderboard: best or latest per participant and method, sortable, CSV export,
+"""The public leaderboard: best or latest per participant (or team), sortable, CSV export,
 hidden entries left out, baselines marked."""
 
 from __future__ import annotations

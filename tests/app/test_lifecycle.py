@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 
 import pytest
 from starlette.testclient import TestClient
@@ -16,14 +17,16 @@ def test_upload_is_scored_with_the_hand_computed_result(
     client: TestClient, service: Settings
 ) -> None:
     headers = new_user(service)
-    response = upload(client, headers, description="spheres at known places", team="lab")
+    team = f"lab {uuid.uuid4().hex[:8]}"
+    assert client.post("/api/v1/teams", headers=headers, json={"name": team}).status_code == 201
+    response = upload(client, headers, description="spheres at known places", team=team)
     assert response.status_code == 201
     created = response.json()
     assert created["status"] in ("received", "queued", "running", "scored")
     submission = wait_for_status(client, headers, created["id"])
     assert submission["status"] == "scored", submission["error"]
     assert submission["error"] is None
-    assert submission["team"] == "lab"
+    assert submission["team"] == team
     assert submission["predictions"] == 4
     assert submission["attempts"] == 1
     result = submission["result"]

@@ -31,7 +31,7 @@ def stranger(service: Settings) -> Iterator[TestClient]:
 
 def submit_and_wait(client: TestClient, method: str) -> int:
     """Upload GOOD_SUBMISSION through the form and wait until its page says scored; its id."""
-    response = upload_in_browser(client, GOOD_SUBMISSION, method=method, team="Lab")
+    response = upload_in_browser(client, GOOD_SUBMISSION, method=method)
     assert response.status_code == 303
     assert response.headers["location"] == "/submissions"
     listing = client.get("/submissions").text
@@ -50,12 +50,13 @@ def test_upload_form_shows_quota_and_explains_a_refused_file(client: TestClient)
     register_in_browser(client)
     form = client.get("/submit")
     assert re.search(r'id="quota">1000</strong>\s*of 1000', form.text)
-    bad = upload_in_browser(client, b"1bxn 10 10 10\nfoo 1 2 3\n", method="My picker", team="Lab X")
+    assert "This upload counts for you alone" in form.text  # no free-text team any more
+    assert 'name="team"' not in form.text
+    bad = upload_in_browser(client, b"1bxn 10 10 10\nfoo 1 2 3\n", method="My picker")
     assert bad.status_code == 422
     assert "line 2" in bad.text
     assert 'id="file-error"' in bad.text
     assert 'value="My picker"' in bad.text  # nothing typed is lost
-    assert 'value="Lab X"' in bad.text
     assert "picks.txt" in bad.text  # the file must be chosen again, and the form says so
     empty = upload_in_browser(client, b"", method="My picker")
     assert empty.status_code == 422
@@ -115,7 +116,7 @@ def test_scored_report_shows_the_hand_computed_tables(client: TestClient) -> Non
     # rank, method, then Table 1 (RR .. F1 with its interval), then the four size groups
     assert mine[2:8] == ["4", "3", "1", "1", "0", "0"]
     assert mine[12].startswith("0.7500")
-    assert len(mine) == 2 + 11 + 4 + 12
+    assert len(mine) == 2 + 11 + 4  # the 12 per-class columns are folded by default
 
 
 def test_reports_are_private_to_owner_and_organizers(

@@ -50,7 +50,7 @@ def submit_by_api(url: str, predictions: Path, method: str) -> None:
             "/api/v1/submissions",
             headers={"Authorization": f"Bearer {token}"},
             files=files,
-            data={"method": method, "team": "Other lab"},
+            data={"method": method},
         )
         assert response.status_code == 201, response.text
 

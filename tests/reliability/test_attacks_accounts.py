@@ -544,6 +544,12 @@ def test_names_cannot_spoof_the_baselines_or_the_organizers(production: Site) ->
             assert answer.status_code == 422, (name, answer.text)
             assert answer.json()["detail"].startswith(f"{field}: "), answer.text
             assert problem in answer.json()["detail"], (name, answer.text)
+            if field == "team":  # nor can a team be created under such a name
+                team = http.post("/api/v1/teams", headers=headers, json={"name": name})
+                assert team.status_code == 422, (name, team.text)
+                assert problem in team.json()["detail"], (name, team.text)
+        team = http.post("/api/v1/teams", headers=headers, json={"name": "Лаборатория"})
+        assert team.status_code == 201, team.text
         accepted = upload("Метод 2", team="Лаборатория")  # one script is fine
         assert accepted.status_code == 201, accepted.text
         for spoof in ("shrec-organizers", "official", "Baseline", "ｂａｓｅｌｉｎｅ"):

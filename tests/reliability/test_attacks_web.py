@@ -117,6 +117,8 @@ def _formula_cells(text: str) -> list[str]:
 def test_formulas_in_names_reach_the_csv_exports_as_text(production: Site) -> None:
     with httpx.Client(base_url=production.server.url, timeout=30) as http:
         _, _, headers = _participant(http)
+        team = http.post("/api/v1/teams", headers=headers, json={"name": FORMULA_TEAM})
+        assert team.status_code == 201, team.text
         created = http.post(
             "/api/v1/submissions",
             headers=headers,
