@@ -1,15 +1,20 @@
-# One venv, three verbs: `make serve` runs the service, `make test` runs every check.
+# One venv, two verbs: `make serve` runs the service, `make test` runs every check.
+# Each installs only what it needs: serving takes the `service` extra (add BASELINES=1 for the
+# reference pickers and their PyTorch, ~1.9 GB), testing takes `dev` (service, baselines and
+# the test tools).
 VENV ?= .venv
 BIN = $(VENV)/bin
+SERVE_EXTRAS = service$(if $(BASELINES),$(comma)baselines)
+comma := ,
 
 .PHONY: setup serve test lint
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed-dev
 
-$(VENV)/.installed: pyproject.toml
-	python3 -m venv $(VENV)
+$(VENV)/.installed-%: pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[$(subst +,$(comma),$*)]'
 	touch $@
 
 # `make serve PORT=8080` to choose the port (HOST likewise; a non-loopback HOST needs
@@ -17,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-serve: setup
+serve: $(VENV)/.installed-$(subst $(comma),+,$(SERVE_EXTRAS))
 	$(BIN)/tomobench serve --host $(HOST) --port $(PORT)
 
 lint: setup

@@ -48,6 +48,16 @@ HELP: dict[str, str] = {
     "templates": "Rebuild the class templates (potentials in volts) at VOXEL_SIZE nm.",
 }
 
+# subcommand name -> the extra its imports need beyond the core (`pip install tomobench`)
+EXTRAS: dict[str, str] = {
+    "serve": "service",
+    "worker": "service",
+    "db": "service",
+    "users": "service",
+    "datasets": "service",
+    "baseline": "baselines",
+}
+
 # Subcommands that use no BLAS. Started with one OpenBLAS thread, numpy imports about 15 ms
 # of CPU faster (the pool of threads it would start, idle, also spins on a busy machine).
 SINGLE_THREADED = frozenset({"evaluate"})
@@ -90,9 +100,14 @@ class LazyGroup(click.Group):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            return None  # subcommand not built yet
+            extra = EXTRAS.get(cmd_name)
+            missing = (error.name or "").partition(".")[0]
+            if extra is None or missing in ("", "app", "workers", "evaluation", "simulation"):
+                raise  # a bug of the project's own, not a missing extra
+            raise click.ClickException(
+                f"`tomobench {cmd_name}` needs the {extra} extra (the module {missing!r} is "
+                f"not installed): pip install 'tomobench[{extra}]'"
+            ) from error
         command: click.Command = getattr(module, attribute)
         return command
 

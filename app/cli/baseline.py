@@ -37,6 +37,12 @@ def _run(description: str, action: Callable[[_ProgressBar], Path]) -> Path:
         return action(bar)
     except (baselines.BaselineError, OSError) as error:
         raise click.ClickException(str(error)) from None
+    except ModuleNotFoundError as error:
+        if (error.name or "").partition(".")[0] != "torch":
+            raise
+        raise click.ClickException(
+            "the baselines need PyTorch: pip install 'tomobench[baselines]'"
+        ) from None
     finally:
         bar.close()
 

@@ -81,6 +81,7 @@ def rescore(version_id: IdPath, db: SessionDep, celery: CeleryDep, _: AdminUser)
 def run_baselines(
     version_id: IdPath,
     db: SessionDep,
+    settings: SettingsDep,
     celery: CeleryDep,
     admin: AdminUser,
     body: BaselineRunRequest | None = None,
@@ -90,7 +91,9 @@ def run_baselines(
     tomogram and is submitted as a baseline entry of the leaderboard."""
     version = get_dataset(db, version_id)
     request = body or BaselineRunRequest()
-    queued = request_baseline_runs(celery, admin, version, request.names, request.config)
+    queued = request_baseline_runs(
+        db, settings, celery, admin, version, request.names, request.config
+    )
     return BaselinesQueued(dataset_version_id=version.id, queued=queued)
 
 

@@ -6,16 +6,32 @@ from __future__ import annotations
 import logging
 
 from celery import Celery
+from sqlalchemy.orm import Session
 
+from app.core.config import Settings
 from app.models import DatasetStatus, DatasetVersion, User
 from app.services.errors import Conflict, Unavailable
-from workers.routing import RUN_BASELINE
+from app.services.health import live_workers
+from workers.routing import GPU_QUEUE, RUN_BASELINE
 
 log = logging.getLogger(__name__)
 
 
+NO_GPU_WORKER = (
+    "no worker serves the gpu queue, so the baselines would wait forever: install PyTorch "
+    "(`pip install 'tomobench[baselines]'`, or `make serve BASELINES=1`, whose embedded "
+    "worker then serves it) or start `tomobench worker --queues gpu`"
+)
+
+
 def request_baseline_runs(
-    celery: Celery, admin: User, version: DatasetVersion, names: list[str], config: str
+    db: Session,
+    settings: Settings,
+    celery: Celery,
+    admin: User,
+    version: DatasetVersion,
+    names: list[str],
+    config: str,
 ) -> list[str]:
     """Queue one `gpu` task per baseline name for `version`; the names queued.
 
@@ -23,13 +39,16 @@ def request_baseline_runs(
 
     Raises:
         Conflict: if the version is not the active, ready one (submissions go to it).
-        Unavailable: if the broker cannot be reached (nothing was queued after the failure).
+        Unavailable: if no live worker consumes the `gpu` queue, or the broker cannot be
+            reached (nothing was queued after the failure).
     """
     if version.status != DatasetStatus.READY or not version.is_active:
         raise Conflict(
             f"baselines run on the active, ready dataset version; version {version.id} is "
             f"{version.status}{'' if version.is_active else ', not active'}"
         )
+    if live_workers(db, settings, GPU_QUEUE) == 0:
+        raise Unavailable(NO_GPU_WORKER)
     queued: list[str] = []
     for name in dict.fromkeys(names):
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -28,15 +28,14 @@ class Health:
         return self.database and self.workers > 0
 
 
-def live_workers(db: Session, settings: Settings) -> int:
-    """Workers whose heartbeat is recent."""
+def live_workers(db: Session, settings: Settings, queue: str | None = None) -> int:
+    """Workers whose heartbeat is recent (those consuming `queue`, when given)."""
     cutoff = utcnow() - dt.timedelta(seconds=settings.worker_stale_after_s)
-    query = (
-        select(func.count())
-        .select_from(WorkerHeartbeat)
-        .where(WorkerHeartbeat.last_seen_at >= cutoff)
-    )
-    return db.scalar(query) or 0
+    query = select(WorkerHeartbeat.queues).where(WorkerHeartbeat.last_seen_at >= cutoff)
+    queues = list(db.scalars(query))
+    if queue is not None:  # a comma-separated list per worker, as `--queues` takes it
+        queues = [listed for listed in queues if queue in listed.split(",")]
+    return len(queues)
 
 
 def check_health(db: Session, settings: Settings) -> Health:

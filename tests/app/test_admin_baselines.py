@@ -5,8 +5,9 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from app.core.config import Settings
+from app.db import session_factory
 from app.main import create_app
-from app.models import Role
+from app.models import Role, WorkerHeartbeat
 from tests.app.support import install_dataset, new_user
 from workers.celery_app import create_celery_app
 from workers.routing import GPU_QUEUE
@@ -20,9 +21,29 @@ def _gpu_messages(settings: Settings) -> int:
         return int(declared.message_count)
 
 
+def _gpu_worker_alive(settings: Settings) -> None:
+    """The heartbeat a `tomobench worker --queues gpu` writes while it consumes."""
+    with session_factory(settings.sqlalchemy_url)() as db:
+        db.add(WorkerHeartbeat(hostname="gpu@test", queues=GPU_QUEUE, pid=1))
+        db.commit()
+
+
+def test_without_a_gpu_worker_nothing_is_queued(fresh_settings: Settings) -> None:
+    version_id = install_dataset(fresh_settings)
+    admin = new_user(fresh_settings, Role.ADMIN)
+    before = _gpu_messages(fresh_settings)
+    with TestClient(create_app(fresh_settings)) as client:
+        refused = client.post(f"/api/v1/admin/datasets/{version_id}/baselines", headers=admin)
+    assert refused.status_code == 503
+    assert "no worker serves the gpu queue" in refused.json()["detail"]
+    assert "make serve BASELINES=1" in refused.json()["detail"]
+    assert _gpu_messages(fresh_settings) == before
+
+
 def test_admin_queues_the_baselines_of_the_active_version(fresh_settings: Settings) -> None:
     version_id = install_dataset(fresh_settings)
     admin = new_user(fresh_settings, Role.ADMIN)
+    _gpu_worker_alive(fresh_settings)
     before = _gpu_messages(fresh_settings)
     with TestClient(create_app(fresh_settings)) as client:
         everything = client.post(f"/api/v1/admin/datasets/{version_id}/baselines", headers=admin)
@@ -42,6 +63,7 @@ def test_admin_queues_the_baselines_of_the_active_version(fresh_settings: Settin
 
 def test_baseline_requests_are_checked(fresh_settings: Settings) -> None:
     version_id = install_dataset(fresh_settings)
+    _gpu_worker_alive(fresh_settings)
     admin = new_user(fresh_settings, Role.ADMIN)
     organizer = new_user(fresh_settings, Role.ORGANIZER)
     path = f"/api/v1/admin/datasets/{version_id}/baselines"
