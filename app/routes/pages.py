@@ -16,8 +16,8 @@ from app.routes import (
     pages_auth,
     pages_datasets,
     pages_leaderboard,
+    pages_phases,
     pages_submissions,
-    pages_teams,
     pages_tokens,
 )
 from app.routes.pages_errors import HTMLErrorRoute
@@ -38,8 +38,8 @@ for module in (
     pages_auth,
     pages_tokens,
     pages_submissions,
-    pages_teams,
     pages_leaderboard,
+    pages_phases,
     pages_datasets,
     pages_admin,
     pages_admin_moderation,

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from fastapi.responses import PlainTextResponse
 
 from app.deps import MAX_ID, AdminUser, IdPath, SessionDep
 from app.models import Phase
 from app.schemas import PhaseCreate, PhasePublic, PhasesPublic
 from app.services.closing import close_phase
+from app.services.phase_report import phase_report, report_csv, report_tex
 from app.services.phases import create_phase, get_phase, list_phases, phase_state
 
 router = APIRouter(tags=["phases"])
@@ -65,3 +67,23 @@ def close(phase_id: IdPath, db: SessionDep, admin: AdminUser) -> PhasePublic:
     private split revealed; 409 if it is closed already."""
     snapshot = close_phase(db, get_phase(db, phase_id), admin)
     return present_phase(snapshot.phase)
+
+
+def _download(text: str, media_type: str, filename: str) -> PlainTextResponse:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return PlainTextResponse(text, media_type=media_type, headers=headers)
+
+
+@router.get("/phases/{phase_id}/report.tex", response_class=PlainTextResponse, responses={409: {}})
+def report_latex(phase_id: IdPath, db: SessionDep) -> PlainTextResponse:
+    """A closed phase's paper tables (Tables 1, 2 and 4 of SHREC'19, best values in bold) as
+    a LaTeX document; 409 while the phase is open."""
+    report = phase_report(db, get_phase(db, phase_id))
+    return _download(report_tex(report), "application/x-tex", f"phase-{phase_id}.tex")
+
+
+@router.get("/phases/{phase_id}/report.csv", response_class=PlainTextResponse, responses={409: {}})
+def report_table(phase_id: IdPath, db: SessionDep) -> PlainTextResponse:
+    """The same figures as CSV, one row per ranked entry; 409 while the phase is open."""
+    report = phase_report(db, get_phase(db, phase_id))
+    return _download(report_csv(report), "text/csv", f"phase-{phase_id}.csv")

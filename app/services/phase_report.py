@@ -1,0 +1,245 @@
+"""A closed phase's paper: the SHREC'19 paper's Tables 1, 2 and 4 with every ranked entry.
+
+Built from the phase's snapshot (the official, private ranking, best entry per participant
+and method), so the report never changes once the phase is closed and its figures are the
+leaderboard's. Best values in each column are in bold, as in the paper. The LaTeX needs only
+the packages of a base TeX installation (`graphicx` for the wide Table 1); each `table`
+environment can be pasted into a paper as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Phase, Submission
+from app.services.csv_export import csv_document
+from app.services.errors import Conflict
+from app.services.leaderboard import build_leaderboard
+from evaluation import CLASSES, SIZE_GROUPS
+
+# Table 1 as the paper prints it: (row key, header, digits, better: max / min / None)
+TABLE1: tuple[tuple[str, str, int, str | None], ...] = (
+    ("RR", "RR", 0, None),
+    ("TP", "TP", 0, "max"),
+    ("FP", "FP", 0, "min"),
+    ("FN", "FN", 0, "min"),
+    ("MH", "MH", 0, "min"),
+    ("RO", "RO", 0, "min"),
+    ("AD", "AD", 4, "min"),
+    ("recall", "Recall", 4, "max"),
+    ("precision", "Precision", 4, "max"),
+    ("miss_rate", "Miss rate", 4, "min"),
+    ("f1", "F1 Score", 4, "max"),
+)
+TABLE2 = tuple((f"f1_{name}", name, 3, "max") for name in CLASSES)
+TABLE4 = tuple((group, group.capitalize(), 3, "max") for group in SIZE_GROUPS)
+CSV_KEYS = (
+    "rank",
+    "rank_group",
+    "method",
+    "team",
+    "submission_id",
+    *(key for key, *_ in TABLE1),
+    *(key for key, *_ in TABLE2),
+    *(key for key, *_ in TABLE4),
+)
+CAPTIONS = {
+    "table1": "Results of localization evaluation. RR: results reported; TP: true positive, "
+    "unique particles found; FP: false positive, reported non-existent particles; FN: false "
+    "negative, unique particles not found; MH: multiple hits; RO: results outside of volume; "
+    "AD: average euclidean distance from predicted particle center. The best results in each "
+    "column are highlighted.",
+    "table2": "Results of classification evaluation for all classes: F1 score per class. The "
+    "best results in each column are highlighted.",
+    "table4": "F1 scores of each submission for the size groups. The best results in each "
+    "column are highlighted.",
+}
+
+Spec = tuple[str, str, int, str | None]
+
+
+@dataclass(frozen=True)
+class ReportCell:
+    """One figure of a table: its text and whether it is the column's best."""
+
+    text: str
+    best: bool
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One of the paper's tables: headers, and per entry its name and cells."""
+
+    key: str
+    caption: str
+    headers: list[str]
+    rows: list[tuple[str, list[ReportCell]]]
+
+
+@dataclass(frozen=True)
+class PhaseReport:
+    """The paper of a closed phase: its ranked entries (official split) and the tables."""
+
+    phase: Phase
+    entries: list[dict[str, Any]]
+    tables: list[ReportTable]
+    snapshot_sha256: str
+    # each entry's method card: who, the method and team, and its description
+    cards: dict[int, dict[str, str]]
+
+
+def _text(value: Any, digits: int) -> str:
+    if value is None:
+        return "--"
+    return str(int(value)) if digits == 0 else f"{float(value):.{digits}f}"
+
+
+def entry_name(row: dict[str, Any]) -> str:
+    """How an entry is named in the tables: its method, and its team when it has one."""
+    team = row.get("team")
+    return f"{row['method']} ({team})" if team else str(row["method"])
+
+
+def _table(key: str, specs: Sequence[Spec], entries: list[dict[str, Any]]) -> ReportTable:
+    best: dict[str, Any] = {}
+    for column, _, digits, better in specs:
+        values = [row[column] for row in entries if row.get(column) is not None]
+        # compared as printed: two entries equal to the printed digits are both best
+        shown = {round(float(v), digits) for v in values}
+        if better is not None and len(shown) > 1:
+            best[column] = max(shown) if better == "max" else min(shown)
+    rows = []
+    for row in entries:
+        cells = []
+        for column, _, digits, _ in specs:
+            value = row.get(column)
+            is_best = value is not None and round(float(value), digits) == best.get(column)
+            cells.append(ReportCell(_text(value, digits), is_best))
+        rows.append((entry_name(row), cells))
+    return ReportTable(key, CAPTIONS[key], ["Submission", *(s[1] for s in specs)], rows)
+
+
+def phase_report(db: Session, phase: Phase) -> PhaseReport:
+    """The report of a closed phase, from its snapshot's official (private) ranking.
+
+    Raises:
+        Conflict: if the phase is not closed yet (its private figures are still hidden).
+    """
+    snapshot = phase.snapshot
+    if phase.closed_at is None or snapshot is None:
+        raise Conflict(
+            f"phase {phase.id} ({phase.name}) is not closed; its report comes when it closes"
+        )
+    entries = build_leaderboard(db, phase_id=phase.id, split="private").rows
+    tables = [
+        _table("table1", TABLE1, entries),
+        _table("table2", TABLE2, entries),
+        _table("table4", TABLE4, entries),
+    ]
+    ids = [int(row["submission_id"]) for row in entries]
+    cards = {
+        submission.id: {
+            "user": submission.user.username,
+            "method": submission.method,
+            "team": submission.team,
+            "description": submission.description,
+        }
+        for submission in db.scalars(select(Submission).where(Submission.id.in_(ids)))
+    }
+    return PhaseReport(phase, entries, tables, snapshot.sha256, cards)
+
+
+_LATEX_SPECIAL = re.compile(r"[\\&%$#_{}~^]")
+_LATEX_REPLACEMENTS = {
+    "\\": r"\textbackslash{}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def latex_escape(text: str) -> str:
+    """`text` with LaTeX's special characters escaped (names come from participants)."""
+    return _LATEX_SPECIAL.sub(lambda m: _LATEX_REPLACEMENTS.get(m[0], "\\" + m[0]), text)
+
+
+def _latex_table(table: ReportTable, label: str) -> list[str]:
+    columns = "l" + "r" * (len(table.headers) - 1)
+    lines = [
+        "\\begin{table}[htbp]",
+        "\\centering",
+        "\\resizebox{\\textwidth}{!}{%",
+        f"\\begin{{tabular}}{{{columns}}}",
+        "\\hline",
+        " & ".join(latex_escape(header) for header in table.headers) + " \\\\",
+        "\\hline",
+    ]
+    for name, cells in table.rows:
+        shown = [f"\\textbf{{{c.text}}}" if c.best else c.text for c in cells]
+        lines.append(" & ".join([latex_escape(name), *shown]) + " \\\\")
+    lines += [
+        "\\hline",
+        "\\end{tabular}}",
+        f"\\caption{{{latex_escape(table.caption)}}}",
+        f"\\label{{{label}}}",
+        "\\end{table}",
+    ]
+    return lines
+
+
+def report_tex(report: PhaseReport) -> str:
+    """The report as a LaTeX document (pdflatex, base packages only)."""
+    phase = report.phase
+    title = f"{phase.dataset_version.name}, {phase.name}"
+    lines = [
+        f"% tomobench phase {phase.id} ({phase.name}): official ranking on the private part",
+        f"% of the hidden test; leaderboard snapshot SHA-256 {report.snapshot_sha256}",
+        "\\documentclass{article}",
+        "\\usepackage[utf8]{inputenc}",
+        "\\usepackage{graphicx}",
+        "\\begin{document}",
+        f"\\section*{{Results: {latex_escape(title)}}}",
+    ]
+    for table, label in zip(
+        report.tables, ("tab:localization", "tab:classes", "tab:sizes"), strict=True
+    ):
+        lines += _latex_table(table, f"{label}-{phase.id}")
+    lines.append("\\end{document}")
+    return "\n".join(lines) + "\n"
+
+
+def report_csv(report: PhaseReport) -> str:
+    """The same figures as CSV, one row per ranked entry."""
+    return csv_document(
+        list(CSV_KEYS), ([row.get(key) for key in CSV_KEYS] for row in report.entries)
+    )
+
+
+def entries_f1_svg(report: PhaseReport) -> str:
+    """The per-class F1 of every ranked entry in one figure (a line per entry, classes
+    ordered by size group as in Table 3)."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from app.services.plots import _SVG_SETTINGS, figure_to_svg
+
+    names = [name for group in SIZE_GROUPS.values() for name in group]
+    with matplotlib.rc_context(_SVG_SETTINGS):
+        figure = Figure(figsize=(7.5, 3.4), dpi=96)
+        axes = figure.add_subplot()
+        for row in report.entries:
+            values = [row.get(f"f1_{name}") for name in names]
+            heights = [float("nan") if v is None else float(v) for v in values]
+            axes.plot(names, heights, marker="o", linewidth=1, label=entry_name(row))
+        axes.set_ylim(0.0, 1.05)
+        axes.set_ylabel("F1")
+        axes.set_title("F1 per class of every entry (classes from tiny to large)")
+        axes.tick_params(axis="x", labelrotation=45)
+        if report.entries:
+            axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
+    return figure_to_svg(figure)
