@@ -18,6 +18,7 @@ from app.routes import (
     pages_leaderboard,
     pages_phases,
     pages_submissions,
+    pages_teams,
     pages_tokens,
 )
 from app.routes.pages_errors import HTMLErrorRoute
@@ -38,6 +39,7 @@ for module in (
     pages_auth,
     pages_tokens,
     pages_submissions,
+    pages_teams,
     pages_leaderboard,
     pages_phases,
     pages_datasets,
