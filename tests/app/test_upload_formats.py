@@ -83,7 +83,6 @@ def test_class_less_file_takes_the_class_field(client: TestClient, service: Sett
     result = scored_result(client, headers, PYTOM, "picks.star", **{"class": "1bxn"})
     native = scored_result(client, headers, b"1bxn 10 10 10\n1bxn 20 30 20\n", "picks.txt")
     assert result["submission"]["format"] == "relion4"
-    assert result["submission"]["has_scores"] is True  # rlnLCCmax
     assert result["localization"] == native["localization"]
     assert result["classification"] == native["classification"]
 
