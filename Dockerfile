@@ -1,5 +1,8 @@
-# One image for the web service and every worker queue.
-FROM python:3.11-slim
+# Two images from one file:
+#   service  the web service and the evaluation and simulation workers (no PyTorch)
+#   gpu      the worker of the `gpu` queue: the same, plus the baselines' PyTorch (PyPI's
+#            Linux build, which carries CUDA)
+FROM python:3.11-slim AS service
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -12,7 +15,7 @@ WORKDIR /opt/tomobench
 # Dependencies first, so code changes do not reinstall them.
 COPY pyproject.toml README.md ./
 RUN mkdir -p app workers evaluation simulation baselines migrations \
-    && pip install --no-compile . \
+    && pip install --no-compile '.[service]' \
     && pip uninstall -y tomobench
 
 COPY app ./app
@@ -31,3 +34,9 @@ EXPOSE 8000
 
 ENTRYPOINT ["tomobench"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]
+
+FROM service AS gpu
+USER root
+RUN pip install --no-compile '.[service,baselines]'
+USER tomobench
+CMD ["worker", "--queues", "gpu", "--concurrency", "1"]

@@ -150,3 +150,20 @@ def test_the_web_server_bounds_slow_clients(compose: dict[str, Any]) -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r'^CMD \["serve"', dockerfile, flags=re.MULTILINE)
     assert compose["services"]["web"]["command"][0] == "serve"
+
+
+def test_only_the_gpu_worker_gets_the_image_with_pytorch(compose: dict[str, Any]) -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    found = re.findall(r"^FROM (\S+) AS (\S+)", dockerfile, flags=re.MULTILINE)
+    stages = {name: base for base, name in found}
+    assert set(stages) == {"service", "gpu"}
+    assert stages["gpu"] == "service"  # the same service, plus PyTorch
+    installs = dict(re.findall(r"^FROM \S+ AS (\S+)\n(.*?)(?=^FROM |\Z)", dockerfile, re.M | re.S))
+    assert "'.[service]'" in installs["service"]  # the slim image: no PyTorch
+    assert ",baselines]" not in installs["service"]
+    assert "'.[service,baselines]'" in installs["gpu"]
+    targets = {name: service["build"]["target"] for name, service in compose["services"].items()
+               if "build" in service}  # fmt: skip
+    assert targets.pop("worker-gpu") == "gpu"
+    assert set(targets.values()) == {"service"}
+    assert compose["services"]["worker-gpu"]["image"] != compose["services"]["web"]["image"]
