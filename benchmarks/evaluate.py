@@ -9,7 +9,8 @@ with jitter and wrong classes, repeated hits, background picks). Timed:
   as a whole process, and, with ``--official PATH``, the SHREC'19 organisers' evaluation
   script on the same files, run alternately in the same loop (the ratio is only
   meaningful side by side on a shared machine); ``tomobench --help``; ``import evaluation``;
-- cold, in one process: load the ground truth (read, check labels, SHA-256) + parse + score;
+- cold, in one process: load the ground truth (read, check labels; the SHA-256 of the
+  voxels runs on a thread meanwhile) + parse + score;
 - warm, ground truth and parsed submission in memory: parsing the file, the core SHREC'19
   metrics, the full result without and with the 1,000-resample bootstrap;
 - reference: a plain per-prediction Python loop doing what the official script did
@@ -199,8 +200,8 @@ def in_process(folder: Path, submission_path: Path) -> None:
     print(
         f"cold, in one process (load + parse + score, bootstrap 1000): "
         f"{(scored - start) * 1000:.0f} ms = load {(loaded - start) * 1000:.0f} ms (read, "
-        f"check labels, SHA-256) + parse {(parsed - loaded) * 1000:.1f} ms + score "
-        f"{(scored - parsed) * 1000:.1f} ms (resample weights drawn)"
+        f"check labels, start hashing) + parse {(parsed - loaded) * 1000:.1f} ms + score "
+        f"{(scored - parsed) * 1000:.1f} ms (resample weights drawn, SHA-256 finished)"
     )
     parse = timed_ms(lambda: parse_submission(data, profile="shrec19"), 50)
     core = timed_ms(lambda: core_metrics(truth, submission), 50)
