@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -114,21 +114,21 @@ def stop_process_tree(process: subprocess.Popen[bytes], grace: float) -> None:
 
 
 class Dispatcher(threading.Thread):
-    """Every `sweep_interval_s`: sweep submissions (send the waiting, re-queue the stuck) and
-    keep the worker child alive."""
+    """Every `sweep_interval_s`: sweep submissions (send the waiting, re-queue the stuck),
+    close phases that are due, and keep the worker children alive."""
 
-    def __init__(self, settings: Settings, worker: WorkerChild | None) -> None:
+    def __init__(self, settings: Settings, workers: Sequence[WorkerChild] = ()) -> None:
         super().__init__(name="tomobench-dispatcher", daemon=True)
         self.settings = settings
-        self.worker = worker
+        self.workers = tuple(workers)
         self.stopping = threading.Event()
 
     def run(self) -> None:
         factory = session_factory(self.settings.sqlalchemy_url)
         celery = create_celery_app(self.settings)
         while not self.stopping.wait(self.settings.sweep_interval_s):
-            if self.worker is not None:
-                self.worker.ensure_running()
+            for worker in self.workers:
+                worker.ensure_running()
             try:
                 report = sweep_submissions(factory, celery, self.settings)
                 if any(vars(report).values()):

@@ -6,6 +6,7 @@ dataset, start a worker child (on the embedded broker) and the dispatcher, then 
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import logging
 import os
@@ -84,6 +85,7 @@ def serve(
     from app.migrate import upgrade_database
     from app.server import uvicorn_options
     from app.services.seed import seed
+    from workers.routing import GPU_QUEUE
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = load_settings(data_dir=data_dir)
@@ -118,11 +120,21 @@ def serve(
             f"tomobench users reset-password {report.admin_username}"
         )
 
-    child = None
+    children = []
     if worker if worker is not None else settings.embedded_broker:
-        child = WorkerChild(settings, "evaluation,simulation", concurrency)
+        children.append(WorkerChild(settings, "evaluation,simulation", concurrency))
+        # the baselines run for minutes: a worker of their own keeps scoring going meanwhile
+        if importlib.util.find_spec("torch") is not None:
+            children.append(WorkerChild(settings, GPU_QUEUE, 1))
+            click.echo("baselines: PyTorch found; a worker serves the gpu queue")
+        else:
+            click.echo(
+                "baselines: PyTorch is not installed, so admins cannot run them "
+                "(make serve BASELINES=1, or pip install 'tomobench[baselines]')"
+            )
+    for child in children:
         child.start()
-    dispatcher = Dispatcher(settings, child)
+    dispatcher = Dispatcher(settings, children)
     dispatcher.start()
     url = f"http://{host}:{port}"
     announcer = threading.Thread(target=_announce_when_listening, args=(host, port, url))
@@ -140,5 +152,5 @@ def serve(
         )
     finally:
         dispatcher.stop()
-        if child is not None:
+        for child in children:
             child.stop()

@@ -102,6 +102,7 @@ def test_serve_runs_everything_and_submit_waits_for_scores(tmp_path: Path) -> No
         wait_until(lambda: announced in served.log.read_text(), 10, "the URL to be printed")
         printed = served.log.read_text()
         assert f"admin pages at {served.url}/admin" in printed
+        assert "baselines: PyTorch found; a worker serves the gpu queue" in printed
         match = ADMIN_LINE.search(printed)
         assert match is not None
         password = match.group(1)

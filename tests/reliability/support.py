@@ -113,7 +113,7 @@ def sweeping_deployment(
 @contextmanager
 def sweeper(settings: Settings) -> Iterator[Dispatcher]:
     """The dispatcher thread of `serve` (the sweeper, no worker child), stopped on exit."""
-    dispatcher = Dispatcher(settings, None)
+    dispatcher = Dispatcher(settings)
     dispatcher.start()
     try:
         yield dispatcher
