@@ -166,9 +166,16 @@ class SplitGroundTruth:
         public[on_particle] = self.public_particles[hits.particle[on_particle]]
         return np.asarray(public)
 
-    def score(self, submission: Submission, **options: Any) -> dict[Part, dict[str, Any]]:
+    def score(
+        self, submission: Submission, *, samples: bool = False, **options: Any
+    ) -> dict[Part, dict[str, Any]]:
         """Each part's result document (`score`'s options apply to both), marked with
-        `"split"`. A part that received no prediction is scored as an empty file."""
+        `"split"`. A part that received no prediction is scored as an empty file. With
+        `samples`, each document also carries `bootstrap_f1_samples`: the localization F1 on
+        each shared bootstrap resample (evaluation/paired.py), for paired comparisons."""
+        from evaluation.paired import localization_f1_samples
+
+        resamples, seed = int(options.get("bootstrap", 1000)), int(options.get("seed", 0))
         public = self.prediction_parts(submission)
         results: dict[Part, dict[str, Any]] = {}
         chosen: tuple[tuple[Part, npt.NDArray[np.bool_]], ...] = (
@@ -177,11 +184,19 @@ class SplitGroundTruth:
         )
         for part, keep in chosen:
             truth = self.parts[part]
+            values: list[float] | None = None
             if keep.any():
-                document = score(truth, _part_submission(submission, keep), **options).to_dict()
+                picks = _part_submission(submission, keep)
+                document = score(truth, picks, **options).to_dict()
+                if samples and resamples:
+                    found = localization_f1_samples(truth, picks, resamples=resamples, seed=seed)
+                    values = [round(float(v), 6) for v in found]
             else:
                 document = score_empty(truth, submission, **options)
+                values = [0.0] * resamples if samples and resamples else None
             results[part] = {**document, "split": part}
+            if values is not None:
+                results[part]["bootstrap_f1_samples"] = values
         return results
 
 

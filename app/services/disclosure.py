@@ -28,6 +28,7 @@ DIGITS = 4
 # per-threshold lists of a ranking curve: the hit/miss oracle
 CURVE_POINTS = ("thresholds", "precision", "recall")
 CURVES = ("localization", "classification")
+SAMPLES = "bootstrap_f1_samples"
 WITHHELD = (
     f"precision-recall curves are withheld and figures rounded to {DIGITS} decimals while "
     "this dataset version is open for submissions; they are shown once it closes"
@@ -73,6 +74,8 @@ def participant_view(metrics: dict[str, Any]) -> dict[str, Any]:
             if isinstance(curve, dict):
                 for key in CURVE_POINTS:
                     curve.pop(key, None)
+    # per-resample F1 values say which resampled particles were found: for rank groups only
+    view.pop(SAMPLES, None)
     view["disclosure"] = {"view": "participant", "digits": DIGITS, "note": WITHHELD}
     return view
 

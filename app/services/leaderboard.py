@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.models import DatasetVersion, Phase, Result, Submission, SubmissionStatus, User
 from app.services.csv_export import csv_document
 from app.services.datasets import get_dataset
-from app.services.disclosure import Split, rounded, sees_private, split_metrics
+from app.services.disclosure import SAMPLES, Split, rounded, sees_private, split_metrics
 from app.services.errors import InvalidInput, PermissionDenied
 from app.services.phases import default_phase, get_phase, version_default_phase
 from evaluation import CLASSES, SIZE_GROUPS, TABLE1_KEYS
@@ -180,6 +180,7 @@ def _scored_rows(db: Session, phase: Phase, split: Split) -> list[dict[str, Any]
                 "submission_id": submission.id,
                 "submitted_at": submission.created_at.isoformat(),
                 **metric_row(metrics),
+                SAMPLES: metrics.get(SAMPLES),  # for rank groups and the Ladder, never shown
             }
         )
     return rows
@@ -189,20 +190,40 @@ def ranked_rows(db: Session, phase: Phase, split: Split, mode: Mode) -> list[dic
     """The live rows of a phase on one split, one per team or participant without a team
     (`entry_key`), in rank order (computed from the current results; a closed phase shows
     its snapshot instead)."""
+    from evaluation.paired import ladder_improves, rank_groups
+
     chosen: dict[EntryKey, dict[str, Any]] = {}
-    for row in _scored_rows(db, phase, split):
+    samples: dict[int, Any] = {}
+    # the Ladder shows, per entry, the last submission that beat the shown one by more than
+    # the threshold: decided in upload order, on the public board only
+    ladder = split == "public" and mode == "best" and phase.ladder is not None
+    rows = sorted(_scored_rows(db, phase, split), key=lambda r: r["submission_id"])
+    for row in rows:
+        samples[row["submission_id"]] = row.pop(SAMPLES)
         key = row.pop("entry")
         current = chosen.get(key)
         if current is None:
             chosen[key] = row
+        elif ladder:
+            threshold = phase.ladder_threshold if phase.ladder == "fixed" else None
+            improves = ladder_improves(
+                row["f1"],
+                current["f1"],
+                threshold=threshold,
+                new_samples=samples[row["submission_id"]],
+                shown_samples=samples[current["submission_id"]],
+            )
+            chosen[key] = row if improves else current
         elif mode == "latest":
             chosen[key] = max(row, current, key=lambda r: r["submission_id"])
         else:
             chosen[key] = max(row, current, key=_merit)
     ranked = sorted(chosen.values(), key=_merit, reverse=True)
-    for rank, row in enumerate(ranked, start=1):
+    # adjacent entries whose F1 difference is within the paired bootstrap noise share a group
+    groups = rank_groups([samples.get(row["submission_id"]) for row in ranked])
+    for rank, (row, group) in enumerate(zip(ranked, groups, strict=True), start=1):
         row["rank"] = rank
-        row["rank_group"] = rank
+        row["rank_group"] = group
     return ranked
 
 

@@ -237,7 +237,7 @@ def score_claimed(
         )
         metrics = score(ground_truth, parsed).to_dict()
         split = split_for(settings, submission.dataset_version)
-        parts = {str(k): v for k, v in split.score(parsed).items()} if split else None
+        parts = {str(k): v for k, v in split.score(parsed, samples=True).items()} if split else None
         if not _own(db, submission_id, attempt, status=SubmissionStatus.SCORED):
             db.rollback()
             log.warning("submission %s: attempt %s was taken over", submission_id, attempt)

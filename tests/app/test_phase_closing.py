@@ -103,9 +103,11 @@ def test_private_figures_stay_hidden_until_the_close_then_freeze(
     # the participant sees the public part only, reduced; organizers see both
     assert body["result"]["split"] == "public"
     assert "result_private" not in body
+    assert "bootstrap_f1_samples" not in body["result"]  # rank-group data, never shown
     assert body["result"]["localization"]["N"] < 4  # a part of the 4 test particles
     staff = client.get(f"/api/v1/submissions/{submission_id}", headers=organizer).json()
     assert staff["result_private"]["ground_truth_checksum"] == private_checksum
+    assert len(staff["result_private"]["bootstrap_f1_samples"]) == 1000
     assert staff["result"]["localization"]["N"] == 4
     query = {"phase": phase["id"], "split": "private"}
     hidden = client.get("/api/v1/leaderboard", params=query, headers=participant)
