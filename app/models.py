@@ -450,6 +450,60 @@ class Result(Base):
     submission: Mapped[Submission] = relationship(back_populates="results")
 
 
+class BaselineRunStatus(enum.StrEnum):
+    """A baseline run: queued -> training -> predicting -> submitted (then scored like any
+    submission) | failed with its reason."""
+
+    QUEUED = "queued"
+    TRAINING = "training"
+    PREDICTING = "predicting"
+    SUBMITTED = "submitted"
+    FAILED = "failed"
+
+
+# a baseline is run at most once at a time per version: a unique index under this filter
+PENDING_RUN_WHERE = "status IN ('queued', 'training', 'predicting')"
+
+
+class BaselineRun(Base):
+    """One run of a reference picker on a dataset version, from the request to its entry."""
+
+    __tablename__ = "baseline_runs"
+    __table_args__ = (
+        Index(
+            "uq_baseline_runs_one_pending",
+            "dataset_version_id",
+            "name",
+            unique=True,
+            postgresql_where=text(PENDING_RUN_WHERE),
+            sqlite_where=text(PENDING_RUN_WHERE),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_version_id: Mapped[int] = mapped_column(
+        ForeignKey("dataset_versions.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(32))
+    config: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=BaselineRunStatus.QUEUED)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text)
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="SET NULL")
+    )
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+    dataset_version: Mapped[DatasetVersion] = relationship()
+    submission: Mapped[Submission | None] = relationship()
+    requested_by: Mapped[User | None] = relationship()
+
+
 class WorkerHeartbeat(Base):
     """A Celery worker that is consuming, refreshed every few seconds while it lives."""
 
