@@ -490,3 +490,27 @@ class PhasesPublic(BaseModel):
 
     data: list[PhasePublic]
     count: int
+
+
+class EditionCreate(BaseModel):
+    """A fresh edition in one action: a new version simulated with the settings and public
+    seed of `from_version` (default: the active one) and a new secret, and the edition phase
+    on it, open from when the version is ready until `closes_at`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.'-]*$")
+    closes_at: dt.datetime
+    daily_quota: int | None = Field(default=None, ge=0, le=100_000)
+    ladder: bool | float | Literal["bootstrap"] | None = None
+    from_version: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    dataset_name: str | None = Field(
+        default=None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+    )
+
+
+class EditionQueued(BaseModel):
+    """The edition's phase and the version being simulated for it."""
+
+    phase: PhasePublic
+    dataset_version: DatasetVersionPublic

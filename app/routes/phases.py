@@ -7,12 +7,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from fastapi.responses import PlainTextResponse
 
-from app.deps import MAX_ID, AdminUser, IdPath, SessionDep
+from app.deps import MAX_ID, AdminUser, CeleryDep, IdPath, SessionDep
 from app.models import Phase
-from app.schemas import PhaseCreate, PhasePublic, PhasesPublic
+from app.schemas import (
+    DatasetVersionPublic,
+    EditionCreate,
+    EditionQueued,
+    PhaseCreate,
+    PhasePublic,
+    PhasesPublic,
+)
 from app.services.closing import close_phase
 from app.services.phase_report import phase_report, report_csv, report_tex
-from app.services.phases import create_phase, get_phase, list_phases, phase_state
+from app.services.phases import create_phase, get_phase, list_phases, open_edition, phase_state
 
 router = APIRouter(tags=["phases"])
 
@@ -87,3 +94,15 @@ def report_table(phase_id: IdPath, db: SessionDep) -> PlainTextResponse:
     """The same figures as CSV, one row per ranked entry; 409 while the phase is open."""
     report = phase_report(db, get_phase(db, phase_id))
     return _download(report_csv(report), "text/csv", f"phase-{phase_id}.csv")
+
+
+@router.post("/admin/editions", response_model=EditionQueued, status_code=status.HTTP_202_ACCEPTED)
+def new_edition(
+    body: EditionCreate, db: SessionDep, celery: CeleryDep, admin: AdminUser
+) -> EditionQueued:
+    """A fresh edition in one action: a new version simulated with the same settings and a
+    new secret seed, activated when ready, and the edition phase on it, which opens then."""
+    phase, version = open_edition(db, celery, admin, body)
+    return EditionQueued(
+        phase=present_phase(phase), dataset_version=DatasetVersionPublic.model_validate(version)
+    )

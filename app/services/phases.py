@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from celery import Celery
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import DatasetStatus, DatasetVersion, Phase, PhaseKind, User, utcnow
-from app.schemas import PhaseCreate
-from app.services.datasets import active_dataset, get_dataset
+from app.schemas import EditionCreate, PhaseCreate
+from app.services.datasets import active_dataset, create_dataset_version, get_dataset
 from app.services.errors import Conflict, InvalidInput, NotFound, Unavailable
 
 MAX_ID = 2**31 - 1
@@ -205,3 +206,48 @@ def _takes_uploads(phase: Phase) -> bool:
     except (Conflict, Unavailable):
         return False
     return True
+
+
+def open_edition(
+    db: Session, celery: Celery, admin: User, request: EditionCreate
+) -> tuple[Phase, DatasetVersion]:
+    """A fresh edition in one action: a new version with the simulator settings and public
+    seed of `from_version` (the same training data) and a new secret (a new hidden test),
+    activated as soon as it is ready, and the edition phase on it; the phase takes uploads
+    from then until `closes_at` (committed; the simulation runs on the `simulation` queue).
+
+    Raises:
+        NotFound: no such source version; Conflict: none active when none is named, or the
+            dataset name is taken; InvalidInput: a closing time already past, a bad Ladder
+            setting; Unavailable: the task queue is unreachable.
+    """
+    from app.services.regeneration import start_generation
+
+    source = get_dataset(db, request.from_version) if request.from_version else active_dataset(db)
+    if source is None:
+        raise Conflict("from_version: no dataset version is active; name the one to follow")
+    closes_at = as_utc(request.closes_at)
+    if closes_at <= utcnow():
+        raise InvalidInput(f"closes_at: {closes_at:%Y-%m-%d %H:%M} UTC is already past")
+    ladder, threshold = ladder_setting(request.ladder)
+    version = create_dataset_version(
+        db,
+        name=request.dataset_name,
+        parameters=dict(source.parameters),
+        seed=source.seed,
+        triggered_by=admin,
+    )
+    phase = Phase(
+        dataset_version_id=version.id,
+        name=request.name,
+        kind=PhaseKind.EDITION,
+        opens_at=utcnow(),
+        closes_at=closes_at,
+        daily_quota=request.daily_quota,
+        ladder=ladder,
+        ladder_threshold=threshold,
+    )
+    db.add(phase)
+    db.commit()
+    start_generation(db, celery, version, activate=True)
+    return phase, version

@@ -86,7 +86,18 @@ def request_regeneration(
     version = create_dataset_version(
         db, name=name, parameters=parameters, seed=seed, triggered_by=admin
     )
-    if not send_generation(celery, version.id, request.activate):
+    return start_generation(db, celery, version, activate=request.activate)
+
+
+def start_generation(
+    db: Session, celery: Celery, version: DatasetVersion, *, activate: bool
+) -> DatasetVersion:
+    """Queue the generation of a recorded `queued` version.
+
+    Raises:
+        Unavailable: if the task queue cannot be reached (the version is marked failed).
+    """
+    if not send_generation(celery, version.id, activate):
         version.status = DatasetStatus.FAILED
         version.error = "the task queue could not be reached; request the regeneration again"
         version.finished_at = utcnow()

@@ -1,0 +1,77 @@
+"""A fresh edition in one action: a new version with the same simulator settings and public
+seed (the same training data) and a new secret (a new hidden test), activated when ready,
+with the edition phase on it, which takes uploads from then on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from starlette.testclient import TestClient
+
+from app.core.config import Settings
+from app.db import session_factory
+from app.main import create_app
+from app.models import Role
+from app.services.datasets import generate_dataset
+from tests.app.datasets_support import generate_small, load_version
+from tests.app.support import new_user, upload
+
+# a simulated tomogram's picks need not hit anything (nor look well framed): the upload only
+# has to be accepted
+PICKS = b"1bxn 10 10 10\n"
+
+
+def test_an_edition_opens_on_a_fresh_version_in_one_action(fresh_settings: Settings) -> None:
+    first = generate_small(fresh_settings, seed=11, activate=True, particles=2)
+    closes_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+    with TestClient(create_app(fresh_settings)) as client:
+        admin = new_user(fresh_settings, Role.ADMIN)
+        participant = new_user(fresh_settings)
+        body = {"name": "SHREC 2027", "closes_at": closes_at.isoformat(), "ladder": True}
+        refused = client.post("/api/v1/admin/editions", headers=participant, json=body)
+        assert refused.status_code == 403
+        past = {**body, "closes_at": "2020-01-01T00:00:00Z"}
+        late = client.post("/api/v1/admin/editions", headers=admin, json=past)
+        assert late.status_code == 422
+        assert late.json()["detail"].startswith("closes_at: ")
+        answer = client.post("/api/v1/admin/editions", headers=admin, json=body)
+        assert answer.status_code == 202, answer.text
+        phase, version = answer.json()["phase"], answer.json()["dataset_version"]
+        assert (phase["kind"], phase["ladder"]) == ("edition", "bootstrap")
+        assert version["status"] == "queued"
+        # not ready yet: the edition takes nothing, the current phase still does
+        early = upload(client, participant, PICKS, allow_misframed="true", phase=str(phase["id"]))
+        assert early.status_code == 409
+        assert "not the active version" in early.json()["detail"]
+        during = upload(client, participant, PICKS, allow_misframed="true")
+        assert during.status_code == 201, during.text
+
+        # the simulation worker's job, run here
+        generate_dataset(
+            session_factory(fresh_settings.sqlalchemy_url),
+            fresh_settings,
+            version["id"],
+            activate=True,
+        )
+        old, new = load_version(fresh_settings, first), load_version(fresh_settings, version["id"])
+        assert new.is_active
+        assert not old.is_active
+        assert (new.parameters, new.seed) == (old.parameters, old.seed)
+        assert new.test_secret != old.test_secret
+        assert new.ground_truth_checksum != old.ground_truth_checksum
+        train = sorted(name for name, entry in old.files.items() if entry["role"] == "train")
+        for name in train:  # the same training data, byte for byte
+            assert new.files[name] == old.files[name]
+
+        # the edition is now the default phase; the previous version's phase takes nothing
+        phases = client.get("/api/v1/phases", params={"dataset": version["id"]}).json()
+        assert [(p["name"], p["state"]) for p in phases["data"]] == [("SHREC 2027", "open")]
+        accepted = upload(client, participant, PICKS, allow_misframed="true")
+        assert accepted.status_code == 201, accepted.text
+        mine = client.get(f"/api/v1/submissions/{accepted.json()['id']}", headers=participant)
+        assert mine.json()["phase_id"] == phase["id"]
+        old_phase = client.get("/api/v1/phases", params={"dataset": first}).json()["data"][0]
+        closed = upload(
+            client, participant, PICKS, allow_misframed="true", phase=str(old_phase["id"])
+        )
+        assert closed.status_code == 409
