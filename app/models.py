@@ -365,6 +365,41 @@ class TeamInvite(Base):
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
 
 
+class MethodCard(Base):
+    """What a method is and how it was made: who, a one-page Markdown description, code,
+    paper, training data and compute. One per method name of its owner (a team, or a user
+    without one); every leaderboard row links to the card of its submission's method."""
+
+    __tablename__ = "method_cards"
+    __table_args__ = (UniqueConstraint("owner_key", "method", name="uq_method_cards_owner_method"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "team:<id>" or "user:<id>": one unique key for either kind of owner
+    owner_key: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    method: Mapped[str] = mapped_column(String(100))
+    authors: Mapped[str] = mapped_column(Text, default="")
+    affiliation: Mapped[str] = mapped_column(Text, default="")
+    # Markdown, rendered without raw HTML and with an allow-list of link schemes
+    description: Mapped[str] = mapped_column(Text, default="")
+    code_url: Mapped[str] = mapped_column(String(500), default="")
+    paper: Mapped[str] = mapped_column(String(500), default="")
+    training_data: Mapped[str] = mapped_column(Text, default="")
+    compute_hardware: Mapped[str] = mapped_column(String(300), default="")
+    compute_time: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    team: Mapped[Team | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+
 class Submission(Base):
     """An uploaded result file and where it stands in the scoring lifecycle."""
 

@@ -260,6 +260,56 @@ class MyTeamPublic(BaseModel):
     invites: list[TeamInvitePublic]
 
 
+class MethodCardFields(BaseModel):
+    """The editable fields of a method card (all optional, plain text but `description`,
+    which is Markdown)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    authors: str = Field(default="", max_length=20000)
+    affiliation: str = Field(default="", max_length=20000)
+    description: str = Field(default="", max_length=100000)
+    code_url: str = Field(default="", max_length=20000)
+    paper: str = Field(default="", max_length=20000)
+    training_data: str = Field(default="", max_length=20000)
+    compute_hardware: str = Field(default="", max_length=20000)
+    compute_time: str = Field(default="", max_length=20000)
+
+
+class MethodCardCreate(MethodCardFields):
+    """A new method card, owned by the caller's team (or the caller without one)."""
+
+    method: str = Field(max_length=1000)
+
+
+class MethodCardPublic(BaseModel):
+    """A method card; `description_html` is the Markdown rendered safely."""
+
+    id: int
+    method: str
+    team: str | None
+    user: str | None
+    authors: str
+    affiliation: str
+    description: str
+    description_html: str
+    code_url: str
+    paper: str
+    paper_url: str | None
+    training_data: str
+    compute_hardware: str
+    compute_time: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class MethodCardsPublic(BaseModel):
+    """A list of method cards."""
+
+    data: list[MethodCardPublic]
+    count: int
+
+
 class DatasetVersionPublic(BaseModel):
     """A dataset version as the public sees it (no path, no hidden ground truth).
 

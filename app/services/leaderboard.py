@@ -24,6 +24,7 @@ from app.services.csv_export import csv_document
 from app.services.datasets import get_dataset
 from app.services.disclosure import SAMPLES, Split, rounded, sees_private, split_metrics
 from app.services.errors import InvalidInput, PermissionDenied
+from app.services.method_cards import method_card_ids
 from app.services.phases import default_phase, get_phase, version_default_phase
 from evaluation import CLASSES, SIZE_GROUPS, TABLE1_KEYS
 
@@ -297,6 +298,9 @@ def build_leaderboard(
         ranked = [dict(row) for row in snapshot.document["boards"][chosen][mode]]
     else:
         ranked = ranked_rows(db, phase, chosen, mode)
+    cards = method_card_ids(db, [row["submission_id"] for row in ranked])
+    for row in ranked:  # cards stay editable: looked up live, frozen boards included
+        row["method_card_id"] = cards.get(row["submission_id"])
     with_value = [row for row in ranked if row.get(sort) is not None]
     with_value.sort(key=lambda row: row[sort], reverse=order == "desc")
     rows = with_value + [row for row in ranked if row.get(sort) is None]  # blanks last
