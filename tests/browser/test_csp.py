@@ -29,6 +29,7 @@ def _admin_pages(submission_id: int) -> list[str]:
     site = FastAPI()
     site.include_router(pages_router)
     values = {"version_id": "1", "submission_id": str(submission_id), "path": "no-such-page"}
+    values["phase_id"] = "1"  # the demo version's development phase
     pages = []
     for method, path in app_routes(site):
         if method != "GET":
