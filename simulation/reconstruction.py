@@ -55,6 +55,4 @@ def weighted_back_projection(series: np.ndarray, operator: TiltOperator) -> np.n
     step = math.pi / len(operator.tilts)
     if len(operator.tilts) > 1:
         step = float(np.deg2rad(np.mean(np.diff(operator.tilts))))
-    volume = operator.back_project(filtered)
-    volume *= np.float32(step)
-    return volume
+    return operator.back_project(filtered, step)

@@ -106,8 +106,9 @@ class TiltOperator:
         _apply_by_rows(columns, volume, series, np.float32(offset))
         return series
 
-    def back_project(self, series: np.ndarray) -> np.ndarray:
-        """The adjoint of ``project`` over the full z range: [tilt, y, x] -> [z, y, x].
+    def back_project(self, series: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        """The adjoint of ``project`` over the full z range: [tilt, y, x] -> [z, y, x],
+        times ``scale`` (applied chunk by chunk: no extra pass over the volume).
 
         Raises:
             ValueError: if the series does not match the operator's tilts and detector.
@@ -116,7 +117,7 @@ class TiltOperator:
         if (count, width) != (len(self.tilts), self.bins) or height != self.shape[1]:
             raise ValueError(f"a tilt series of shape {series.shape} does not fit {self.shape}")
         volume = np.empty(self.shape, dtype=np.float32)
-        _apply_by_rows(self.matrix.T, series, volume)
+        _apply_by_rows(self.matrix.T, series, volume, scale=np.float32(scale))
         return volume
 
 
@@ -125,8 +126,10 @@ def _apply_by_rows(
     source: np.ndarray,
     target: np.ndarray,
     offset: np.float32 | None = None,
+    scale: np.float32 | None = None,
 ) -> None:
-    """target[:, rows, :] = matrix · (source[:, rows, :] - offset) for every chunk of y rows.
+    """target[:, rows, :] = matrix · (source[:, rows, :] - offset) · scale for every chunk of
+    y rows.
 
     Arrays are [outer, y, inner] with (outer·inner) matching the matrix's columns (source)
     and rows (target). Working on a few y rows at a time keeps the operand in cache, which
@@ -144,6 +147,8 @@ def _apply_by_rows(
             operand -= offset
         product = matrix.dot(operand.reshape(-1, last - first))
         result = product.reshape(target.shape[0], target.shape[2], last - first)
+        if scale is not None and scale != 1:
+            result *= scale
         target[:, first:last, :] = result.transpose(0, 2, 1)
 
     with ThreadPoolExecutor(THREADS) as pool:
