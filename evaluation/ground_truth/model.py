@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,30 +151,45 @@ class GroundTruth:
 class _Checksum:
     """A SHA-256 whose last part, the hitbox voxels, is hashed on a thread: a SHREC-size
     hitbox takes 50-100 ms, which the caller spends parsing and scoring meanwhile (hashlib
-    lets go of the GIL while it hashes). Small volumes are hashed at once."""
+    lets go of the GIL while it hashes). Small volumes are hashed at once. A process forked
+    while the thread runs (its copy has no such thread) hashes the voxels again itself."""
 
     _AT_ONCE = 1 << 22  # bytes
 
     def __init__(self, digest: hashlib._Hash, voxels: memoryview) -> None:
+        self._prefix = digest.copy()
+        self._voxels = voxels
         self._digest = digest
         self._hex: str | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
+        self._process = os.getpid()
         if voxels.nbytes <= self._AT_ONCE:
-            self._finish(voxels)
+            self._finish()
         else:
-            self._thread = threading.Thread(target=self._finish, args=(voxels,), daemon=True)
+            self._thread = threading.Thread(target=self._finish, daemon=True)
             self._thread.start()
 
-    def _finish(self, voxels: memoryview) -> None:
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled as the finished checksum (hash objects and threads do not pickle)."""
+        return {"hex": self.hexdigest()}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self._hex = str(state["hex"])
+
+    def _finish(self) -> None:
         try:
-            self._digest.update(voxels)
+            self._digest.update(self._voxels)
         except BaseException as error:  # raised again in the thread that asks
             self._error = error
 
     def hexdigest(self) -> str:
         """The checksum, once the hashing has finished."""
         if self._hex is None:
+            if self._process != os.getpid():  # forked: the thread stayed in the parent
+                self._digest, self._thread, self._error = self._prefix.copy(), None, None
+                self._process = os.getpid()
+                self._finish()
             if self._thread is not None:
                 self._thread.join()
             if self._error is not None:

@@ -5,13 +5,26 @@ numpy's percentiles without numpy.ma."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import multiprocessing
+import pickle
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 
-from evaluation import CLASSES, GroundTruthError, SubmissionError, formats, parse_submission, score
+from evaluation import (
+    CLASSES,
+    GroundTruth,
+    GroundTruthError,
+    SubmissionError,
+    formats,
+    parse_submission,
+    score,
+)
 from evaluation.formats.plain import parse_plain_table
 from evaluation.ground_truth import particle_list
 from evaluation.metrics import bootstrap as bootstrap_module
@@ -264,3 +277,66 @@ def test_percentile_and_median_are_numpys_to_the_bit() -> None:
             assert np.array_equal(ours, expected)
         if values.ndim == 1:
             assert median(values) == float(np.median(values))
+
+
+# ---- checksum -----------------------------------------------------------------------------
+
+
+def _plain_checksum(truth: GroundTruth) -> str:
+    """The checksum's definition, hashed in one go."""
+    digest = hashlib.sha256(b"tomobench ground truth v1\n")
+    facts = {
+        "profile": truth.profile,
+        "classes": truth.class_names,
+        "offset": truth.submission_offset.tolist(),
+        "ad_first_hits_only": truth.ad_first_hits_only,
+        "excluded": truth.excluded_classes,
+        "shape": truth.shape,
+        "dtype": truth.hitbox.dtype.str,
+        "angle_convention": truth.particles.angle_convention,
+    }
+    digest.update(json.dumps(facts, sort_keys=True).encode())
+    for array in (truth.particles.classes, truth.particles.centres, truth.counted):
+        digest.update(array.tobytes())
+    if truth.particles.angles is not None:
+        digest.update(truth.particles.angles.tobytes())
+    digest.update(truth.hitbox.tobytes())
+    return digest.hexdigest()
+
+
+def _large_truth() -> GroundTruth:
+    hitbox = np.zeros((128, 512, 512), dtype=np.int16)  # 64 MiB: hashed on a thread
+    hitbox[10:20, 10:20, 10:20] = 1
+    return memory_truth(["1bxn 15 15 15 0 0 0"], hitbox.shape, hitbox)
+
+
+def test_checksum_hashed_on_a_thread_is_the_plain_sha256() -> None:
+    small = memory_truth(["1bxn 2 2 2 10 20 30"], (5, 5, 5))
+    assert small.checksum == _plain_checksum(small)
+    large = _large_truth()
+    assert large.checksum == _plain_checksum(large)
+
+
+def test_checksum_of_a_process_forked_while_hashing() -> None:
+    truth = _large_truth()  # forked at once: the thread is most likely still hashing
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(target=_send_checksum, args=(truth, writer))  # inherited
+    child.start()
+    answered = reader.poll(60)  # a child stuck on the parent's hash object never answers
+    if not answered:
+        child.kill()
+    child.join(60)
+    assert answered
+    assert reader.recv() == truth.checksum == _plain_checksum(truth)
+
+
+def _send_checksum(truth: GroundTruth, writer: Connection) -> None:
+    writer.send(truth.checksum)
+
+
+def test_ground_truths_pickle_with_their_checksum() -> None:
+    truth = _large_truth()
+    copy = pickle.loads(pickle.dumps(truth))
+    assert copy.checksum == truth.checksum
+    assert np.array_equal(copy.hitbox, truth.hitbox)
