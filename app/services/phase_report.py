@@ -21,6 +21,7 @@ from app.models import Phase, Submission
 from app.services.csv_export import csv_document
 from app.services.errors import Conflict
 from app.services.leaderboard import build_leaderboard
+from app.services.method_cards import card_view, method_card_for
 from evaluation import CLASSES, SIZE_GROUPS
 
 # Table 1 as the paper prints it: (row key, header, digits, better: max / min / None)
@@ -90,8 +91,8 @@ class PhaseReport:
     entries: list[dict[str, Any]]
     tables: list[ReportTable]
     snapshot_sha256: str
-    # each entry's method card: who, the method and team, and its description
-    cards: dict[int, dict[str, str]]
+    # each entry's method card (app/services/method_cards.py) and who uploaded it
+    cards: dict[int, dict[str, Any]]
 
 
 def _text(value: Any, digits: int) -> str:
@@ -143,15 +144,15 @@ def phase_report(db: Session, phase: Phase) -> PhaseReport:
         _table("table4", TABLE4, entries),
     ]
     ids = [int(row["submission_id"]) for row in entries]
-    cards = {
-        submission.id: {
+    cards: dict[int, dict[str, Any]] = {}
+    for submission in db.scalars(select(Submission).where(Submission.id.in_(ids))):
+        card = method_card_for(db, submission)
+        cards[submission.id] = {
             "user": submission.user.username,
             "method": submission.method,
-            "team": submission.team,
-            "description": submission.description,
+            "description": submission.description,  # the upload's own, when it has no card
+            "card": card_view(card) if card is not None else None,
         }
-        for submission in db.scalars(select(Submission).where(Submission.id.in_(ids)))
-    }
     return PhaseReport(phase, entries, tables, snapshot.sha256, cards)
 
 

@@ -84,6 +84,10 @@ def closed_edition(fresh_settings: Settings) -> Iterator[tuple[TestClient, dict[
                 description=f"{method}: spheres by hand",
             )
             assert wait_for_status(client, headers, answer.json()["id"])["status"] == "scored"
+            if method == "Good":  # one entry has a method card, the others only a description
+                card = {"method": method, "authors": "A. Author", "description": "**Spheres**"}
+                made = client.post("/api/v1/method-cards", headers=headers, json=card)
+                assert made.status_code == 201, made.text
         early = client.get(f"/api/v1/phases/{phase['id']}/report.tex")
         assert early.status_code == 409
         assert "not closed" in early.json()["detail"]
@@ -155,7 +159,11 @@ def test_report_csv_and_page_show_the_same_figures(
     assert page.status_code == 200
     for key in ("table1", "table2", "table4", "rank-groups"):
         assert f'id="{key}"' in page.text
-    assert "Good: spheres by hand" in page.text  # the method card
+    assert "Half: spheres by hand" in page.text  # no card: the upload's description
+    good = next(row["submission_id"] for row in rows if row["method"] == "Good")
+    card = page.text.split(f'id="card-{good}"')[1].split("</article>")[0]
+    assert "A. Author" in card
+    assert "<strong>Spheres</strong>" in card  # its Markdown, rendered
     figure = client.get(f"/phases/{phase['id']}/report/f1.svg")
     assert figure.headers["content-type"].startswith("image/svg+xml")
     assert "Perfect &amp; co_1" in figure.text
