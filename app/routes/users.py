@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from typing import Annotated
 
-from app.deps import CurrentUser, SessionDep, SettingsDep
+from fastapi import APIRouter, Query, Request, status
+
+from app.deps import MAX_ID, CurrentUser, SessionDep, SettingsDep
 from app.schemas import PasswordChange, PasswordChanged, QuotaPublic, UserCreate, UserPublic
 from app.services.errors import InvalidInput
 from app.services.login_throttle import authenticate_request
-from app.services.quota import quota_status
+from app.services.phases import phase_quota
 from app.services.registration import register_from_request
 from app.services.users import change_password
 
@@ -44,9 +46,15 @@ def me(user: CurrentUser) -> UserPublic:
 
 
 @router.get("/me/quota", response_model=QuotaPublic)
-def my_quota(user: CurrentUser, db: SessionDep, settings: SettingsDep) -> QuotaPublic:
-    """Today's remaining submissions to the hidden test."""
-    quota = quota_status(db, user, settings)
+def my_quota(
+    user: CurrentUser,
+    db: SessionDep,
+    settings: SettingsDep,
+    phase: Annotated[int | None, Query(ge=1, le=MAX_ID, description="default: the default")] = None,
+) -> QuotaPublic:
+    """Today's remaining submissions to the hidden test in a phase (default: the phase
+    uploads without one go to)."""
+    quota = phase_quota(db, user, settings, phase)
     return QuotaPublic(**vars(quota))
 
 

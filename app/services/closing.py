@@ -15,7 +15,7 @@ import json
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +29,12 @@ log = logging.getLogger(__name__)
 
 SPLITS: tuple[Split, ...] = ("public", "private")
 MODES: tuple[Mode, ...] = ("best", "latest")
+
+
+@event.listens_for(PhaseSnapshot, "before_update")
+def _frozen(*_: Any) -> None:
+    """A snapshot is written once: any change to a stored one is refused."""
+    raise RuntimeError("a closed phase's snapshot is immutable")
 
 
 def canonical_sha256(document: dict[str, Any]) -> str:

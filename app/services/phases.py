@@ -16,10 +16,12 @@ from celery import Celery
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app.core.config import Settings
 from app.models import DatasetStatus, DatasetVersion, Phase, PhaseKind, User, utcnow
 from app.schemas import EditionCreate, PhaseCreate
 from app.services.datasets import active_dataset, create_dataset_version, get_dataset
 from app.services.errors import Conflict, InvalidInput, NotFound, Unavailable
+from app.services.quota import Quota, quota_status
 
 MAX_ID = 2**31 - 1
 PhaseState = Literal["upcoming", "open", "closed"]
@@ -251,3 +253,14 @@ def open_edition(
     db.commit()
     start_generation(db, celery, version, activate=True)
     return phase, version
+
+
+def phase_quota(db: Session, user: User, settings: Settings, phase_id: int | None = None) -> Quota:
+    """The user's quota today in a phase (default: the default phase; the site's quota when
+    no phase exists yet).
+
+    Raises:
+        NotFound: if the phase does not exist.
+    """
+    phase = get_phase(db, phase_id) if phase_id is not None else default_phase(db)
+    return quota_status(db, user, settings, phase=phase)

@@ -192,5 +192,11 @@ def test_the_beat_job_closes_phases_at_their_closing_time(
         assert [
             row["submission_id"] for row in closed.snapshot.document["boards"]["private"]["best"]
         ] == [submission_id]
+    with factory() as db:  # written once: a stored snapshot cannot be changed
+        snapshot = db.scalar(select(PhaseSnapshot).where(PhaseSnapshot.phase_id == phase["id"]))
+        assert snapshot is not None
+        snapshot.sha256 = "0" * 64
+        with pytest.raises(RuntimeError, match="immutable"):
+            db.commit()
     schedule: dict[str, Any] = client.app.state.celery.conf.beat_schedule  # type: ignore[attr-defined]
     assert schedule["close-due-phases"]["task"] == "workers.tasks.evaluation.close_due_phases"

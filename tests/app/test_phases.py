@@ -145,6 +145,10 @@ def test_a_phase_counts_its_own_quota_and_the_default_phase_takes_the_rest(
     assert first.status_code == 201, first.text
     assert first.json()["quota"]["limit"] == 1
     assert first.json()["quota"]["remaining"] == 0
+    mine = client.get("/api/v1/users/me/quota", params={"phase": phase["id"]}, headers=headers)
+    assert (mine.json()["limit"], mine.json()["used"]) == (1, 1)
+    default_quota = client.get("/api/v1/users/me/quota", headers=headers).json()
+    assert default_quota["limit"] == service.daily_quota  # the default phase: the site's
     second = upload(client, headers, phase=str(phase["id"]))
     assert second.status_code == 429
     assert "daily quota of 1" in second.json()["detail"]
