@@ -297,9 +297,7 @@ class PhaseSnapshot(Base):
     __tablename__ = "phase_snapshots"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phase_id: Mapped[int] = mapped_column(
-        ForeignKey("phases.id", ondelete="RESTRICT"), unique=True
-    )
+    phase_id: Mapped[int] = mapped_column(ForeignKey("phases.id", ondelete="RESTRICT"), unique=True)
     evaluator_version: Mapped[str] = mapped_column(String(50))
     ground_truth_checksum: Mapped[str] = mapped_column(String(64))
     # the canonical JSON of `document` (sorted keys, no spaces) hashed with SHA-256
@@ -432,6 +430,9 @@ class Submission(Base):
     baseline_weights_checksum: Mapped[str | None] = mapped_column(String(64))
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_reason: Mapped[str | None] = mapped_column(Text)
+    # chosen by its team (or its user without one) to stand for the entry on the phase's
+    # private board; without a choice the entry's best public submission does
+    selected: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     queued_at: Mapped[dt.datetime | None]
     started_at: Mapped[dt.datetime | None]
@@ -527,9 +528,7 @@ class BaselineRun(Base):
     submission_id: Mapped[int | None] = mapped_column(
         ForeignKey("submissions.id", ondelete="SET NULL")
     )
-    requested_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]

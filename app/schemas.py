@@ -193,6 +193,9 @@ class SubmissionPublic(BaseModel):
     is_baseline: bool
     hidden: bool
     hidden_reason: str | None
+    # chosen by its team (or user) for the phase's private board (GET /api/v1/selection
+    # says which stands there, the default included)
+    selected: bool = False
     created_at: dt.datetime
     queued_at: dt.datetime | None
     started_at: dt.datetime | None
@@ -308,6 +311,23 @@ class MethodCardsPublic(BaseModel):
 
     data: list[MethodCardPublic]
     count: int
+
+
+class SelectionUpdate(BaseModel):
+    """The submission to stand for the caller's entry on its phase's private board."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    submission_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class SelectionPublic(BaseModel):
+    """Which submission stands for the caller's entry on a phase's private board."""
+
+    phase_id: int
+    submission_id: int | None
+    default: bool  # true: no choice made, the entry's best public submission stands
+    candidates: list[int]
 
 
 class DatasetVersionPublic(BaseModel):

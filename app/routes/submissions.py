@@ -49,6 +49,7 @@ def present(submission: Submission, viewer: User) -> SubmissionPublic:
         is_baseline=submission.is_baseline,
         hidden=submission.hidden,
         hidden_reason=submission.hidden_reason,
+        selected=submission.selected,
         created_at=submission.created_at,
         queued_at=submission.queued_at,
         started_at=submission.started_at,

@@ -26,6 +26,7 @@ from app.services.disclosure import SAMPLES, Split, rounded, sees_private, split
 from app.services.errors import InvalidInput, PermissionDenied
 from app.services.method_cards import method_card_ids
 from app.services.phases import default_phase, get_phase, version_default_phase
+from app.services.selection import EntryKey, entry_key, entry_picks
 from evaluation import CLASSES, SIZE_GROUPS, TABLE1_KEYS
 
 Mode = Literal["best", "latest"]
@@ -134,20 +135,6 @@ def _merit(row: dict[str, Any]) -> tuple[float, float, int]:
     return (row["f1"] or 0.0, _mean_class_f1(row), -row["submission_id"])
 
 
-EntryKey = tuple[str, int, str]
-
-
-def entry_key(submission: Submission) -> EntryKey:
-    """Whose leaderboard entry a submission belongs to: its team's, else its user's (the
-    method name does not split an entry: the same file under 7 names is one row); each
-    baseline method keeps a row of its own."""
-    if submission.is_baseline:
-        return ("baseline", submission.user_id, submission.method)
-    if submission.team_id is not None:
-        return ("team", submission.team_id, "")
-    return ("user", submission.user_id, "")
-
-
 def _scored_rows(db: Session, phase: Phase, split: Split) -> list[dict[str, Any]]:
     query = (
         select(Submission)
@@ -198,12 +185,18 @@ def ranked_rows(db: Session, phase: Phase, split: Split, mode: Mode) -> list[dic
     # the Ladder shows, per entry, the last submission that beat the shown one by more than
     # the threshold: decided in upload order, on the public board only
     ladder = split == "public" and mode == "best" and phase.ladder is not None
+    # on the private board each entry is the submission it selected (default: its best
+    # public one), never its best private one: the private part stays out of the choice
+    picks = entry_picks(db, phase) if split == "private" and mode == "best" else None
     rows = sorted(_scored_rows(db, phase, split), key=lambda r: r["submission_id"])
     for row in rows:
         samples[row["submission_id"]] = row.pop(SAMPLES)
         key = row.pop("entry")
         current = chosen.get(key)
-        if current is None:
+        if picks is not None:
+            if picks.get(key) == row["submission_id"]:
+                chosen[key] = row
+        elif current is None:
             chosen[key] = row
         elif ladder:
             threshold = phase.ladder_threshold if phase.ladder == "fixed" else None

@@ -75,7 +75,7 @@ def _move_own_entries(db: Session, user: User, team: Team) -> None:
             Submission.dataset_version_id == dataset.id,
             Submission.is_baseline.is_(False),
         )
-        .values(team_id=team.id, team=team.name)
+        .values(team_id=team.id, team=team.name, selected=False)  # the team chooses anew
     )
 
 
