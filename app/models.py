@@ -537,6 +537,11 @@ class BaselineRun(Base):
     submission: Mapped[Submission | None] = relationship()
     requested_by: Mapped[User | None] = relationship()
 
+    @property
+    def submission_status(self) -> str | None:
+        """Where the run's entry stands (None before it is submitted): scored, failed, ..."""
+        return self.submission.status if self.submission is not None else None
+
 
 class WorkerHeartbeat(Base):
     """A Celery worker that is consuming, refreshed every few seconds while it lives."""

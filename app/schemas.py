@@ -477,6 +477,33 @@ class BaselinesQueued(BaseModel):
     queued: list[str]
 
 
+class BaselineRunPublic(BaseModel):
+    """Where one baseline run stands: queued, training, predicting, submitted (then its
+    submission's own status says when it is scored) or failed with the reason."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    dataset_version_id: int
+    name: str
+    config: str
+    status: str
+    progress: float
+    error: str | None
+    submission_id: int | None
+    submission_status: str | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+class BaselineRunsPublic(BaseModel):
+    """The baseline runs of a dataset version, newest first."""
+
+    data: list[BaselineRunPublic]
+    count: int
+
+
 class RescoreQueued(BaseModel):
     """How many submissions of a version were queued for scoring again."""
 

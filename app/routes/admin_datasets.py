@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 from app.deps import AdminUser, CeleryDep, IdPath, SessionDep, SettingsDep
 from app.models import DatasetVersion
 from app.schemas import (
+    BaselineRunPublic,
     BaselineRunRequest,
+    BaselineRunsPublic,
     BaselinesQueued,
     DatasetCreate,
     DatasetVersionAdmin,
@@ -18,7 +20,7 @@ from app.schemas import (
     DatasetVersionsAdmin,
     RescoreQueued,
 )
-from app.services.baseline_runs import request_baseline_runs
+from app.services.baseline_runs import list_baseline_runs, request_baseline_runs
 from app.services.datasets import activate_dataset, get_dataset, list_datasets
 from app.services.regeneration import cancel_generation, request_regeneration, rescore_version
 
@@ -95,6 +97,14 @@ def run_baselines(
         db, settings, celery, admin, version, request.names, request.config
     )
     return BaselinesQueued(dataset_version_id=version.id, queued=queued)
+
+
+@router.get("/{version_id}/baselines", response_model=BaselineRunsPublic)
+def baseline_runs(version_id: IdPath, db: SessionDep, _: AdminUser) -> BaselineRunsPublic:
+    """The baseline runs of a version, newest first, with where each stands."""
+    runs = list_baseline_runs(db, get_dataset(db, version_id).id)
+    data = [BaselineRunPublic.model_validate(run) for run in runs]
+    return BaselineRunsPublic(data=data, count=len(data))
 
 
 class CopickImport(BaseModel):

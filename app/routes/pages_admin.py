@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -19,11 +19,13 @@ from app.models import User
 from app.routes.pages_datasets import version_context
 from app.routes.pages_errors import HTMLErrorRoute
 from app.routes.pages_render import CsrfChecked, PageDep, PageUser, add_flash
-from app.schemas import DatasetCreate
+from app.schemas import BaselineRunRequest, DatasetCreate
+from app.services.baseline_runs import list_baseline_runs, request_baseline_runs
 from app.services.datasets import activate_dataset, get_dataset, list_datasets
 from app.services.errors import InvalidInput, ServiceError
 from app.services.generation import PENDING
 from app.services.regeneration import cancel_generation, request_regeneration, rescore_version
+from baselines.names import NAMES as BASELINE_NAMES
 
 router = APIRouter(route_class=HTMLErrorRoute)
 
@@ -40,6 +42,9 @@ def get_page_admin(user: PageUser) -> User:
 
 PageStaff = Annotated[User, Depends(get_page_staff)]
 PageAdmin = Annotated[User, Depends(get_page_admin)]
+
+# the latest baseline runs shown on the page (the API lists them all)
+BASELINE_RUNS_SHOWN = 20
 
 # the regeneration form: (field, label, hint); empty fields take the simulator's default
 TEXT_FIELDS = (
@@ -129,6 +134,8 @@ def _datasets_page(
         "text_fields": TEXT_FIELDS,
         "checkboxes": CHECKBOXES,
         "starting_points": STARTING_POINTS,
+        "baseline_names": BASELINE_NAMES,
+        "baseline_runs": list_baseline_runs(page.db, limit=BASELINE_RUNS_SHOWN),
         "defaults": simulator_defaults(),
         "form": form,
         "errors": error.message.split("; ") if error else [],
@@ -197,6 +204,31 @@ def admin_cancel(page: PageDep, user: PageAdmin, version_id: IdPath) -> Redirect
         return f"{version.name} was cancelled."
 
     return _then_back(page, cancel)
+
+
+@router.post("/admin/datasets/{version_id}/baselines", dependencies=[CsrfChecked])
+def admin_run_baselines(
+    page: PageDep,
+    user: PageAdmin,
+    settings: SettingsDep,
+    celery: CeleryDep,
+    version_id: IdPath,
+    names: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+) -> RedirectResponse:
+    """Queue the ticked baselines on the active version; refusals (no gpu worker, already
+    running) come back as the page's error message."""
+
+    def run() -> str:
+        if not names:
+            raise InvalidInput("names: tick at least one baseline")
+        request = BaselineRunRequest.model_validate({"names": names})
+        version = get_dataset(page.db, version_id)
+        queued = request_baseline_runs(
+            page.db, settings, celery, user, version, request.names, request.config
+        )
+        return f"Queued on the gpu queue: {', '.join(queued)}."
+
+    return _then_back(page, run)
 
 
 @router.post("/admin/datasets/{version_id}/rescore", dependencies=[CsrfChecked])

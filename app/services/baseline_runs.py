@@ -1,27 +1,53 @@
 """Baseline runs: an admin asks for the reference pickers on the active dataset version; each
-runs on the `gpu` queue (train, predict the test tomogram, submit as a baseline)."""
+is a status row and a task on the `gpu` queue that trains, predicts the test tomogram and
+submits the picks as a baseline entry (then scored like any submission).
+
+A run goes queued -> training -> predicting -> submitted, or failed with its reason; the
+admin pages and `GET /api/v1/admin/baseline-runs` show where each stands. The same baseline
+is never pending twice on one version (a unique index), so a second request while the first
+runs is refused rather than queued again.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from pathlib import Path
 
 from celery import Celery
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from app.core.config import Settings
-from app.models import DatasetStatus, DatasetVersion, User
-from app.services.errors import Conflict, Unavailable
+from app.models import BaselineRun, BaselineRunStatus, DatasetStatus, DatasetVersion, User, utcnow
+from app.services.datasets import active_dataset, dataset_folder
+from app.services.errors import Conflict, NotFound, Unavailable
 from app.services.health import live_workers
+from app.services.submissions import create_submission
 from workers.routing import GPU_QUEUE, RUN_BASELINE
 
 log = logging.getLogger(__name__)
 
-
+PENDING = (BaselineRunStatus.QUEUED, BaselineRunStatus.TRAINING, BaselineRunStatus.PREDICTING)
 NO_GPU_WORKER = (
     "no worker serves the gpu queue, so the baselines would wait forever: install PyTorch "
     "(`pip install 'tomobench[baselines]'`, or `make serve BASELINES=1`, whose embedded "
     "worker then serves it) or start `tomobench worker --queues gpu`"
 )
+# progress is written when it moved this much, not on every epoch or tile
+PROGRESS_STEP = 0.02
+
+
+class NotActive(RuntimeError):
+    """The run's dataset version is no longer the active, ready one submissions go to."""
+
+
+def _check_active(db: Session, version: DatasetVersion) -> None:
+    """Raise NotActive unless `version` is the active, ready version."""
+    active = active_dataset(db)
+    if version.status != DatasetStatus.READY or active is None or active.id != version.id:
+        raise NotActive(f"dataset version {version.id} is not the active, ready version")
 
 
 def request_baseline_runs(
@@ -33,31 +59,190 @@ def request_baseline_runs(
     names: list[str],
     config: str,
 ) -> list[str]:
-    """Queue one `gpu` task per baseline name for `version`; the names queued.
+    """Record and queue one run per baseline name for `version` (committed); the names queued.
 
     The picks are submitted as `admin`, marked as baselines, and scored like any entry.
 
     Raises:
-        Conflict: if the version is not the active, ready one (submissions go to it).
+        Conflict: if the version is not the active, ready one (submissions go to it), or
+            every named baseline is already queued or running on it.
         Unavailable: if no live worker consumes the `gpu` queue, or the broker cannot be
-            reached (nothing was queued after the failure).
+            reached (the runs not sent are marked failed).
     """
-    if version.status != DatasetStatus.READY or not version.is_active:
+    try:
+        _check_active(db, version)
+    except NotActive:
         raise Conflict(
             f"baselines run on the active, ready dataset version; version {version.id} is "
             f"{version.status}{'' if version.is_active else ', not active'}"
-        )
+        ) from None
     if live_workers(db, settings, GPU_QUEUE) == 0:
         raise Unavailable(NO_GPU_WORKER)
-    queued: list[str] = []
+    runs: list[BaselineRun] = []
+    busy: list[str] = []
     for name in dict.fromkeys(names):
+        run = BaselineRun(
+            dataset_version_id=version.id, name=name, config=config, requested_by_id=admin.id
+        )
+        db.add(run)
         try:
-            celery.send_task(
-                RUN_BASELINE, args=[version.id, name, admin.id], kwargs={"config": config}
-            )
+            db.commit()
+        except IntegrityError:  # this baseline is already pending on the version
+            db.rollback()
+            busy.append(name)
+            continue
+        runs.append(run)
+    if not runs:
+        raise Conflict(
+            f"already queued or running on dataset version {version.id}: {', '.join(busy)}"
+        )
+    queued: list[str] = []
+    for run in runs:
+        try:
+            celery.send_task(RUN_BASELINE, args=[run.id], retry=False)
         except Exception as error:  # any broker or connection failure
-            log.warning("could not queue baseline %s for version %s: %s", name, version.id, error)
+            log.warning("could not queue baseline run %s: %s", run.id, error)
+            db.execute(
+                update(BaselineRun)
+                .where(BaselineRun.id.in_([r.id for r in runs if r.name not in queued]))
+                .values(
+                    status=BaselineRunStatus.FAILED,
+                    error="the task queue could not be reached; start it again",
+                    finished_at=utcnow(),
+                )
+            )
+            db.commit()
             done = f" ({', '.join(queued)} queued)" if queued else ""
             raise Unavailable(f"the task queue is unreachable; try again later{done}") from error
-        queued.append(name)
+        queued.append(run.name)
     return queued
+
+
+def list_baseline_runs(
+    db: Session, version_id: int | None = None, limit: int | None = None
+) -> list[BaselineRun]:
+    """Baseline runs, newest first (of one version when given, at most `limit`), with their
+    submissions and versions."""
+    query = (
+        select(BaselineRun)
+        .options(selectinload(BaselineRun.submission), selectinload(BaselineRun.dataset_version))
+        .order_by(BaselineRun.id.desc())
+    )
+    if version_id is not None:
+        query = query.where(BaselineRun.dataset_version_id == version_id)
+    return list(db.scalars(query.limit(limit)))
+
+
+def _recorder(
+    factory: sessionmaker[Session], run_id: int, status: str, start: float, end: float
+) -> Callable[[str, float], None]:
+    """A progress callback storing the run's stage and its share `start..end` of the run."""
+    written = [-1.0]
+
+    def report(message: str, fraction: float) -> None:
+        overall = start + (end - start) * max(0.0, min(fraction, 1.0))
+        if overall - written[0] < PROGRESS_STEP and fraction < 1.0:
+            return
+        with factory() as db:
+            db.execute(
+                update(BaselineRun)
+                .where(BaselineRun.id == run_id)
+                .values(status=status, progress=overall)
+            )
+            db.commit()
+        written[0] = overall
+
+    return report
+
+
+def _fail(factory: sessionmaker[Session], run_id: int, error: BaseException) -> None:
+    with factory() as db:
+        db.execute(
+            update(BaselineRun)
+            .where(BaselineRun.id == run_id)
+            .values(
+                status=BaselineRunStatus.FAILED,
+                error=f"{type(error).__name__}: {error}"[:2000],
+                finished_at=utcnow(),
+            )
+        )
+        db.commit()
+
+
+def execute_baseline_run(
+    factory: sessionmaker[Session], settings: Settings, celery: Celery, run_id: int, seed: int = 0
+) -> int | None:
+    """Train the run's baseline on its version, predict the test tomogram and submit the
+    picks through the participants' path, keeping the run's row up to date; the submission
+    id (None when the run is no longer queued, e.g. delivered twice).
+
+    Raises:
+        NotFound: if the run does not exist.
+        Exception: whatever failed (training, prediction, a version no longer active), after
+            recording it as the run's reason.
+    """
+    import baselines  # PyTorch: only in the worker that runs it
+
+    with factory() as db:
+        run = db.get(BaselineRun, run_id)
+        if run is None:
+            raise NotFound(f"baseline run {run_id} not found")
+        if run.status != BaselineRunStatus.QUEUED:
+            log.info("baseline run %s is %s; not running it again", run_id, run.status)
+            return None
+        run.status, run.started_at = BaselineRunStatus.TRAINING, utcnow()
+        db.commit()
+        version_id, name, config = run.dataset_version_id, run.name, run.config
+        requested_by = run.requested_by_id
+        folder = dataset_folder(settings, run.dataset_version)
+        test = run.dataset_version.test_tomogram
+    work = settings.resolved_data_dir / "baselines" / f"run_{run_id}"
+    try:
+        model = baselines.train(
+            name,
+            folder,
+            work / "model.pt",
+            config=config,
+            seed=seed,
+            progress=_recorder(factory, run_id, BaselineRunStatus.TRAINING, 0.0, 0.9),
+        )
+        picks: Path = baselines.predict(
+            name,
+            model,
+            folder / test,
+            work / "picks.txt",
+            progress=_recorder(factory, run_id, BaselineRunStatus.PREDICTING, 0.9, 1.0),
+        )
+        with factory() as db:
+            version = db.get(DatasetVersion, version_id)
+            user = db.get(User, requested_by) if requested_by is not None else None
+            if version is None or user is None:
+                raise LookupError("the run's dataset version or its requester is gone")
+            _check_active(db, version)
+            submission = create_submission(
+                db,
+                settings,
+                celery,
+                user,
+                picks.read_bytes(),
+                filename=f"baseline_{name}.txt",
+                method=f"baseline: {name}",
+                description=f"Reference baseline {name} ({config} preset, seed {seed}).",
+                baseline=(baselines.code_version(), baselines.weights_checksum(model)),
+            )
+            db.execute(
+                update(BaselineRun)
+                .where(BaselineRun.id == run_id)
+                .values(
+                    status=BaselineRunStatus.SUBMITTED,
+                    progress=1.0,
+                    submission_id=submission.id,
+                    finished_at=utcnow(),
+                )
+            )
+            db.commit()
+            log.info("baseline run %s submitted as submission %s", run_id, submission.id)
+            return int(submission.id)
+    except BaseException as error:  # a time limit too: the row must not stay `training`
+        _fail(factory, run_id, error)
+        raise

@@ -8,6 +8,8 @@ from app.core.config import Settings
 from app.db import session_factory
 from app.main import create_app
 from app.models import Role, WorkerHeartbeat
+from tests.app.datasets_support import browser_login
+from tests.app.pages_support import csrf_from
 from tests.app.support import install_dataset, new_user
 from workers.celery_app import create_celery_app
 from workers.routing import GPU_QUEUE
@@ -52,13 +54,20 @@ def test_admin_queues_the_baselines_of_the_active_version(fresh_settings: Settin
             "dataset_version_id": version_id,
             "queued": ["dog", "template", "unet"],
         }
-        one = client.post(
+        again = client.post(
             f"/api/v1/admin/datasets/{version_id}/baselines",
             json={"names": ["unet", "unet"], "config": "cpu"},
             headers=admin,
         )
-        assert one.json()["queued"] == ["unet"]
-    assert _gpu_messages(fresh_settings) == before + 4
+        assert again.status_code == 409  # already pending: never queued twice
+        assert "already queued or running" in again.json()["detail"]
+        runs = client.get(f"/api/v1/admin/datasets/{version_id}/baselines", headers=admin)
+        assert runs.status_code == 200
+        rows = runs.json()["data"]
+        assert sorted(row["name"] for row in rows) == ["dog", "template", "unet"]
+        assert {row["status"] for row in rows} == {"queued"}
+        assert {row["submission_status"] for row in rows} == {None}
+    assert _gpu_messages(fresh_settings) == before + 3
 
 
 def test_baseline_requests_are_checked(fresh_settings: Settings) -> None:
@@ -83,3 +92,27 @@ def test_baseline_requests_are_checked(fresh_settings: Settings) -> None:
         assert stale.status_code == 409
         assert "not active" in stale.json()["detail"]
         assert client.post(f"/api/v1/admin/datasets/{second}/baselines", headers=admin).is_success
+
+
+def test_admins_start_baselines_from_the_page_and_follow_their_runs(
+    fresh_client: TestClient, fresh_settings: Settings
+) -> None:
+    version_id = install_dataset(fresh_settings)
+    browser_login(fresh_client, fresh_settings, Role.ADMIN)
+    page = fresh_client.get("/admin/datasets").text
+    assert "Run the baselines on test-v1" in page
+    action = f"/admin/datasets/{version_id}/baselines"
+    refused = fresh_client.post(
+        action, data={"csrf_token": csrf_from(fresh_client, "/admin/datasets"), "names": ["dog"]}
+    )
+    assert "no worker serves the gpu queue" in refused.text  # said on the page, nothing queued
+    _gpu_worker_alive(fresh_settings)
+    token = csrf_from(fresh_client, "/admin/datasets")
+    queued = fresh_client.post(action, data={"csrf_token": token, "names": ["dog", "unet"]})
+    assert "Queued on the gpu queue: dog, unet." in queued.text
+    assert 'id="baseline-runs"' in queued.text
+    assert queued.text.count('class="status status-queued"') == 2
+    twice = fresh_client.post(action, data={"csrf_token": token, "names": ["dog"]})
+    assert "already queued or running" in twice.text
+    none = fresh_client.post(action, data={"csrf_token": token})
+    assert "tick at least one baseline" in none.text

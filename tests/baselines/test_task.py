@@ -12,11 +12,12 @@ import pytest
 import baselines
 from app.core.config import Settings
 from app.db import session_factory
-from app.models import DatasetVersion, Role, Submission, User
+from app.models import BaselineRun, Role, Submission, User
+from app.services.baseline_runs import NotActive
 from app.services.datasets import complete_dataset_version, create_dataset_version
 from tests.conftest import backend_settings
 from workers.celery_app import create_celery_app
-from workers.tasks.baselines import RUN_BASELINE, NotActive
+from workers.tasks.baselines import run_baseline
 
 
 @pytest.fixture
@@ -45,23 +46,25 @@ def _organizer(settings: Settings) -> int:
         return user.id
 
 
+def _run(settings: Settings, version_id: int, user_id: int, name: str) -> int:
+    """A queued baseline run row, as an admin's request leaves it; its id."""
+    with session_factory(settings.sqlalchemy_url)() as db:
+        run = BaselineRun(
+            dataset_version_id=version_id, name=name, config="cpu", requested_by_id=user_id
+        )
+        db.add(run)
+        db.commit()
+        return run.id
+
+
 @pytest.mark.slow
 @pytest.mark.services
 def test_task_submits_a_marked_baseline(production: Settings, tiny_dataset: Path) -> None:
     version_id = _install(production, tiny_dataset, activate=True)
-    user_id = _organizer(production)
+    run_id = _run(production, version_id, _organizer(production), "template")
     celery = create_celery_app(production)
-    result = celery.tasks[RUN_BASELINE].apply(
-        args=[version_id, "template", user_id], kwargs={"config": "cpu"}
-    )
-    submission_id = result.get()
-    model = (
-        production.resolved_data_dir
-        / "baselines"
-        / f"version_{version_id}"
-        / "template"
-        / "model.pt"
-    )
+    submission_id = celery.tasks[run_baseline.name].apply(args=[run_id]).get()
+    model = production.resolved_data_dir / "baselines" / f"run_{run_id}" / "model.pt"
     with session_factory(production.sqlalchemy_url)() as db:
         submission = db.get(Submission, submission_id)
         assert submission is not None
@@ -72,18 +75,29 @@ def test_task_submits_a_marked_baseline(production: Settings, tiny_dataset: Path
         assert submission.method == "baseline: template"
         assert submission.predictions > 0
         assert submission.status == "queued"  # scored by the evaluation queue, like any other
+        run = db.get(BaselineRun, run_id)
+        assert run is not None
+        assert (run.status, run.progress, run.submission_id) == ("submitted", 1.0, submission_id)
+        assert run.started_at is not None
+        assert run.finished_at is not None
+    # delivered again (a redelivery after a lost acknowledgement): nothing runs twice
+    assert celery.tasks[run_baseline.name].apply(args=[run_id]).get() is None
 
 
 @pytest.mark.services
-def test_task_refuses_a_version_that_is_not_active(
+def test_a_run_on_a_version_no_longer_active_fails_with_its_reason(
     production: Settings, tiny_dataset: Path
 ) -> None:
-    active = _install(production, tiny_dataset, activate=True)
-    inactive = _install(production, tiny_dataset, activate=False)
+    inactive = _install(production, tiny_dataset, activate=True)
+    run_id = _run(production, inactive, _organizer(production), "dog")
+    _install(production, tiny_dataset, activate=True)  # another version takes over
     celery = create_celery_app(production)
-    result = celery.tasks[RUN_BASELINE].apply(args=[inactive, "dog", _organizer(production)])
     with pytest.raises(NotActive, match=f"dataset version {inactive} is not the active"):
-        result.get()
+        celery.tasks[run_baseline.name].apply(args=[run_id]).get()
     with session_factory(production.sqlalchemy_url)() as db:
-        assert db.get(DatasetVersion, active) is not None
+        run = db.get(BaselineRun, run_id)
+        assert run is not None
+        assert run.status == "failed"
+        assert run.error is not None
+        assert "is not the active, ready version" in run.error
         assert db.query(Submission).count() == 0
