@@ -116,6 +116,24 @@ def test_only_the_attempt_holding_a_submission_records_its_score(
     assert (scored.status, scored.attempts, len(scored.results)) == ("scored", 2, 1)
 
 
+def test_a_retry_after_a_database_error_resumes_its_own_attempt(
+    app_with_dataset: TestClient, fresh_settings: Settings
+) -> None:
+    headers = new_user(fresh_settings)
+    submission_id = upload(app_with_dataset, headers).json()["id"]
+    factory = session_factory(fresh_settings.sqlalchemy_url)
+    assert scoring.claim(factory, fresh_settings, submission_id) == 1
+    # the database went away mid-scoring; the retried task takes its attempt up again
+    assert scoring.claim(factory, fresh_settings, submission_id, resume=1) == 1
+    assert _submission(fresh_settings, submission_id).attempts == 1
+    # unless the sweeper took the row back meanwhile: then it is a new attempt
+    with factory() as db:
+        db.execute(update(Submission).where(Submission.id == submission_id).values(status="queued"))
+        db.commit()
+    assert scoring.claim(factory, fresh_settings, submission_id, resume=1) == 2
+    assert scoring.claim(factory, fresh_settings, submission_id, resume=1) is None  # not its own
+
+
 def test_new_evaluator_version_adds_a_result_and_becomes_current(
     app_with_dataset: TestClient, fresh_settings: Settings
 ) -> None:
