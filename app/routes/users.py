@@ -50,7 +50,7 @@ def my_quota(
     user: CurrentUser,
     db: SessionDep,
     settings: SettingsDep,
-    phase: Annotated[int | None, Query(ge=1, le=MAX_ID, description="default: the default")] = None,
+    phase: Annotated[int | None, Query(ge=1, le=MAX_ID, description="phase id")] = None,
 ) -> QuotaPublic:
     """Today's remaining submissions to the hidden test in a phase (default: the phase
     uploads without one go to)."""

@@ -33,11 +33,15 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
 
 
 def phase_state(phase: Phase, now: dt.datetime | None = None) -> PhaseState:
-    """`upcoming` before `opens_at`, `closed` once closed or past `closes_at`, else `open`."""
+    """`closed` once closed or past `closes_at`; `upcoming` before `opens_at` or while its
+    version is not yet ready and released (an edition on a version being simulated); else
+    `open`."""
     now = now or utcnow()
     if phase.closed_at is not None or (phase.closes_at is not None and now >= phase.closes_at):
         return "closed"
-    return "upcoming" if now < phase.opens_at else "open"
+    version = phase.dataset_version
+    released = version.status == DatasetStatus.READY and version.released_at is not None
+    return "upcoming" if now < phase.opens_at or not released else "open"
 
 
 def ladder_setting(value: bool | float | str | None) -> tuple[str | None, float | None]:
@@ -176,10 +180,12 @@ def phase_for_upload_check(phase: Phase, now: dt.datetime | None = None) -> None
     state = phase_state(phase, now or utcnow())
     label = f"phase {phase.id} ({phase.name})"
     if state == "upcoming":
-        raise Conflict(
-            f"phase: {label} opens at {phase.opens_at:%Y-%m-%d %H:%M} UTC; "
-            "it takes no submissions yet (no quota was used)"
+        when = (
+            f"opens at {phase.opens_at:%Y-%m-%d %H:%M} UTC"
+            if (now or utcnow()) < phase.opens_at
+            else f"opens when dataset version {phase.dataset_version.name} is ready"
         )
+        raise Conflict(f"phase: {label} {when}; it takes no submissions yet (no quota was used)")
     if state == "closed":
         closed = phase.closed_at or phase.closes_at
         assert closed is not None  # closed means one of them is set
@@ -223,7 +229,12 @@ def open_edition(
             dataset name is taken; InvalidInput: a closing time already past, a bad Ladder
             setting; Unavailable: the task queue is unreachable.
     """
-    from app.services.regeneration import start_generation
+    from app.services.regeneration import RESERVED_NAME, start_generation
+
+    if request.dataset_name is not None and RESERVED_NAME.fullmatch(request.dataset_name):
+        raise InvalidInput(
+            "dataset_name: names like 'v12' are given to unnamed versions; choose another"
+        )
 
     source = get_dataset(db, request.from_version) if request.from_version else active_dataset(db)
     if source is None:

@@ -31,6 +31,10 @@ def test_an_edition_opens_on_a_fresh_version_in_one_action(fresh_settings: Setti
         refused = client.post("/api/v1/admin/editions", headers=participant, json=body)
         assert refused.status_code == 403
         past = {**body, "closes_at": "2020-01-01T00:00:00Z"}
+        reserved = {**body, "dataset_name": "v3"}
+        named = client.post("/api/v1/admin/editions", headers=admin, json=reserved)
+        assert named.status_code == 422
+        assert named.json()["detail"].startswith("dataset_name: ")
         late = client.post("/api/v1/admin/editions", headers=admin, json=past)
         assert late.status_code == 422
         assert late.json()["detail"].startswith("closes_at: ")
@@ -39,10 +43,11 @@ def test_an_edition_opens_on_a_fresh_version_in_one_action(fresh_settings: Setti
         phase, version = answer.json()["phase"], answer.json()["dataset_version"]
         assert (phase["kind"], phase["ladder"]) == ("edition", "bootstrap")
         assert version["status"] == "queued"
+        assert phase["state"] == "upcoming"  # until its version is simulated and released
         # not ready yet: the edition takes nothing, the current phase still does
         early = upload(client, participant, PICKS, allow_misframed="true", phase=str(phase["id"]))
         assert early.status_code == 409
-        assert "not the active version" in early.json()["detail"]
+        assert f"opens when dataset version {version['name']} is ready" in early.json()["detail"]
         during = upload(client, participant, PICKS, allow_misframed="true")
         assert during.status_code == 201, during.text
 
