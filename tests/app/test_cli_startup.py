@@ -59,3 +59,15 @@ def test_evaluate_loads_no_heavy_library_for_a_text_file() -> None:
     heavy = {"scipy", "pandas", "starfile", "matplotlib", "fastapi", "torch", "skimage"}
     assert _imported_after(code) & heavy == set()
     assert "numpy.ma" not in _imported_after(code, top_level=False)
+
+
+def test_import_evaluation_loads_names_on_first_use() -> None:
+    code = (
+        "import sys\nimport evaluation\nassert 'numpy' not in sys.modules\n"
+        "from evaluation import *\n"
+        "assert score is evaluation.scoring.score and evaluation.metrics.fbeta.fbeta\n"
+        "assert TABLE1_KEYS[0] == 'RR' and parse_submission and load_ground_truth\n"
+        "try:\n    evaluation.no_such_name\nexcept AttributeError:\n    pass\n"
+        "else:\n    raise AssertionError('no AttributeError')"
+    )
+    assert _imported_after(code) & {"pandas", "scipy", "starfile", "matplotlib"} == set()
