@@ -13,7 +13,7 @@ import os
 from evaluation.errors import SubmissionError
 from evaluation.formats.decode import read_text, split_lines
 from evaluation.formats.detect import FIELD_FORMATS, detect_format, read_picks
-from evaluation.formats.header import is_header, parse_with_header
+from evaluation.formats.header import is_header, parse_with_header, refuse_unknown_header
 from evaluation.formats.picks import Frame, rescale, to_submission
 from evaluation.formats.plain import Row, parse_plain, parse_plain_table
 from evaluation.formats.rows import split_fields
@@ -92,4 +92,5 @@ def _parse_native(
         if len(rows) == 1:
             raise SubmissionError("no predictions: the table has a header but no rows")
         return parse_with_header(rows[0], rows[1:], chosen)
+    refuse_unknown_header(first_fields, rows[0][0], chosen)
     return parse_plain(rows, chosen)

@@ -32,6 +32,34 @@ def is_header(fields: Sequence[str]) -> bool:
     return fields[0].lower() in _CLASS_NAMES or {"x", "y", "z"} <= lowered
 
 
+def refuse_unknown_header(fields: Sequence[str], line: int, profile: Profile) -> None:
+    """Refuse a first line made only of words that are neither numbers nor a class: a header
+    whose column names tomobench does not read (``cls,px,py,pz``), said as such rather than
+    as an unknown class.
+
+    Raises:
+        SubmissionError: naming the columns found and the ones expected.
+    """
+    known_class = {name.lower() for name in profile.classes}
+    if fields[0].lower() in known_class or any(_is_number(field) for field in fields):
+        return
+    raise SubmissionError(
+        f"this looks like a header, but tomobench does not read the columns "
+        f"{', '.join(fields)}: name them {' or '.join(_CLASS_NAMES)} (the class), x, y, z, "
+        f"optionally {' '.join(ANGLE_COLUMNS['zxz'])} (or {' '.join(ANGLE_COLUMNS['tom'])}) "
+        f"and {' or '.join(_SCORE_NAMES)}, in any order",
+        line,
+    )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_with_header(header: Row, rows: Sequence[Row], profile: Profile) -> Submission:
     """Parse data rows by the column names of ``header`` (order free, names case-insensitive).
 
