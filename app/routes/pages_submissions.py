@@ -149,6 +149,7 @@ def submission_report(page: PageDep, user: PageUser, submission_id: IdPath) -> H
         "report": build_report(metrics) if metrics is not None else None,
         "figures": report_figures(metrics) if metrics is not None else {},
         "pending": submission.status in PENDING,
+        "public_part": metrics is not None and metrics.get("split") == "public",
     }
     return page.render("report.html", context)
 

@@ -126,6 +126,8 @@ def test_private_figures_stay_hidden_until_the_close_then_freeze(
     answers = _participant_answers(client, participant, ids)
     assert any("/leaderboard" in path for path in answers)
     assert any(str(submission_id) in path for path in answers)
+    report_page = answers[f"/submissions/{submission_id}"]
+    assert 'id="split-note"' in report_page  # the page says which part it shows
     leaks = [path for path, text in answers.items() if private_checksum in text]
     assert leaks == []
     # nor the whole test's figures (the whole minus the public part is the private part)
