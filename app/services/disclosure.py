@@ -31,7 +31,7 @@ CURVES = ("localization", "classification")
 SAMPLES = "bootstrap_f1_samples"
 WITHHELD = (
     f"precision-recall curves are withheld and figures rounded to {DIGITS} decimals while "
-    "this dataset version is open for submissions; they are shown once it closes"
+    "this phase is open for submissions; they are shown once it closes"
 )
 
 
