@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -27,10 +28,12 @@ from app.core.config import Settings
 from app.models import DatasetVersion
 from app.services.datasets import dataset_folder
 from app.services.downloads import PUBLIC_DIR, TEST_ROLE, DownloadFile, downloadable_files
-from app.services.errors import Unavailable
+from app.services.errors import Conflict, Unavailable
 from evaluation.classes import CLASS_RADII, CLASSES
 from evaluation.layout import CLASS_MASK, PARTICLE_LOCATIONS, RECONSTRUCTION
 from simulation.layout import DATASET, METADATA, TILT_ANGLES
+
+log = logging.getLogger(__name__)
 
 COPICK_DIR = "copick"
 USER = "tomobench"
@@ -178,7 +181,8 @@ def copick_download(settings: Settings, version: DatasetVersion) -> list[Downloa
     named by their path inside the project.
 
     Raises:
-        Conflict: if the version is not ready.
+        Conflict: if the version is not ready, or its folder is not a simulator's (no
+            metadata to build the project from).
         Unavailable: if the dataset's public files cannot be read.
     """
     downloadable_files(settings, version)  # the version is ready and its files readable
@@ -186,8 +190,17 @@ def copick_download(settings: Settings, version: DatasetVersion) -> list[Downloa
     project = folder / PUBLIC_DIR / COPICK_DIR
     listing = project.with_name(f"{COPICK_DIR}.json")
     if not listing.is_file():
+        project.parent.mkdir(parents=True, exist_ok=True)
         partial = Path(tempfile.mkdtemp(prefix=".copick-", dir=project.parent))
-        export_copick_project(folder, partial / COPICK_DIR, name=version.name)
+        try:
+            export_copick_project(folder, partial / COPICK_DIR, name=version.name)
+        except (OSError, ValueError, KeyError) as error:  # not a simulator's dataset folder
+            shutil.rmtree(partial, ignore_errors=True)
+            log.error("copick export of version %s failed: %s", version.id, error)
+            raise Conflict(
+                f"dataset version {version.id} cannot be offered as a copick project: its "
+                "folder lacks the simulator's metadata (tilt angles, defocus, voxel size)"
+            ) from error
         shutil.rmtree(project, ignore_errors=True)
         (partial / COPICK_DIR).replace(project)
         shutil.rmtree(partial, ignore_errors=True)
