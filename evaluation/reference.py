@@ -1,6 +1,7 @@
 """A plain per-prediction loop, the way the official SHREC'19 script scored: the
-executable statement of EVALUATION.md §3-§4 that the vectorised evaluator is tested
-against, and the speed reference of ``benchmarks/evaluate.py``. Not used for scoring.
+executable statement of docs/evaluation.md (Metrics: localization, classification) that the
+vectorised evaluator is tested against, and the speed reference of ``benchmarks/evaluate.py``.
+Not used for scoring.
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ class SubmissionSummary:
 @dataclass(frozen=True)
 class EvaluationResult:
     """Every figure of one evaluation. ``to_dict()`` gives the JSON document of
-    EVALUATION.md §7 (undefined values are None, never NaN); ``to_text()`` the report."""
+    docs/evaluation.md, "The result document" (undefined values are None, never NaN);
+    ``to_text()`` the report."""
 
     evaluator_version: str
     ground_truth_checksum: str

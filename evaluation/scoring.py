@@ -27,7 +27,7 @@ def score(
     beta: float = 4.0,
     multiplier: float = 0.5,
 ) -> EvaluationResult:
-    """Score ``submission`` against ``ground_truth`` (EVALUATION.md §3-§5).
+    """Score ``submission`` against ``ground_truth`` (docs/evaluation.md, Metrics).
 
     ``bootstrap`` resamples (0 skips the intervals) drawn with ``seed``; ``beta`` and
     ``multiplier`` (of the class radius) set the distance-matched F-beta.

@@ -75,7 +75,7 @@ def submit(
     settings: SettingsDep,
     celery: CeleryDep,
     user: CurrentUser,
-    file: Annotated[UploadFile, File(description="the result file (EVALUATION.md §2)")],
+    file: Annotated[UploadFile, File(description="the result file (docs/evaluation.md)")],
     method: Annotated[str, Form(max_length=1000)],
     description: Annotated[str, Form(max_length=20000)] = "",
     team: Annotated[

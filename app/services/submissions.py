@@ -1,7 +1,8 @@
 """Submitting a result file and reading submissions back.
 
 `create_submission` is the one path from an upload to a queued scoring task: validate the
-file (EVALUATION.md §2) -> store it by checksum -> commit the row within the quota -> send.
+file (docs/evaluation.md, Submissions) -> store it by checksum -> commit the row within
+the quota -> send.
 """
 
 from __future__ import annotations

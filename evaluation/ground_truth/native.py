@@ -1,4 +1,4 @@
-"""The native layout: ``particle_locations.txt`` + ``occupancy_mask.mrc`` (see EVALUATION.md §1)."""
+"""The native layout: ``particle_locations.txt`` + ``occupancy_mask.mrc`` (docs/evaluation.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The published SHREC layouts (EVALUATION.md §6): scored as their organisers did."""
+"""The published SHREC layouts (docs/evaluation.md, profiles): scored as their organisers did."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The metrics added beyond SHREC'19 (EVALUATION.md §5), with hand-computed expectations."""
+"""The metrics added beyond SHREC'19 (docs/evaluation.md), with hand-computed expectations."""
 
 from __future__ import annotations
 

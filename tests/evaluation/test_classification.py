@@ -1,4 +1,4 @@
-"""Classification (EVALUATION.md §4): first hits, per-class counts, confusion matrix, groups."""
+"""Classification (docs/evaluation.md): first hits, per-class counts, confusion matrix, groups."""
 
 from __future__ import annotations
 

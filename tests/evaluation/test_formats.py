@@ -1,4 +1,4 @@
-"""Submission parsing (EVALUATION.md §2): accepted layouts and every rejection rule."""
+"""Submission parsing (docs/evaluation.md): accepted layouts and every rejection rule."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def test_star_class_numbers_and_origins() -> None:
     assert parsed.scores.tolist() == [0.75]
 
 
-# ---- rejected: one test per rule of EVALUATION.md §2 -------------------------------------
+# ---- rejected: one test per rule of docs/evaluation.md, Submissions ----------------------
 
 
 @pytest.mark.parametrize("data", [b"", b"   \n\n", "\ufeff"])

@@ -1,4 +1,4 @@
-"""Localization (EVALUATION.md §3) on the hand-made four-particle volume of helpers.py."""
+"""Localization (docs/evaluation.md) on the hand-made four-particle volume of helpers.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The published SHREC layouts (EVALUATION.md §6), on the real SHREC'19 list and on small
-hand-made SHREC'20 / SHREC'21 folders."""
+"""The published SHREC layouts (docs/evaluation.md, profiles), on the real SHREC'19 list and on
+small hand-made SHREC'20 / SHREC'21 folders."""
 
 from __future__ import annotations
 

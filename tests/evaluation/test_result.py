@@ -1,4 +1,4 @@
-"""The result document (EVALUATION.md §7) and the bundled example."""
+"""The result document (docs/evaluation.md, The result document) and the bundled example."""
 
 from __future__ import annotations
 
