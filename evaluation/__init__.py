@@ -2,6 +2,8 @@
 
 Load a ground truth once, then score many submissions against it::
 
+    from pathlib import Path
+
     from evaluation import load_ground_truth, parse_submission, score
 
     truth = load_ground_truth("data/model_9")              # native layout
