@@ -19,6 +19,7 @@ from app.middleware import BodyReadDeadline, BodySizeLimit, SecurityHeaders
 from app.routes import (
     admin,
     admin_datasets,
+    admin_moderation,
     datasets,
     docs,
     health,
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         datasets,
         admin,
         admin_datasets,
+        admin_moderation,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     # mounted before /static, which would otherwise catch its paths

@@ -398,6 +398,25 @@ class MethodCard(Base):
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
 
 
+class ModerationAction(Base):
+    """One organizer action on the leaderboard's entries (rename, hide, show, merge): who did
+    what to which entry, when and why; rows are only ever added."""
+
+    __tablename__ = "moderation_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # the actor's name as it was, so the log still says who after an account is gone
+    actor_name: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+    actor: Mapped[User | None] = relationship()
+
+
 class Submission(Base):
     """An uploaded result file and where it stands in the scoring lifecycle."""
 

@@ -219,6 +219,58 @@ class HideRequest(BaseModel):
     """Why a submission is taken off the leaderboard."""
 
     reason: str = Field(min_length=1, max_length=2000)
+    # every submission of its entry (team or participant) in its phase, not this one only
+    whole_entry: bool = False
+
+
+class TeamRename(BaseModel):
+    """An organizer's new name for a team, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=1000)
+    reason: str = Field(default="", max_length=2000)
+
+
+class MethodRename(BaseModel):
+    """An organizer's new method name for a submission, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: str = Field(max_length=1000)
+    reason: str = Field(default="", max_length=2000)
+
+
+class MergeRequest(BaseModel):
+    """The entry to merge into a team: another team (`team_id`) or a participant
+    (`username`), and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    team_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    username: str | None = Field(default=None, max_length=1000)
+    reason: str = Field(max_length=2000)
+
+
+class ModerationActionPublic(BaseModel):
+    """One line of the moderation log."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    actor_name: str
+    action: str
+    target: str
+    reason: str
+    details: dict[str, Any]
+    created_at: dt.datetime
+
+
+class ModerationLogPublic(BaseModel):
+    """The moderation log, newest first."""
+
+    data: list[ModerationActionPublic]
+    count: int
 
 
 class TeamCreate(BaseModel):

@@ -51,13 +51,16 @@ def hide(
     submission_id: IdPath, body: HideRequest, db: SessionDep, staff: OrganizerUser
 ) -> SubmissionPublic:
     """Take a submission off the leaderboard, saying why."""
-    return present(set_hidden(db, find_submission(db, submission_id), body.reason), staff)
+    submission = find_submission(db, submission_id)
+    return present(
+        set_hidden(db, submission, body.reason, staff, whole_entry=body.whole_entry), staff
+    )
 
 
 @router.post("/submissions/{submission_id}/unhide", response_model=SubmissionPublic)
 def unhide(submission_id: IdPath, db: SessionDep, staff: OrganizerUser) -> SubmissionPublic:
     """Put a hidden submission back on the leaderboard."""
-    return present(set_hidden(db, find_submission(db, submission_id), None), staff)
+    return present(set_hidden(db, find_submission(db, submission_id), None, staff), staff)
 
 
 @router.post("/submissions/{submission_id}/rescore", response_model=SubmissionPublic)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.routes import (
     pages_admin,
+    pages_admin_log,
     pages_admin_moderation,
     pages_admin_phases,
     pages_auth,
@@ -50,6 +51,7 @@ for module in (
     pages_datasets,
     pages_admin,
     pages_admin_moderation,
+    pages_admin_log,
     pages_admin_phases,
 ):
     router.include_router(module.router, include_in_schema=False)

@@ -51,7 +51,8 @@ def admin_submissions(
 def _moderate(page: PageDep, submission_id: int, reason: str | None) -> RedirectResponse:
     """Hide (with a reason) or show a submission, then return to the list with the outcome."""
     try:
-        submission = set_hidden(page.db, find_submission(page.db, submission_id), reason)
+        found = find_submission(page.db, submission_id)
+        submission = set_hidden(page.db, found, reason, page.user)
         shown = "hidden from" if submission.hidden else "back on"
         add_flash(page.request, f"Submission {submission.id} is {shown} the leaderboard.")
     except ServiceError as error:

@@ -34,7 +34,9 @@ def get_team(db: Session, team_id: int) -> Team:
     Raises:
         NotFound: if there is none.
     """
-    team = db.get(Team, team_id, options=[selectinload(Team.members).selectinload(TeamMember.user)])
+    # fresh from the database: sessions keep objects past a commit (expire_on_commit off)
+    options = [selectinload(Team.members).selectinload(TeamMember.user)]
+    team = db.get(Team, team_id, options=options, populate_existing=True)
     if team is None:
         raise NotFound(f"team {team_id} not found")
     return team
