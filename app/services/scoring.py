@@ -48,7 +48,7 @@ def _load_ground_truth(folder: str, checksum: str) -> GroundTruth:
     return ground_truth
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)  # two parts' hitboxes each: keep few versions in memory
 def _split_ground_truth(folder: str, checksum: str, seed: int) -> SplitGroundTruth:
     from evaluation.split import split_ground_truth
 

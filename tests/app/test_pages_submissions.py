@@ -18,7 +18,7 @@ from app.db import session_factory
 from app.main import create_app
 from app.models import Role, User
 from tests.app.pages_support import cell_texts, register_in_browser, upload_in_browser
-from tests.app.support import GOOD_SUBMISSION, install_dataset, wait_until
+from tests.app.support import GOOD_SUBMISSION, install_dataset, new_user, wait_until
 
 
 @pytest.fixture
@@ -67,14 +67,19 @@ def test_upload_form_shows_quota_and_explains_a_refused_file(client: TestClient)
     assert "No submissions yet" in client.get("/submissions").text  # refused files cost nothing
 
 
-def test_scored_report_shows_the_hand_computed_tables(client: TestClient) -> None:
+def test_scored_report_shows_the_hand_computed_tables(
+    client: TestClient, service: Settings
+) -> None:
     register_in_browser(client)
     method = f"spheres-{uuid.uuid4().hex[:6]}"
     submission_id = submit_and_wait(client, method)
 
     listing = client.get("/submissions").text
     assert "data-poll" not in listing  # nothing pending: no more refreshing
-    report = client.get(f"/submissions/{submission_id}")
+    # the participant's own page shows the public part of the hidden test while the phase
+    # is open; the hand-computed figures are the whole test's, as organizers see them
+    assert 'id="split-note"' in client.get(f"/submissions/{submission_id}").text
+    report = client.get(f"/submissions/{submission_id}", headers=new_user(service, Role.ORGANIZER))
     assert report.status_code == 200
     # RR TP FP FN MH RO; AD = (0 + 1 + 1) / 3 over the three hits; recall = precision = 3/4
     assert cell_texts(report.text, "localization") == [
@@ -104,18 +109,21 @@ def test_scored_report_shows_the_hand_computed_tables(client: TestClient) -> Non
     assert "no data for the precision-recall figure" in no_scores.text
     assert "gave no confidence scores" in report.text
     assert f'href="/api/v1/submissions/{submission_id}/result.csv"' in report.text
-    assert (
-        client.get(f"/api/v1/submissions/{submission_id}/result.json").json()["localization"]["TP"]
-        == 3
+    whole = client.get(
+        f"/api/v1/submissions/{submission_id}/result.json",
+        headers=new_user(service, Role.ORGANIZER),
     )
+    assert whole.json()["localization"]["TP"] == 3
 
     board = client.get("/leaderboard?sort=submission_id&order=desc")
     assert board.status_code == 200
     rows = cell_texts(board.text, "leaderboard")
     mine = next(row for row in rows if row[1].startswith(method))
     # rank, method, then Table 1 (RR .. F1 with its interval), then the four size groups
-    assert mine[2:8] == ["4", "3", "1", "1", "0", "0"]
-    assert mine[12].startswith("0.7500")
+    # the live board ranks by the public part: the participant's own public figures
+    public = client.get(f"/api/v1/submissions/{submission_id}").json()["result"]["localization"]
+    assert mine[2:8] == [str(public[key]) for key in ("RR", "TP", "FP", "FN", "MH", "RO")]
+    assert mine[12].startswith(f"{public['f1']:.4f}")
     assert len(mine) == 2 + 11 + 4  # the 12 per-class columns are folded by default
 
 
