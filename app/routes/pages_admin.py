@@ -7,7 +7,6 @@ Anonymous visitors are sent to the login form; other roles get the HTML "not all
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,7 +17,7 @@ from app.deps import CeleryDep, IdPath, SettingsDep, get_admin, get_organizer
 from app.models import User
 from app.routes.pages_datasets import version_context
 from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import CsrfChecked, PageDep, PageUser, add_flash
+from app.routes.pages_render import CsrfChecked, PageDep, PageUser
 from app.schemas import BaselineRunRequest, DatasetCreate
 from app.services.baseline_runs import list_baseline_runs, request_baseline_runs
 from app.services.datasets import activate_dataset, get_dataset, list_datasets
@@ -171,17 +170,6 @@ def admin_regenerate(
     return page.redirect("/admin/datasets", f"Dataset version {version.name} is queued.")
 
 
-def _then_back(page: PageDep, action: Callable[[], str]) -> RedirectResponse:
-    """Run a version action and return to the admin page with its outcome as a message."""
-    try:
-        message, category = action(), "success"
-    except ServiceError as error:
-        page.db.rollback()
-        message, category = error.message, "error"
-    add_flash(page.request, message, category)
-    return RedirectResponse("/admin/datasets", status_code=303)
-
-
 @router.post("/admin/datasets/{version_id}/activate", dependencies=[CsrfChecked])
 def admin_activate(page: PageDep, user: PageAdmin, version_id: IdPath) -> RedirectResponse:
     """Make a ready version the active one."""
@@ -192,7 +180,7 @@ def admin_activate(page: PageDep, user: PageAdmin, version_id: IdPath) -> Redire
         page.db.commit()
         return f"{version.name} is now the active dataset version."
 
-    return _then_back(page, activate)
+    return page.act(activate, "/admin/datasets")
 
 
 @router.post("/admin/datasets/{version_id}/cancel", dependencies=[CsrfChecked])
@@ -203,7 +191,7 @@ def admin_cancel(page: PageDep, user: PageAdmin, version_id: IdPath) -> Redirect
         version = cancel_generation(page.db, get_dataset(page.db, version_id), user)
         return f"{version.name} was cancelled."
 
-    return _then_back(page, cancel)
+    return page.act(cancel, "/admin/datasets")
 
 
 @router.post("/admin/datasets/{version_id}/baselines", dependencies=[CsrfChecked])
@@ -228,7 +216,7 @@ def admin_run_baselines(
         )
         return f"Queued on the gpu queue: {', '.join(queued)}."
 
-    return _then_back(page, run)
+    return page.act(run, "/admin/datasets")
 
 
 @router.post("/admin/datasets/{version_id}/rescore", dependencies=[CsrfChecked])
@@ -242,7 +230,7 @@ def admin_rescore(
         queued = rescore_version(page.db, celery, version)
         return f"{queued} submissions of {version.name} are queued for scoring again."
 
-    return _then_back(page, rescore)
+    return page.act(rescore, "/admin/datasets")
 
 
 @router.post("/admin/datasets/import-copick", dependencies=[CsrfChecked])
@@ -279,4 +267,4 @@ def admin_import_copick(
         )
         return f"Dataset version {version.name} imported from copick: {len(runs)} tomogram(s)."
 
-    return _then_back(page, import_project)
+    return page.act(import_project, "/admin/datasets")

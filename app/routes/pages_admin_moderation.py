@@ -5,7 +5,6 @@ same services as `/api/v1/admin`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query
@@ -101,18 +100,6 @@ def admin_users(page: PageDep, user: PageAdmin) -> HTMLResponse:
     return _users_page(page)
 
 
-def _account_action(page: PageDep, action: Callable[[], str]) -> RedirectResponse:
-    """Run an account action and return to the list with its outcome (a refusal, e.g. the
-    last active admin, is shown as an error)."""
-    try:
-        add_flash(page.request, action())
-        page.db.commit()
-    except ServiceError as error:
-        page.db.rollback()
-        add_flash(page.request, error.message, "error")
-    return RedirectResponse("/admin/users", status_code=303)
-
-
 def _account(page: PageDep, user_id: int) -> User:
     account = page.db.get(User, user_id)
     if account is None:
@@ -133,7 +120,7 @@ def admin_change_active(
             return f"{account.username} is active."
         return f"{account.username} is deactivated; its sessions and tokens ended."
 
-    return _account_action(page, change)
+    return page.act(change, "/admin/users")
 
 
 @router.post("/admin/users/{user_id}/quota", dependencies=[CsrfChecked])
@@ -154,7 +141,7 @@ def admin_change_quota(
         shown = text or f"the site's {page.request.app.state.settings.daily_quota}"
         return f"{account.username}'s daily quota is now {shown}."
 
-    return _account_action(page, change)
+    return page.act(change, "/admin/users")
 
 
 @router.post(
@@ -194,7 +181,7 @@ def admin_delete_invite(page: PageDep, user: PageAdmin, invite_id: IdPath) -> Re
         delete_invite(page.db, invite_id)
         return f"Invite {invite_id} withdrawn."
 
-    return _account_action(page, withdraw)
+    return page.act(withdraw, "/admin/users")
 
 
 @router.post("/admin/users/{user_id}/role", dependencies=[CsrfChecked])
@@ -211,4 +198,4 @@ def admin_change_role(
         set_role(page.db, account, role)
         return f"{account.username} is now {role.value}."
 
-    return _account_action(page, change)
+    return page.act(change, "/admin/users")

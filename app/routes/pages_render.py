@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.deps import OptionalUser, SessionDep
 from app.models import Role, User
 from app.services.datasets import active_dataset
+from app.services.errors import ServiceError
 from app.services.sessions import CSRF_FORM_FIELD, csrf_token, verify_csrf
 
 FLASH_KEY = "flashes"
@@ -146,6 +148,18 @@ class Page:
         if message:
             add_flash(self.request, message)
         return RedirectResponse(path, status_code=303)
+
+    def act(self, action: Callable[[], str], back_to: str) -> RedirectResponse:
+        """Run a form's action and go back to `back_to` with its outcome as a message: what
+        it says on success (committed), the service's refusal as an error (rolled back)."""
+        try:
+            message, category = action(), "success"
+            self.db.commit()
+        except ServiceError as error:
+            self.db.rollback()
+            message, category = error.message, "error"
+        add_flash(self.request, message, category)
+        return RedirectResponse(back_to, status_code=303)
 
 
 def get_page(request: Request, db: SessionDep, user: OptionalUser) -> Page:
