@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 import redis
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from app.db import session_factory
 from app.main import create_app
+from app.models import Result
 from app.services.dispatch import sweep_submissions
 from tests.app.support import (
     install_dataset,
@@ -108,4 +110,8 @@ def test_upload_with_broker_down_is_kept_and_scored_later(backend: str, tmp_path
             stack.enter_context(running_worker(settings, beat=True))
             scored = wait_for_status(client, headers, submission_id, timeout=60)
             assert scored["status"] == "scored"
-            assert scored["result"]["localization"]["TP"] == 3
+            with session_factory(settings.sqlalchemy_url)() as db:  # the whole test's
+                result = db.scalars(
+                    select(Result).where(Result.submission_id == submission_id)
+                ).one()
+                assert result.metrics["localization"]["TP"] == 3
