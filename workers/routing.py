@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from celery import Celery
 from kombu.entity import Exchange, Queue
+
+log = logging.getLogger(__name__)
 
 EVALUATION_QUEUE = "evaluation"
 SIMULATION_QUEUE = "simulation"
@@ -57,3 +63,14 @@ def parse_queue_list(text: str) -> list[str]:
         if name not in QUEUE_NAMES:
             raise ValueError(f"unknown queue {name!r}; choose from {', '.join(QUEUE_NAMES)}")
     return names
+
+
+def enqueue(celery: Celery, task: str, *args: Any) -> bool:
+    """Hand task `task` with `args` to the broker, once (no retries: callers keep a row that a
+    sweeper or the user sends again); False, logged, when the broker cannot be reached."""
+    try:
+        celery.send_task(task, args=list(args), retry=False)
+    except Exception as error:  # any broker or connection failure
+        log.warning("could not queue %s%s: %s", task, list(args), error)
+        return False
+    return True

@@ -25,7 +25,7 @@ from app.services.datasets import active_dataset, dataset_folder
 from app.services.errors import Conflict, NotFound, Unavailable
 from app.services.health import live_workers
 from app.services.submissions import create_submission
-from workers.routing import GPU_QUEUE, RUN_BASELINE
+from workers.routing import GPU_QUEUE, RUN_BASELINE, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +98,7 @@ def request_baseline_runs(
         )
     queued: list[str] = []
     for run in runs:
-        try:
-            celery.send_task(RUN_BASELINE, args=[run.id], retry=False)
-        except Exception as error:  # any broker or connection failure
-            log.warning("could not queue baseline run %s: %s", run.id, error)
+        if not enqueue(celery, RUN_BASELINE, run.id):
             db.execute(
                 update(BaselineRun)
                 .where(BaselineRun.id.in_([r.id for r in runs if r.name not in queued]))
@@ -113,7 +110,7 @@ def request_baseline_runs(
             )
             db.commit()
             done = f" ({', '.join(queued)} queued)" if queued else ""
-            raise Unavailable(f"the task queue is unreachable; try again later{done}") from error
+            raise Unavailable(f"the task queue is unreachable; try again later{done}")
         queued.append(run.name)
     return queued
 

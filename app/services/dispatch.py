@@ -26,7 +26,7 @@ from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 from app.core.config import Settings
 from app.models import Submission, SubmissionStatus, WorkerHeartbeat, utcnow
 from app.services.scoring import interrupted_reason
-from workers.routing import EVALUATION_QUEUE, SCORE_SUBMISSION
+from workers.routing import EVALUATION_QUEUE, SCORE_SUBMISSION, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +40,9 @@ INSPECT_TIMEOUT_S = 2.0
 
 
 def send_scoring_task(celery: Celery, submission_id: int) -> bool:
-    """Hand a scoring task to the broker; False (logged) when the broker is unreachable."""
-    try:
-        celery.send_task(SCORE_SUBMISSION, args=[submission_id], retry=False)
-    except Exception as error:  # any broker or connection failure: the sweeper retries
-        log.warning("could not queue submission %s: %s", submission_id, error)
-        return False
-    return True
+    """Hand a scoring task to the broker; False (logged) when the broker is unreachable (the
+    sweeper sends it again)."""
+    return enqueue(celery, SCORE_SUBMISSION, submission_id)
 
 
 def enqueue_scoring(db: Session, celery: Celery, submission_id: int) -> bool:

@@ -23,7 +23,7 @@ from app.services.datasets import create_dataset_version
 from app.services.dispatch import enqueue_scoring
 from app.services.errors import Conflict, InvalidInput, Unavailable
 from app.services.generation import PENDING
-from workers.routing import GENERATE_DATASET
+from workers.routing import GENERATE_DATASET, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,7 @@ def simulation_parameters(requested: dict[str, Any], seed: int) -> dict[str, Any
 
 def send_generation(celery: Celery, version_id: int, activate: bool) -> bool:
     """Hand the generation task to the broker; False (logged) when it is unreachable."""
-    try:
-        celery.send_task(GENERATE_DATASET, args=[version_id, activate], retry=False)
-    except Exception as error:  # any broker or connection failure
-        log.warning("could not queue dataset version %s: %s", version_id, error)
-        return False
-    return True
+    return enqueue(celery, GENERATE_DATASET, version_id, activate)
 
 
 def request_regeneration(
