@@ -8,7 +8,6 @@ older evaluator stay in the history (a new evaluator version adds a row).
 
 from __future__ import annotations
 
-import logging
 import re
 import secrets
 from typing import Any
@@ -24,8 +23,6 @@ from app.services.dispatch import enqueue_scoring
 from app.services.errors import Conflict, InvalidInput, Unavailable
 from app.services.generation import PENDING
 from workers.routing import GENERATE_DATASET, enqueue
-
-log = logging.getLogger(__name__)
 
 # `v<id>` names are given to unnamed versions; a chosen name must not look like one
 RESERVED_NAME = re.compile(r"v\d+")
