@@ -85,6 +85,7 @@ def print_scores(submission: dict[str, Any], base: str = "") -> None:
 @click.option("--class", "class_name", default="", help="Class of a file without a class column.")
 @click.option("--pixel-size", default="", help="Å per pixel of coordinates at another binning.")
 @click.option("--allow-misframed", is_flag=True, help="Score the file even if it looks misframed.")
+@click.option("--phase", default="", help="Phase id [the open continuous phase].")
 def submit(
     file: Path,
     url: str,
@@ -99,6 +100,7 @@ def submit(
     class_name: str,
     pixel_size: str,
     allow_misframed: bool,
+    phase: str,
 ) -> None:
     """Upload FILE (a result file, in any format the evaluator reads) to the service at URL.
 
@@ -109,6 +111,7 @@ def submit(
     headers = {"Authorization": f"Bearer {token}"}
     fields = {"method": method or file.stem, "description": description, "team": team}
     reading = {"format": file_format, "class": class_name, "pixel_size": pixel_size}
+    reading["phase"] = phase
     fields.update({key: value for key, value in reading.items() if value})
     if allow_misframed:
         fields["allow_misframed"] = "true"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from pathlib import Path
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -13,7 +14,7 @@ from app.core.config import Settings
 from app.db import session_factory
 from app.models import Role, Submission
 from app.services.datasets import active_dataset
-from tests.app.support import new_user, upload, wait_for_status
+from tests.app.support import GOOD_SUBMISSION, new_user, upload, wait_for_status
 
 
 def _version_id(settings: Settings) -> int:
@@ -230,3 +231,31 @@ def test_the_migration_gives_existing_versions_a_continuous_phase(
         submission = db.get(Submission, 1)
         assert submission is not None
         assert submission.phase_id == phases["old"].id
+
+
+def test_tomobench_submit_names_the_phase(
+    client: TestClient, service: Settings, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from app.cli.submit import submit
+    from tests.reliability.servers import web_server
+
+    admin = new_user(service, Role.ADMIN)
+    upcoming = create_phase(
+        client,
+        admin,
+        _version_id(service),
+        opens_at=_iso(dt.timedelta(days=1)),
+        closes_at=_iso(dt.timedelta(days=2)),
+    )
+    token = new_user(service)["Authorization"].removeprefix("Bearer ")
+    picks = tmp_path / "picks.txt"
+    picks.write_bytes(GOOD_SUBMISSION)
+    with web_server(service) as server:
+        arguments = [str(picks), "--url", server.url, "--token", token]
+        refused = CliRunner().invoke(submit, [*arguments, "--phase", str(upcoming["id"])])
+        assert refused.exit_code == 1
+        assert f"409: phase: phase {upcoming['id']} (" in refused.output
+        accepted = CliRunner().invoke(submit, [*arguments, "--json"])
+        assert accepted.exit_code == 0, accepted.output
