@@ -23,7 +23,7 @@ from app.core.config import Settings
 from tests.app.support import GOOD_SUBMISSION, install_dataset, new_user
 from tests.conftest import backend_settings
 from tests.reliability.servers import WebServer, web_server
-from tests.reliability.support import BACKGROUND_LINE, post_upload, scoring_state
+from tests.reliability.support import BACKGROUND_LINE, MISFRAMED_OK, post_upload, scoring_state
 
 TMPFS_BYTES = 256 * 1024
 
@@ -61,7 +61,7 @@ def test_full_disk_refuses_the_upload_cleanly(tmp_path: Path) -> None:
         http = stack.enter_context(httpx.Client(base_url=server.url, timeout=60))
 
         too_big = GOOD_SUBMISSION + BACKGROUND_LINE * (TMPFS_BYTES // len(BACKGROUND_LINE))
-        refused = post_upload(http, headers, too_big)
+        refused = post_upload(http, headers, too_big, **MISFRAMED_OK)
         assert refused.status_code == 503, refused.text
         assert "storage is full or failing" in refused.json()["detail"]
         assert "no quota was used" in refused.json()["detail"]
@@ -72,7 +72,7 @@ def test_full_disk_refuses_the_upload_cleanly(tmp_path: Path) -> None:
         # a file that fits is accepted, even when what is kept beside it does not fit
         fits = GOOD_SUBMISSION + BACKGROUND_LINE * 6000
         for content in (fits, GOOD_SUBMISSION):
-            accepted = post_upload(http, headers, content)
+            accepted = post_upload(http, headers, content, **MISFRAMED_OK)
             assert accepted.status_code == 201, accepted.text
         assert _quota_used(http, headers) == 2
 
