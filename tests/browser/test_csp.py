@@ -24,12 +24,13 @@ pytestmark = pytest.mark.browser
 ANONYMOUS_PAGES = ("/", "/login", "/register", "/leaderboard", "/datasets", "/no-such-page")
 
 
-def _admin_pages(submission_id: int) -> list[str]:
+def _admin_pages(submission_id: int, card_id: int) -> list[str]:
     """Every page the site's router answers to GET, with its path parameters filled in."""
     site = FastAPI()
     site.include_router(pages_router)
     values = {"version_id": "1", "submission_id": str(submission_id), "path": "no-such-page"}
     values["phase_id"] = "1"  # the demo version's development phase
+    values["card_id"] = str(card_id)
     pages = []
     for method, path in app_routes(site):
         if method != "GET":
@@ -65,6 +66,21 @@ def _scored_submission(url: str, password: str, test_tomogram: Path) -> int:
         return submission_id
 
 
+def _method_card(url: str, password: str) -> int:
+    """The admin's method card, its description in Markdown with a table and a link: its id."""
+    description = "# CSP check\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n[code](https://example.org)"
+    with httpx.Client(base_url=url, timeout=30) as client:
+        token = client.post("/api/v1/tokens", auth=("admin", password)).json()["token"]
+        created = client.post(
+            "/api/v1/method-cards",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"method": "csp check", "description": description},
+        )
+        assert created.status_code == 201, created.text
+        card_id: int = created.json()["id"]
+        return card_id
+
+
 def _visit(page: Page, url: str) -> None:
     response = page.goto(url)
     assert response is not None, url
@@ -93,8 +109,8 @@ def test_no_page_breaks_the_content_security_policy(
         _visit(page, url + path)
 
     login(page, url, "admin", match.group(1))
-    visited = _admin_pages(submission_id)
-    assert {"/account", "/admin/users", "/submit"} <= set(visited), visited
+    visited = _admin_pages(submission_id, _method_card(url, match.group(1)))
+    assert {"/account", "/admin/users", "/submit", "/team", "/admin/moderation"} <= set(visited)
     for path in visited:
         _visit(page, url + path)
     _visit(page, f"{url}/submissions/{submission_id}")

@@ -99,6 +99,9 @@ def test_pages_fit_laptop_and_phone_widths(
         "report": report,
         "tokens": "/tokens",
         "account": "/account",
+        "team": "/team",
+        "selection": "/selection",
+        "method-card-form": "/methods/new?method=Layout%20picker",
     }
     for name, path in participant.items():
         problems += _check(page, url + path, name, screenshot_dir)
@@ -108,6 +111,6 @@ def test_pages_fit_laptop_and_phone_widths(
     assert match is not None
     admin = browser.new_context().new_page()
     login(admin, url, "admin", match.group(1))
-    for name in ("admin", "admin/datasets", "admin/submissions", "admin/users"):
+    for name in ("admin", "admin/datasets", "admin/submissions", "admin/users", "admin/moderation"):
         problems += _check(admin, f"{url}/{name}", name.replace("/", "-"), screenshot_dir)
     assert problems == [], "\n".join(problems)
