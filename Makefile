@@ -7,7 +7,7 @@ BIN = $(VENV)/bin
 SERVE_EXTRAS = service$(if $(BASELINES),$(comma)baselines)
 comma := ,
 
-.PHONY: setup serve test lint
+.PHONY: setup serve test lint check
 
 setup: $(VENV)/.installed-dev
 
@@ -32,3 +32,7 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest
+
+# the fast lane while working: everything but the slow and browser tests (CI runs `make test`)
+check: lint
+	$(BIN)/pytest -m "not slow and not browser"

@@ -7,6 +7,10 @@ private key prefix). Databases, key prefixes and processes are removed afterward
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -19,7 +23,7 @@ import pytest
 import redis
 
 from app.core.config import Settings
-from app.db import dispose_engines
+from app.db import dispose_engines, get_engine
 from app.main import create_app
 from app.migrate import upgrade_database
 
@@ -35,18 +39,50 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 BACKENDS = ("embedded", "production")
 
 
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database for this run; dropped afterwards."""
-    name = f"tomobench_test_{uuid.uuid4().hex[:12]}"
+def _drop_database(name: str) -> None:
     with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def postgres_database(template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database for this run (empty, or a copy of `template`); dropped
+    afterwards."""
+    name = f"tomobench_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield POSTGRES_URL.format(name=name)
     finally:
         dispose_engines()
-        with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_database(name)
+
+
+@functools.cache
+def _migrated_postgres() -> str:
+    """A PostgreSQL database migrated to head once per test process, that each test's
+    database is copied from (a copy takes milliseconds, migrating every time seconds)."""
+    name = f"tomobench_template_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    atexit.register(_drop_database, name)
+    url = POSTGRES_URL.format(name=name)
+    upgrade_database(url)
+    get_engine(url).dispose()  # a template may have no open connection while it is copied
+    return name
+
+
+@functools.cache
+def _migrated_sqlite() -> Path:
+    """A SQLite database file migrated to head once per test process, copied for each test."""
+    folder = Path(tempfile.mkdtemp(prefix="tomobench-template-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / "tomobench.sqlite"
+    url = f"sqlite:///{path}"
+    upgrade_database(url)
+    get_engine(url).dispose()  # the last connection closed: the WAL is in the file
+    return path
 
 
 @contextmanager
@@ -65,15 +101,20 @@ def redis_prefix() -> Iterator[str]:
 
 def backend_settings(stack: ExitStack, backend: str, data_dir: Path, **overrides: Any) -> Settings:
     """Settings of one backend with a migrated, empty database in `data_dir`."""
+    if backend == "production" and "database_url" not in overrides:
+        database = postgres_database(template=_migrated_postgres())
+        overrides["database_url"] = stack.enter_context(database)
     if backend == "production":
-        overrides.setdefault("database_url", stack.enter_context(postgres_database()))
         overrides.setdefault("broker_url", REDIS_URL)
         overrides.setdefault("redis_key_prefix", stack.enter_context(redis_prefix()))
     # every test client registers from one address; the attack tests set their own limit
     overrides.setdefault("registrations_per_address", 1000)
     settings = Settings(data_dir=data_dir, **overrides)
     settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade_database(settings.sqlalchemy_url)
+    database_file = settings.resolved_data_dir / "tomobench.sqlite"
+    if backend == "embedded" and settings.database_url is None and not database_file.exists():
+        shutil.copyfile(_migrated_sqlite(), database_file)
+    upgrade_database(settings.sqlalchemy_url)  # a no-op on a copy of a migrated database
     return settings
 
 
