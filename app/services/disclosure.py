@@ -80,13 +80,60 @@ def participant_view(metrics: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
+LADDER_WITHHELD = (
+    "this phase follows the Ladder rule: this upload did not beat your shown public score by "
+    "more than the threshold, so its figures are withheld until the phase closes"
+)
+
+
+def ladder_view(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The document with every figure blanked (the file's own summary kept): what the Ladder
+    shows of an upload that did not move the participant's shown score."""
+
+    def blank(value: Any) -> Any:
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            return value
+        if isinstance(value, int | float):
+            return None
+        if isinstance(value, dict):
+            return {key: blank(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [blank(item) for item in value]
+        return value
+
+    kept = ("submission", "evaluator_version", "ground_truth_checksum", "profile", "warnings")
+    view = {key: value if key in kept else blank(value) for key, value in metrics.items()}
+    view.pop(SAMPLES, None)
+    view["ranking"] = None  # its curves would be drawn from blanks
+    if isinstance(view.get("classification"), dict):
+        view["classification"].pop("confusion_matrix", None)
+    view["disclosure"] = {"view": "participant", "digits": DIGITS, "note": LADDER_WITHHELD}
+    view["ladder"] = {"released": False}
+    return view
+
+
+def _ladder_hides(submission: Submission) -> bool:
+    """Whether the Ladder withholds this upload's public figures from its participant."""
+    from sqlalchemy.orm import object_session
+
+    from app.services.leaderboard import ladder_released
+
+    db = object_session(submission)
+    if submission.phase.ladder is None or db is None:
+        return False
+    return submission.id not in ladder_released(db, submission.phase)
+
+
 def visible_metrics(result: Result, viewer: User, submission: Submission) -> dict[str, Any]:
     """The document `viewer` may see as a submission's `result` now: the whole one for
-    organizers and admins and once the phase closed; else the public part, reduced."""
+    organizers and admins and once the phase closed; else the public part, reduced (and,
+    under the Ladder, blanked for an upload that did not move the shown score)."""
     if sees_everything(viewer, submission.phase):
         return result.metrics
     public = split_metrics(result, "public")
     assert public is not None  # a split result has both parts
+    if result.metrics_public is not None and _ladder_hides(submission):
+        return {**ladder_view(rounded(public)), "split": "public"}
     view = participant_view(public)
     if result.metrics_public is not None:
         view["split"] = "public"

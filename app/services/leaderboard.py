@@ -174,17 +174,20 @@ def _scored_rows(db: Session, phase: Phase, split: Split) -> list[dict[str, Any]
     return rows
 
 
-def ranked_rows(db: Session, phase: Phase, split: Split, mode: Mode) -> list[dict[str, Any]]:
+def ranked_rows(
+    db: Session, phase: Phase, split: Split, mode: Mode, released: set[int] | None = None
+) -> list[dict[str, Any]]:
     """The live rows of a phase on one split, one per team or participant without a team
     (`entry_key`), in rank order (computed from the current results; a closed phase shows
-    its snapshot instead)."""
+    its snapshot instead). `released` collects the submissions the Ladder ever showed."""
     from evaluation.paired import ladder_improves, rank_groups
 
     chosen: dict[EntryKey, dict[str, Any]] = {}
     samples: dict[int, Any] = {}
     # the Ladder shows, per entry, the last submission that beat the shown one by more than
-    # the threshold: decided in upload order, on the public board only
-    ladder = split == "public" and mode == "best" and phase.ladder is not None
+    # the threshold: decided in upload order, on the public board only (in either mode: the
+    # latest upload's score is not shown unless the Ladder released it)
+    ladder = split == "public" and phase.ladder is not None
     # on the private board each entry is the submission it selected (default: its best
     # public one), never its best private one: the private part stays out of the choice
     picks = entry_picks(db, phase) if split == "private" and mode == "best" else None
@@ -198,6 +201,8 @@ def ranked_rows(db: Session, phase: Phase, split: Split, mode: Mode) -> list[dic
                 chosen[key] = row
         elif current is None:
             chosen[key] = row
+            if released is not None:
+                released.add(row["submission_id"])
         elif ladder:
             threshold = phase.ladder_threshold if phase.ladder == "fixed" else None
             improves = ladder_improves(
@@ -208,6 +213,8 @@ def ranked_rows(db: Session, phase: Phase, split: Split, mode: Mode) -> list[dic
                 shown_samples=samples[current["submission_id"]],
             )
             chosen[key] = row if improves else current
+            if improves and released is not None:
+                released.add(row["submission_id"])
         elif mode == "latest":
             chosen[key] = max(row, current, key=lambda r: r["submission_id"])
         else:
@@ -219,6 +226,18 @@ def ranked_rows(db: Session, phase: Phase, split: Split, mode: Mode) -> list[dic
         row["rank"] = rank
         row["rank_group"] = group
     return ranked
+
+
+def ladder_released(db: Session, phase: Phase) -> set[int]:
+    """The submissions of a phase with the Ladder whose public score was ever shown: each
+    entry's first, and every later one that beat the shown score by more than the threshold
+    (computed once per database session)."""
+    cache: dict[int, set[int]] = db.info.setdefault("ladder_released", {})
+    if phase.id not in cache:
+        released: set[int] = set()
+        ranked_rows(db, phase, "public", "best", released=released)
+        cache[phase.id] = released
+    return cache[phase.id]
 
 
 def board_phase(

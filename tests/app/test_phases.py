@@ -259,3 +259,34 @@ def test_tomobench_submit_names_the_phase(
         assert f"409: phase: phase {upcoming['id']} (" in refused.output
         accepted = CliRunner().invoke(submit, [*arguments, "--json"])
         assert accepted.exit_code == 0, accepted.output
+
+
+def test_the_ladder_withholds_what_it_does_not_show(client: TestClient, service: Settings) -> None:
+    admin = new_user(service, Role.ADMIN)
+    phase = create_phase(client, admin, _version_id(service), ladder=0.99)
+    headers = new_user(service)
+    entries = []
+    for content in (GOOD_SUBMISSION, b"1bxn 10 10 10\n"):  # the second cannot beat by 0.99
+        answer = upload(client, headers, content, phase=str(phase["id"]))
+        assert answer.status_code == 201, answer.text
+        entries.append(wait_for_status(client, headers, answer.json()["id"]))
+    shown, withheld = entries
+    assert shown["result"]["localization"]["TP"] is not None
+    assert withheld["result"]["ladder"] == {"released": False}
+    assert withheld["result"]["localization"]["f1"] is None
+    assert "Ladder rule" in withheld["result"]["disclosure"]["note"]
+    # nothing else gives it away: the latest-entry board, the report page, its figures
+    for mode in ("best", "latest"):
+        query = {"phase": phase["id"], "mode": mode}
+        rows = client.get("/api/v1/leaderboard", params=query).json()["rows"]
+        assert [row["submission_id"] for row in rows] == [shown["id"]], mode
+    report = client.get(f"/submissions/{withheld['id']}", headers=headers)
+    assert report.status_code == 200
+    for name in ("f1", "confusion"):  # drawn from blanks: no figure, never an error
+        figure = client.get(f"/submissions/{withheld['id']}/figures/{name}.svg", headers=headers)
+        assert figure.status_code in (200, 404)
+    csv_text = client.get(f"/api/v1/submissions/{withheld['id']}/result.csv", headers=headers)
+    assert csv_text.status_code == 200
+    assert "localization.TP,\r\n" in csv_text.text or "localization.TP,\n" in csv_text.text
+    staff = client.get(f"/api/v1/submissions/{withheld['id']}", headers=admin).json()
+    assert staff["result"]["localization"]["TP"] == 1  # organizers see everything
