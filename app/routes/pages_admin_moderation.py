@@ -47,11 +47,13 @@ def admin_submissions(
     return page.render("admin/submissions.html", context)
 
 
-def _moderate(page: PageDep, submission_id: int, reason: str | None) -> RedirectResponse:
+def _moderate(
+    page: PageDep, submission_id: int, reason: str | None, whole_entry: bool = False
+) -> RedirectResponse:
     """Hide (with a reason) or show a submission, then return to the list with the outcome."""
     try:
         found = find_submission(page.db, submission_id)
-        submission = set_hidden(page.db, found, reason, page.user)
+        submission = set_hidden(page.db, found, reason, page.user, whole_entry=whole_entry)
         shown = "hidden from" if submission.hidden else "back on"
         add_flash(page.request, f"Submission {submission.id} is {shown} the leaderboard.")
     except ServiceError as error:
@@ -66,9 +68,10 @@ def admin_hide(
     user: PageStaff,
     submission_id: IdPath,
     reason: Annotated[str, Form(max_length=2000)] = "",
+    whole_entry: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
-    """Take a submission off the leaderboard, saying why."""
-    return _moderate(page, submission_id, reason)
+    """Take a submission (or its whole entry in its phase) off the leaderboard, saying why."""
+    return _moderate(page, submission_id, reason, whole_entry)
 
 
 @router.post("/admin/submissions/{submission_id}/unhide", dependencies=[CsrfChecked])

@@ -200,6 +200,22 @@ def test_the_admin_page_shows_the_log_and_takes_the_forms(
     )
     assert "source: a team id or a username" in bad.text
     assert 'href="/admin/moderation"' in client.get("/admin").text
+    # hiding a whole entry from the submissions page is logged too, and listed here
+    submission_id = _scored(client, alice, "page hide")
+    hidden = client.post(
+        f"/admin/submissions/{submission_id}/hide",
+        data={
+            "csrf_token": csrf_from(client, "/admin/submissions"),
+            "reason": "duplicate entry",
+            "whole_entry": "true",
+        },
+        follow_redirects=False,
+    )
+    assert hidden.status_code == 303
+    rows = cell_texts(client.get("/admin/moderation").text, "moderation-log")
+    hide = next(row for row in rows if row[2] == "hide" and f"submission {submission_id}" in row[3])
+    assert hide[3].startswith("the entry of ")
+    assert (hide[1], hide[4]) == (staff_name, "duplicate entry")
     with TestClient(create_app(service)) as participant:
         register_in_browser(participant)
         assert participant.get("/admin/moderation").status_code == 403
