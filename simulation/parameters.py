@@ -273,6 +273,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "templates": "shrec19",
         "spacing": "shrec19_boxes",
         "defocus_gradient": False,
+        # calibrated: the dog baseline then scores like DoG-CB3D (docs/simulation.md)
+        "snr": 0.15,
     },
     "realistic": {
         "tilt_step": 3.0,
