@@ -89,10 +89,16 @@ def snapshot_document(db: Session, phase: Phase, closed_at: dt.datetime) -> dict
 
 
 def close_phase(
-    db: Session, phase: Phase, by: User | None = None, now: dt.datetime | None = None
+    db: Session,
+    phase: Phase,
+    by: User | None = None,
+    now: dt.datetime | None = None,
+    *,
+    commit: bool = True,
 ) -> PhaseSnapshot:
     """Close `phase`: freeze its boards in a snapshot and reveal its private split
-    (committed). The phase row is locked first, so two closers make one snapshot.
+    (committed, or only flushed with `commit=False` inside a larger change). The phase row
+    is locked first, so two closers make one snapshot.
 
     Raises:
         Conflict: if the phase is already closed.
@@ -112,6 +118,9 @@ def close_phase(
     phase.closed_at = closed_at
     phase.closed_by_id = by.id if by else None
     db.add(snapshot)
+    if not commit:
+        db.flush()
+        return snapshot
     try:
         db.commit()
     except IntegrityError as error:  # the unique phase_id: another closer was first

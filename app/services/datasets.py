@@ -88,13 +88,26 @@ def read_manifest(folder: Path) -> tuple[dict[str, Any], str]:
 
 
 def activate_dataset(db: Session, version: DatasetVersion) -> None:
-    """Make `version` the only active version (flushed, not committed).
+    """Make `version` the only active version (flushed, not committed); the open continuous
+    phases of the version active until now are closed (app/services/closing.py).
 
     Raises:
         Conflict: if the version is not ready.
     """
     if version.status != DatasetStatus.READY:
         raise Conflict(f"dataset version {version.id} is {version.status}, not ready")
+    from app.services.closing import close_phase
+
+    # the previous version's development phases close with it: frozen, private revealed
+    # (its editions keep their own closing time; they take no uploads meanwhile)
+    ending = select(Phase).join(DatasetVersion).where(
+        DatasetVersion.is_active.is_(True),
+        DatasetVersion.id != version.id,
+        Phase.kind == PhaseKind.CONTINUOUS,
+        Phase.closed_at.is_(None),
+    )
+    for phase in list(db.scalars(ending)):
+        close_phase(db, phase, commit=False)
     db.execute(
         update(DatasetVersion).where(DatasetVersion.id != version.id).values(is_active=False)
     )

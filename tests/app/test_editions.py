@@ -75,8 +75,14 @@ def test_an_edition_opens_on_a_fresh_version_in_one_action(fresh_settings: Setti
         assert accepted.status_code == 201, accepted.text
         mine = client.get(f"/api/v1/submissions/{accepted.json()['id']}", headers=participant)
         assert mine.json()["phase_id"] == phase["id"]
+        # the previous version's development phase closed with the activation: frozen, its
+        # private ranking revealed, as its board was once another version became active
         old_phase = client.get("/api/v1/phases", params={"dataset": first}).json()["data"][0]
+        assert (old_phase["kind"], old_phase["state"]) == ("continuous", "closed")
+        assert old_phase["private_revealed"]
+        assert old_phase["snapshot_sha256"] is not None
         closed = upload(
             client, participant, PICKS, allow_misframed="true", phase=str(old_phase["id"])
         )
         assert closed.status_code == 409
+        assert "closed at" in closed.json()["detail"]

@@ -120,10 +120,11 @@ def test_regenerate_activate_submit_rescore_download(
     assert scored["evaluator_version"] == EVALUATOR_VERSION
 
     # one leaderboard per version; the active one by default
-    # (ranked by the public part of the hidden test: the participant's own public F1)
-    public = client.get(f"/api/v1/submissions/{old_entry}", headers=participant).json()
-    assert public["result"]["split"] == "public"
-    assert _board(client, first) == [(old_entry, public["result"]["localization"]["f1"])]
+    # the first version's phase closed with the activation: its board is the official,
+    # private ranking, and the participant now sees their private figures
+    closed = client.get(f"/api/v1/submissions/{old_entry}", headers=participant).json()
+    private_f1 = round(closed["result_private"]["localization"]["f1"], 4)
+    assert _board(client, first) == [(old_entry, private_f1)]
     assert _board(client, second) == [(new_entry, 1.0)]
     assert _board(client) == _board(client, second)
 
