@@ -444,6 +444,8 @@ class DatasetCreate(BaseModel):
     )
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
     activate: bool = False
+    # a simulator preset (docs/simulation.md); the settings below override its values
+    preset: Literal["legacy", "default", "shrec19", "realistic"] | None = None
     size: int | None = Field(default=None, ge=16, le=1024)
     slab: int | None = Field(default=None, ge=1, le=1024)
     particles: int | None = Field(default=None, ge=0)

@@ -34,16 +34,23 @@ DEFAULT_SLAB = 200
 def simulation_parameters(requested: dict[str, Any], seed: int) -> dict[str, Any]:
     """Every simulator setting of a request (defaults filled in, seed left out), checked.
 
+    A request naming a ``preset`` starts from that preset's values (the version then records
+    it among its parameters); the other settings given override them.
+
     Raises:
         InvalidInput: naming the setting that is wrong and why.
     """
     from simulation import SimulationParameters
 
     given = {key: value for key, value in requested.items() if value is not None}
+    preset = given.pop("preset", None)
     if "slab" not in given and "size" in given and "shape" not in given:
         given["slab"] = min(DEFAULT_SLAB, int(given["size"]))
     try:
-        parameters = SimulationParameters.from_dict({**given, "seed": seed})
+        if preset is not None:
+            parameters = SimulationParameters.from_preset(str(preset), **given, seed=seed)
+        else:
+            parameters = SimulationParameters.from_dict({**given, "seed": seed})
     except (TypeError, ValueError) as error:
         raise InvalidInput(f"parameters: {error}") from error
     resolved = parameters.to_dict()
