@@ -24,7 +24,7 @@ PUBLIC, BASIC = "anonymous", "basic"  # BASIC: HTTP Basic credentials, checked o
 ACCESS: tuple[tuple[str, str, str], ...] = (
     # (methods, path pattern, the least role admitted)
     ("GET", r"/api/v1/openapi\.json|/docs.*|/redoc|/healthz", PUBLIC),
-    ("GET", r"/api/v1/(leaderboard|leaderboard\.csv|datasets.*)", PUBLIC),
+    ("GET", r"/api/v1/(leaderboard|leaderboard\.csv|datasets.*|phases.*)", PUBLIC),
     ("GET", r"/api/v1/(teams/\{team_id\}|method-cards/\{card_id\})", PUBLIC),
     ("POST", r"/api/v1/users", PUBLIC),
     ("POST", r"/api/v1/tokens", BASIC),
@@ -35,9 +35,9 @@ ACCESS: tuple[tuple[str, str, str], ...] = (
     ("GET", r"/api/v1/admin/submissions", Role.ORGANIZER),
     ("GET|POST", r"/api/v1/admin/(moderation|teams/.*)", Role.ORGANIZER),
     ("POST", r"/api/v1/admin/submissions/.*", Role.ORGANIZER),
-    ("GET|PUT|POST", r"/api/v1/admin/(users|datasets).*", Role.ADMIN),
+    ("GET|PUT|POST", r"/api/v1/admin/(users|datasets|phases|editions).*", Role.ADMIN),
     ("GET|POST|DELETE", r"/api/v1/admin/invites.*", Role.ADMIN),
-    ("GET", r"/|/register|/login|/leaderboard|/datasets.*|/\{path:path\}", PUBLIC),
+    ("GET", r"/|/register|/login|/leaderboard|/datasets.*|/phases/.*|/\{path:path\}", PUBLIC),
     ("GET", r"/methods/\{card_id\}", PUBLIC),
     ("POST", r"/register|/login|/logout", PUBLIC),
     ("GET|POST", r"/tokens.*|/submit|/submissions.*|/account.*", Role.PARTICIPANT),
@@ -45,7 +45,7 @@ ACCESS: tuple[tuple[str, str, str], ...] = (
     ("GET", r"/admin|/admin/submissions", Role.ORGANIZER),
     ("POST", r"/admin/submissions/.*", Role.ORGANIZER),
     ("GET|POST", r"/admin/moderation.*", Role.ORGANIZER),
-    ("GET|POST", r"/admin/(users|datasets|invites).*", Role.ADMIN),
+    ("GET|POST", r"/admin/(users|datasets|invites|phases).*", Role.ADMIN),
 )
 
 
