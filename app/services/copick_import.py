@@ -58,7 +58,9 @@ def import_copick_project(
         CopickImportError: no such test run, a run without a tomogram or without picks, an
             object that is not a class of the native profile, several voxel spacings.
     """
-    import copick
+    from app.services.copick_library import load_copick
+
+    copick = load_copick()
 
     if len(tests) != 1:
         raise CopickImportError(

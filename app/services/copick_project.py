@@ -26,6 +26,7 @@ import numpy as np
 
 from app.core.config import Settings
 from app.models import DatasetVersion
+from app.services.copick_library import load_copick
 from app.services.datasets import dataset_folder
 from app.services.downloads import PUBLIC_DIR, TEST_ROLE, DownloadFile, downloadable_files
 from app.services.errors import Conflict, Unavailable
@@ -54,7 +55,7 @@ def export_copick_project(dataset: Path, out: Path, *, name: str = "tomobench") 
     Raises:
         OSError, ValueError: unreadable dataset files.
     """
-    import copick
+    copick = load_copick()
     import mrcfile
 
     manifest = json.loads((dataset / DATASET).read_text(encoding="utf-8"))

@@ -100,11 +100,15 @@ def activate_dataset(db: Session, version: DatasetVersion) -> None:
 
     # the previous version's development phases close with it: frozen, private revealed
     # (its editions keep their own closing time; they take no uploads meanwhile)
-    ending = select(Phase).join(DatasetVersion).where(
-        DatasetVersion.is_active.is_(True),
-        DatasetVersion.id != version.id,
-        Phase.kind == PhaseKind.CONTINUOUS,
-        Phase.closed_at.is_(None),
+    ending = (
+        select(Phase)
+        .join(DatasetVersion)
+        .where(
+            DatasetVersion.is_active.is_(True),
+            DatasetVersion.id != version.id,
+            Phase.kind == PhaseKind.CONTINUOUS,
+            Phase.closed_at.is_(None),
+        )
     )
     for phase in list(db.scalars(ending)):
         close_phase(db, phase, commit=False)

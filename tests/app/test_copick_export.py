@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from app.core.config import Settings
 from app.main import create_app
+from app.services.copick_library import load_copick
 from app.services.copick_project import export_copick_project
 from evaluation import CLASSES, load_ground_truth, parse_submission, score
 from tests.app.datasets_support import folder_of, generate_small
@@ -44,7 +45,7 @@ def dataset_roles(folder: Path) -> dict[str, str]:
 def test_project_opens_with_copick_and_gives_back_tomograms_and_picks(
     released: tuple[TestClient, Settings, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import copick
+    copick = load_copick()
 
     _, settings, version_id = released
     dataset = folder_of(settings, version_id)

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from app.cli import main
 from app.db import session_factory
 from app.models import DatasetVersion
+from app.services.copick_library import load_copick
 from app.services.copick_project import export_copick_project
 from app.services.datasets import ground_truth_folder
 from evaluation import load_ground_truth, parse_submission, score
@@ -77,7 +78,7 @@ def test_an_exported_project_imports_as_a_version_that_scores(tmp_path: Path) ->
 
 
 def test_objects_that_are_not_classes_are_refused_by_name(tmp_path: Path) -> None:
-    import copick
+    copick = load_copick()
 
     with ExitStack() as stack:
         settings = backend_settings(stack, "embedded", tmp_path / "data")
