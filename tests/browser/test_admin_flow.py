@@ -52,8 +52,8 @@ def test_admin_regenerates_watches_progress_and_activates(
     expect(page.locator("h1")).to_have_text("Dataset versions")
     expect(page.locator("#admin-datasets tbody tr")).to_have_count(1)  # the demo, active
     for field, value in REQUEST.items():
-        page.locator(f"input[name={field}]").fill(value)
-    page.locator("input[name=seed]").fill("2027")
+        page.locator(f"#regenerate-form input[name={field}]").fill(value)
+    page.locator("#regenerate-form input[name=seed]").fill("2027")
     page.locator("#regenerate").scroll_into_view_if_needed()
     page.screenshot(path=str(screenshot_dir / "admin-regenerate.png"), full_page=True)
     page.get_by_role("button", name="Queue regeneration").click()
