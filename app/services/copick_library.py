@@ -16,11 +16,23 @@ from types import ModuleType
 _MODULES = ("copick", "copick.models", "copick.impl.filesystem")
 
 
+def _plain_logger(name: str, debug: bool = False) -> logging.Logger:
+    """copick's `get_logger` without its `basicConfig(force=True)`."""
+    return logging.getLogger(name)
+
+
 def load_copick() -> ModuleType:
-    """The `copick` module, with the root logger's handlers and level as they were."""
+    """The `copick` module, with the root logger's handlers and level as they were.
+
+    copick's modules each call `copick.util.log.get_logger` when first imported, some only
+    when a function first needs them; that helper is replaced by a plain `getLogger` before
+    any of them loads, so none reconfigures the root logger later either.
+    """
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     try:
+        copick_log = importlib.import_module("copick.util.log")
+        copick_log.get_logger = _plain_logger  # type: ignore[attr-defined]
         for name in _MODULES:
             importlib.import_module(name)
     finally:

@@ -119,7 +119,8 @@ def test_participant_uploads_reads_report_and_finds_the_leaderboard_row(
     page.set_viewport_size({"width": 1920, "height": 720})
     page.goto(f"{url}/leaderboard")
     board = page.locator("#leaderboard tbody tr")
-    expect(board).to_have_count(3)
+    for method in ("Demo picker", "Template matching", "Blob detector"):  # other tests add theirs
+        expect(board.filter(has_text=method)).to_have_count(1)
     mine = board.filter(has_text="Demo picker")
     cells = mine.locator("td").all_inner_texts()
     assert cells[0] == "1"  # the best F1 of the three
