@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -24,18 +24,7 @@ SubmissionFormat = Literal[
     "dynamo",
     "deepfinder",
 ]
-SUBMISSION_FORMATS: tuple[SubmissionFormat, ...] = (
-    "text",
-    "csv",
-    "star",
-    "copick",
-    "portal",
-    "kaggle",
-    "relion5",
-    "relion4",
-    "dynamo",
-    "deepfinder",
-)
+SUBMISSION_FORMATS: tuple[SubmissionFormat, ...] = get_args(SubmissionFormat)
 
 
 @dataclass(frozen=True, eq=False)
