@@ -62,6 +62,16 @@ def existing_task_modules() -> list[str]:
     return [name for name in TASK_MODULES if importlib.util.find_spec(name) is not None]
 
 
+# a sweep may wait this long for a worker busy with a scoring (and, on the embedded broker,
+# for its one-second poll) before the next sweep supersedes it
+SWEEP_EXPIRY_FLOOR_S = 30.0
+
+
+def sweep_expiry_s(settings: Settings) -> float:
+    """How long a queued sweep stays worth running."""
+    return max(settings.sweep_interval_s, SWEEP_EXPIRY_FLOOR_S)
+
+
 def create_celery_app(settings: Settings) -> TomobenchCelery:
     """A configured Celery app for these settings (sending needs nothing more)."""
     app = TomobenchCelery(settings)
@@ -85,18 +95,17 @@ def create_celery_app(settings: Settings) -> TomobenchCelery:
         worker_hijack_root_logger=False,
         worker_enable_remote_control=not settings.embedded_broker,
         include=existing_task_modules(),
-        beat_schedule={
+        beat_schedule={  # sweeps nobody consumed in time are dropped rather than piled up
             "sweep-submissions": {
                 "task": SWEEP_SUBMISSIONS,
                 "schedule": settings.sweep_interval_s,
-                # sweeps nobody consumed in time are dropped rather than piled up
-                "options": {"expires": settings.sweep_interval_s},
+                "options": {"expires": sweep_expiry_s(settings)},
             },
             # editions close themselves at their closing time (snapshot, private revealed)
             "close-due-phases": {
                 "task": CLOSE_DUE_PHASES,
                 "schedule": settings.sweep_interval_s,
-                "options": {"expires": settings.sweep_interval_s},
+                "options": {"expires": sweep_expiry_s(settings)},
             },
         },
         beat_schedule_filename=str(settings.resolved_data_dir / "celerybeat-schedule"),

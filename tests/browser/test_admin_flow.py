@@ -16,8 +16,15 @@ from tests.app.test_serve import ADMIN_LINE, Served, serving
 
 pytestmark = pytest.mark.browser
 
-# a version that takes several polls (2 s each) to simulate, so its progress can be seen
-REQUEST = {"name": "spring", "size": "128", "particles": "40", "tomograms": "4", "tilt_step": "1"}
+# a version that takes several polls (2 s each) to simulate even on a fast machine (14 s on the
+# one in docs/benchmarks.md, 3 s was too short elsewhere), so its progress can be seen
+REQUEST = {
+    "name": "spring",
+    "size": "128",
+    "particles": "60",
+    "tomograms": "10",
+    "tilt_step": "0.5",
+}
 GENERATION_TIMEOUT_MS = 180_000
 
 
