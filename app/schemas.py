@@ -450,6 +450,8 @@ class DatasetCreate(BaseModel):
     slab: int | None = Field(default=None, ge=1, le=1024)
     particles: int | None = Field(default=None, ge=0)
     tomograms: int | None = Field(default=None, ge=2, le=50)
+    # the last ones are the hidden test; at least one tomogram is left for training
+    test_tomograms: int | None = Field(default=None, ge=1, le=49)
     voxel_size: float | None = None
     snr: float | None = None
     dose: float | None = None

@@ -1,4 +1,4 @@
-"""A dataset: N tomograms (the last one the hidden test) plus dataset.json."""
+"""A dataset: N tomograms (the last ``test_tomograms`` the hidden test) plus dataset.json."""
 
 from __future__ import annotations
 
@@ -24,13 +24,14 @@ def simulate_dataset(
 ) -> dict[str, Any]:
     """Simulate ``params.tomograms`` tomograms into out_dir/model_0 ... and write dataset.json.
 
-    All but the last tomogram are for training (``role`` "train"); the last is the hidden
-    test. Progress is reported as ("model_i: stage", overall fraction 0..1, monotone).
-    Only ``created`` in dataset.json depends on the clock.
+    The last ``params.test_tomograms`` tomograms (one by default) are the hidden test
+    (``role`` "test"), the others are for training ("train"). Progress is reported as
+    ("model_i: stage", overall fraction 0..1, monotone). Only ``created`` in dataset.json
+    depends on the clock.
 
     ``params.seed`` is public: it rebuilds the training tomograms. Give ``test_seed``, a
-    secret (e.g. 256 bits), to simulate the test tomogram from it instead, so that nobody
-    who knows the public settings can rebuild its ground truth; it is written nowhere.
+    secret (e.g. 256 bits), to simulate the test tomograms from it instead, so that nobody
+    who knows the public settings can rebuild their ground truth; it is written nowhere.
 
     Returns the content of dataset.json.
 
@@ -41,7 +42,6 @@ def simulate_dataset(
     folder.mkdir(parents=True, exist_ok=True)
     operator = TiltOperator(params.volume_shape, params.tilt_angles())
     entries = []
-    test_index = params.tomograms - 1
     for index in range(params.tomograms):
         name = tomogram_name(index)
         report = scaled(progress, index / params.tomograms, 1 / params.tomograms, name)
@@ -51,7 +51,7 @@ def simulate_dataset(
             index=index,
             progress=report,
             operator=operator,
-            secret_seed=test_seed if index == test_index else None,
+            secret_seed=test_seed if params.is_test(index) else None,
         )
         files = dict(metadata["files"])
         files[layout.METADATA] = file_record(folder / name / layout.METADATA)
@@ -64,13 +64,16 @@ def simulate_dataset(
                 "files": files,
             }
         )
+    tests = [entry["name"] for entry in entries if entry["role"] == "test"]
     content: dict[str, Any] = {
         "simulator_version": SIMULATOR_VERSION,
         "seed": params.seed,
         "test_seed": "secret" if test_seed is not None else "public",
         "parameters": params.to_dict(),
         "tomograms": entries,
-        "test_tomogram": entries[-1]["name"],
+        # the first test's name, as when there was only one; all of them below
+        "test_tomogram": tests[0],
+        "test_tomograms": tests,
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     write_json(folder / layout.DATASET, content)

@@ -61,6 +61,8 @@ class SimulationParameters:
     detector: str = "ideal"
     thickness_variation: float = 0.0
     fiducials: int = 0
+    # the last test_tomograms tomograms are the hidden test (1: the last one, as before)
+    test_tomograms: int = 1
 
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> SimulationParameters:
@@ -94,6 +96,18 @@ class SimulationParameters:
             )
         if self.tilt_angles().size < 2:
             raise ValueError("the tilt range and step give fewer than 2 tilt images")
+        self._check_test_tomograms()
+
+    def _check_test_tomograms(self) -> None:
+        """Raise ValueError unless at least one tomogram is left for training; a dataset of
+        one tomogram keeps it as its test, as before the field existed."""
+        if self.test_tomograms < 1:
+            raise ValueError(f"test_tomograms must be at least 1, got {self.test_tomograms}")
+        if self.test_tomograms > 1 and self.test_tomograms >= self.tomograms:
+            raise ValueError(
+                f"test_tomograms ({self.test_tomograms}) must be below tomograms "
+                f"({self.tomograms}): at least one tomogram is needed for training"
+            )
 
     def _check_choices(self) -> None:
         """Raise ValueError for a named choice outside its options."""
@@ -209,6 +223,15 @@ class SimulationParameters:
         before[self.acquisition_order()] = np.arange(angles.size) * per_tilt
         return before
 
+    @property
+    def first_test_index(self) -> int:
+        """The index of the first hidden test tomogram; every later one is a test too."""
+        return max(self.tomograms - self.test_tomograms, 0)
+
+    def is_test(self, index: int) -> bool:
+        """Whether tomogram ``index`` belongs to the hidden test."""
+        return index >= self.first_test_index
+
     def tilt_angles(self) -> np.ndarray:
         """The tilt angles in degrees, from tilt_min to tilt_max (inclusive) by tilt_step."""
         count = math.floor((self.tilt_max - self.tilt_min) / self.tilt_step + 1e-9) + 1
@@ -251,6 +274,7 @@ LEGACY_VALUES: dict[str, Any] = {
     "detector": "ideal",
     "thickness_variation": 0.0,
     "fiducials": 0,
+    "test_tomograms": 1,
 }
 
 CHOICES: dict[str, tuple[str, ...]] = {

@@ -190,7 +190,8 @@ def simulate_tomogram(
     so a tomogram is the same whether simulated alone or within its dataset. A hidden test
     tomogram passes ``secret_seed`` (any non-negative integer, e.g. 256 bits): its streams
     then derive from (secret_seed, index) and its metadata records no seed, so the public
-    seed cannot rebuild it. ``operator``
+    seed cannot rebuild it (one secret serves every test tomogram: the index tells their
+    streams apart). ``operator``
     lets a caller reuse one TiltOperator for several tomograms of the same geometry.
     ``progress(stage, fraction)`` gets the overall fraction, monotone, ending at 1.
 
@@ -282,7 +283,7 @@ def _simulate(
         "simulator_version": SIMULATOR_VERSION,
         "name": tomogram_name(index),
         "index": index,
-        "role": "test" if index == params.tomograms - 1 else "train",
+        "role": "test" if params.is_test(index) else "train",
         # a secret seed is never written; None says the public one does not rebuild this
         "seed": params.seed if secret_seed is None else None,
         "parameters": params.to_dict(),

@@ -80,7 +80,12 @@ class _StageBars:
 @_option("voxel_size", float, "Voxel size, nm.")
 @_option("slab", click.IntRange(min=1), "Slices of the sample slab (centred in z).")
 @_option("particles", click.IntRange(min=0), "Particles per tomogram.")
-@_option("tomograms", click.IntRange(min=1), "Tomograms; the last is the hidden test.")
+@_option("tomograms", click.IntRange(min=1), "Tomograms; the last ones are the hidden test.")
+@_option(
+    "test_tomograms",
+    click.IntRange(min=1),
+    "Hidden test tomograms: the last K (fewer than --tomograms).",
+)
 @_option("seed", click.IntRange(min=0), "Random seed (same seed, same bytes).")
 @_option("snr", float, "SNR of the projections, var(signal)/var(noise).")
 @_option("dose", float, "Electron dose, e/Å² over the series (Poisson noise; replaces --snr).")
@@ -149,7 +154,7 @@ class _StageBars:
     "--test-seed",
     type=click.IntRange(min=0),
     default=None,
-    help="Secret seed of the hidden test tomogram (the last); the public --seed then "
+    help="Secret seed of the hidden test tomograms (the last ones); the public --seed then "
     "rebuilds only the training tomograms. Keep it private: it rebuilds the test's ground truth.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bars.")
@@ -181,7 +186,7 @@ def simulate(
     bars = None if quiet else _StageBars(1 if index is not None else params.tomograms)
     try:
         if index is not None:
-            secret = test_seed if index == params.tomograms - 1 else None
+            secret = test_seed if params.is_test(index) else None
             summary: dict[str, Any] = simulate_tomogram(
                 out_dir, params, index=index, progress=bars, secret_seed=secret
             )

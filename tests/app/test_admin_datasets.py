@@ -60,6 +60,9 @@ def test_a_regeneration_request_is_queued_with_every_parameter_recorded(
     assert "error" not in listed["data"][0]  # admins' details stay in the admin API
     unseeded = _request(fresh_client, admin, size=32, name="random-seed").json()
     assert 0 <= unseeded["seed"] < 2**31
+    assert "test_tomograms" not in parameters  # one test tomogram, as before the setting
+    several = _request(fresh_client, admin, size=32, tomograms=4, test_tomograms=2).json()
+    assert several["parameters"]["test_tomograms"] == 2
 
 
 @pytest.mark.parametrize(
@@ -71,6 +74,11 @@ def test_a_regeneration_request_is_queued_with_every_parameter_recorded(
         ({"size": 32, "snr": -1}, "parameters: snr must be a positive number, got -1.0"),
         ({"size": 32, "tilt_min": 40, "tilt_max": 20}, "parameters: tilt_max (20.0) must not"),
         ({"sise": 32}, "sise: Extra inputs are not permitted"),
+        (
+            {"size": 32, "tomograms": 3, "test_tomograms": 3},
+            "parameters: test_tomograms (3) must be below tomograms (3)",
+        ),
+        ({"test_tomograms": 0}, "test_tomograms: Input should be greater than or equal to 1"),
         ({"name": "v12"}, "name: names like 'v12' are given to unnamed versions"),
         ({"name": "../up"}, "name: String should match pattern"),
         ({"seed": -3}, "seed: Input should be greater than or equal to 0"),

@@ -30,6 +30,26 @@ def test_simulate_writes_a_dataset(tmp_path: Path) -> None:
     assert (tmp_path / "model_1" / "reconstruction.mrc").exists()
 
 
+def test_simulate_takes_several_test_tomograms(tmp_path: Path) -> None:
+    arguments = [*SMALL_ARGS, "--tomograms", "3", "--test-tomograms", "2", "--quiet"]
+    result = CliRunner().invoke(
+        main, ["simulate", "--out", str(tmp_path), *arguments, "--test-seed", "99"]
+    )
+    assert result.exit_code == 0, result.output
+    content = json.loads((tmp_path / "dataset.json").read_text())
+    assert [entry["role"] for entry in content["tomograms"]] == ["train", "test", "test"]
+    assert content["test_tomograms"] == ["model_1", "model_2"]
+    # --index rebuilds a test tomogram alone from the same secret
+    alone = tmp_path / "alone"
+    result = CliRunner().invoke(
+        main, ["simulate", "--out", str(alone), *arguments, "--test-seed", "99", "--index", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    metadata = json.loads((alone / "metadata.json").read_text())
+    assert metadata["role"] == "test"
+    assert metadata["files"]["grandmodel.mrc"] == content["tomograms"][1]["files"]["grandmodel.mrc"]
+
+
 def test_simulate_one_tomogram_with_options(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         main,
@@ -79,6 +99,9 @@ def test_impossible_settings_end_in_one_line(tmp_path: Path) -> None:
     code, output = _error(["--size", "64", "--shape", "1,2"], tmp_path)
     assert code == 1
     assert "shape must have 3 entries" in output
+    code, output = _error(["--tomograms", "2", "--test-tomograms", "2"], tmp_path)
+    assert code == 1
+    assert output.startswith("Error: invalid settings: test_tomograms (2) must be below")
     code, output = _error(["--shape", "a,b,c"], tmp_path)
     assert code == 2
     assert "expected Z,Y,X integers" in output

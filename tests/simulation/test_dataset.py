@@ -29,6 +29,7 @@ def test_dataset_layout_and_roles(small_dataset: Path) -> None:
     assert content["seed"] == 7
     assert content["parameters"] == SMALL.to_dict()
     assert content["test_tomogram"] == "model_1"
+    assert content["test_tomograms"] == ["model_1"]
     tomograms = content["tomograms"]
     assert isinstance(tomograms, list)
     assert [entry["name"] for entry in tomograms] == ["model_0", "model_1"]
@@ -59,6 +60,36 @@ def test_a_secret_test_seed_changes_only_the_test_tomogram(
     alone = simulate_tomogram(tmp_path / "alone", SMALL, index=1, secret_seed=secret)
     for name, record in alone["files"].items():  # the organizer's rebuild of the test alone
         assert record == content["tomograms"][1]["files"][name], name
+
+
+def test_several_test_tomograms_share_the_secret(small_dataset: Path, tmp_path: Path) -> None:
+    params = dataclasses.replace(SMALL, tomograms=3, test_tomograms=2, write_noisefree=False)
+    secret = 2**199 + 7
+    content = simulate_dataset(tmp_path, params, test_seed=secret)
+    assert [entry["role"] for entry in content["tomograms"]] == ["train", "test", "test"]
+    assert content["test_tomogram"] == "model_1"
+    assert content["test_tomograms"] == ["model_1", "model_2"]
+    assert content["parameters"]["test_tomograms"] == 2
+    # training tomogram 0 is the public one of the 2-tomogram dataset (same seed, index)
+    public = _dataset_json(small_dataset)["tomograms"][0]["files"]
+    for name in ("reconstruction.mrc", "particle_locations.txt"):
+        assert content["tomograms"][0]["files"][name] == public[name], name
+    # each test tomogram has its own streams from the one secret, and records no seed
+    test_files = [content["tomograms"][i]["files"] for i in (1, 2)]
+    assert test_files[0]["grandmodel.mrc"] != test_files[1]["grandmodel.mrc"]
+    assert test_files[0]["grandmodel.mrc"] != public["grandmodel.mrc"]
+    for name in ("model_1", "model_2"):
+        metadata = json.loads((tmp_path / name / "metadata.json").read_text())
+        assert (metadata["role"], metadata["seed"]) == ("test", None)
+        assert str(secret) not in json.dumps(metadata)
+    assert str(secret) not in (tmp_path / "dataset.json").read_text()
+    # the organizer rebuilds a test tomogram alone from the same secret
+    alone = simulate_tomogram(tmp_path / "alone", params, index=1, secret_seed=secret)
+    assert alone["files"] == {
+        name: record
+        for name, record in content["tomograms"][1]["files"].items()
+        if name != "metadata.json"
+    }
 
 
 def test_the_same_seed_gives_identical_bytes(small_dataset: Path, tmp_path: Path) -> None:

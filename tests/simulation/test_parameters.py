@@ -51,6 +51,11 @@ def test_tilt_range_includes_the_last_angle_when_it_falls_on_the_step() -> None:
         ({"defocus_um": -1.0}, "defocus_um must be a non-negative number"),
         ({"seed": -3}, "seed must be a non-negative integer"),
         ({"tilt_min": 0, "tilt_max": 1, "tilt_step": 2}, "fewer than 2 tilt images"),
+        ({"test_tomograms": 0}, "test_tomograms must be at least 1, got 0"),
+        (
+            {"tomograms": 3, "test_tomograms": 3},
+            r"test_tomograms \(3\) must be below tomograms \(3\): at least one tomogram",
+        ),
     ],
 )
 def test_invalid_values_are_refused_with_a_clear_message(
@@ -65,6 +70,17 @@ def test_round_trip_through_a_dict() -> None:
     values = params.to_dict()
     assert values["shape"] == [96, 96, 96]
     assert SimulationParameters.from_dict(values) == params
+
+
+def test_the_last_test_tomograms_are_the_test() -> None:
+    params = SimulationParameters(tomograms=5, test_tomograms=2)
+    assert [params.is_test(index) for index in range(5)] == [False, False, False, True, True]
+    assert params.to_dict()["test_tomograms"] == 2
+    assert SimulationParameters.from_dict(params.to_dict()) == params
+    # one test tomogram is the default and left out of the records, which keep their bytes
+    assert "test_tomograms" not in SimulationParameters(tomograms=5).to_dict()
+    # a dataset of one tomogram keeps it as its test
+    assert SimulationParameters(tomograms=1).is_test(0)
 
 
 def test_from_dict_names_unknown_keys() -> None:
