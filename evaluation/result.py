@@ -49,12 +49,16 @@ class EvaluationResult:
     bootstrap: BootstrapIntervals | None
     fbeta: FBeta
     warnings: tuple[str, ...] = ()
+    # several test tomograms: each one's own tables (the figures above are over all of them)
+    per_tomogram: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The result as a JSON-serialisable dict (keys documented in docs/evaluation.md)."""
         document = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         document["classification"] = self.classification.to_dict()
         document["strict_classification"] = self.strict_classification.to_dict()
+        if self.per_tomogram is None:  # one test tomogram: the document as it always was
+            del document["per_tomogram"]
         converted: dict[str, Any] = jsonable(document)
         return converted
 

@@ -1,4 +1,5 @@
-"""A public and a private part of one hidden test tomogram: a seeded 3-D checkerboard.
+"""A public and a private part of the hidden test: a seeded 3-D checkerboard of one test
+tomogram, or whole tomograms of several.
 
 A benchmark that shows every upload's score on the whole hidden test can be tuned to it over
 many uploads. So the test is cut in two: the live leaderboard ranks by the public part, the
@@ -20,8 +21,9 @@ The cut is exact, every prediction and particle lands in exactly one part:
 
 Each part is scored as a tomogram of its own: its particles keep their hitbox voxels (the
 other part's are cleared and the labels renumbered), so RR, TP, FP, FN, MH and RO of the two
-parts add up to those of the whole test. Several test tomograms (a later step) split by
-tomogram instead: `parts_by_tomogram` says which part each one is.
+parts add up to those of the whole test. Several test tomograms split by tomogram instead
+(`split_by_tomogram`): `parts_by_tomogram` says which part each one is, and each part is
+the stack of its tomograms (evaluation/scoring.py, `HiddenTest`).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import numpy.typing as npt
 
 from evaluation.ground_truth import GroundTruth, Particles
 from evaluation.metrics.matching import match
-from evaluation.scoring import score
+from evaluation.scoring import HiddenTest, score, score_tomograms, stack_tomograms
 from evaluation.submission import Submission
 
 Part = Literal["public", "private"]
@@ -146,6 +148,7 @@ def _part_submission(submission: Submission, keep: npt.NDArray[np.bool_]) -> Sub
         angles=None if submission.angles is None else submission.angles[keep],
         scores=None if submission.scores is None else submission.scores[keep],
         line_numbers=submission.line_numbers[keep],
+        tomograms=None if submission.tomograms is None else submission.tomograms[keep],
     )
 
 
@@ -245,6 +248,7 @@ def score_empty(ground_truth: GroundTruth, like: Submission, **options: Any) -> 
         angles=None,
         scores=None,
         line_numbers=like.line_numbers[:1],
+        tomograms=None,
     )
     document = score(ground_truth, pick, **options).to_dict()
     name = ground_truth.class_names[int(like.classes[0]) - 1]
@@ -281,3 +285,64 @@ def parts_by_tomogram(names: Sequence[str], seed: int) -> dict[str, Part]:
     order = list(np.random.default_rng(seed).permutation(len(names)))
     public = set(order[: max(1, len(names) // 2)])
     return {name: ("public" if i in public else "private") for i, name in enumerate(names)}
+
+
+@dataclass(frozen=True, eq=False)
+class TomogramSplit:
+    """A hidden test of two or more tomograms cut by tomogram (`parts_by_tomogram`): each
+    part is the stack of its tomograms; a prediction belongs to its tomogram's part."""
+
+    whole: HiddenTest
+    part_of: dict[str, Part]
+    parts: dict[Part, HiddenTest]
+
+    def score(
+        self, submission: Submission, *, samples: bool = False, **options: Any
+    ) -> dict[Part, dict[str, Any]]:
+        """Each part's result document, as `SplitGroundTruth.score` gives them."""
+        from evaluation.paired import localization_f1_samples
+
+        resamples, seed = int(options.get("bootstrap", 1000)), int(options.get("seed", 0))
+        self.whole.place(submission)  # checks the tomogram names
+        assert submission.tomograms is not None
+        public_names = [name for name, part in self.part_of.items() if part == "public"]
+        public = np.isin(submission.tomograms, np.asarray(public_names, dtype=np.str_))
+        results: dict[Part, dict[str, Any]] = {}
+        chosen: tuple[tuple[Part, npt.NDArray[np.bool_]], ...] = (
+            ("public", public),
+            ("private", ~public),
+        )
+        for part, keep in chosen:
+            hidden = self.parts[part]
+            values: list[float] | None = None
+            if keep.any():
+                picks = _part_submission(submission, keep)
+                document = score_tomograms(hidden, picks, **options).to_dict()
+                if samples and resamples:
+                    placed, _ = hidden.place(picks)
+                    found = localization_f1_samples(
+                        hidden.whole, placed, resamples=resamples, seed=seed
+                    )
+                    values = [round(float(v), 6) for v in found]
+            else:
+                document = score_empty(hidden.whole, submission, **options)
+                values = [0.0] * resamples if samples and resamples else None
+            results[part] = {**document, "split": part}
+            if values is not None:
+                results[part]["bootstrap_f1_samples"] = values
+        return results
+
+
+def split_by_tomogram(hidden: HiddenTest, seed: int) -> TomogramSplit:
+    """Cut a test of two or more tomograms by tomogram (the seeded `parts_by_tomogram`).
+
+    Raises:
+        ValueError: a test of one tomogram (cut it with `split_ground_truth`).
+    """
+    part_of = parts_by_tomogram(hidden.names, seed)
+    parts: dict[Part, HiddenTest] = {}
+    for part in PARTS:
+        parts[part] = stack_tomograms(
+            {name: hidden.ground_truth(name) for name in hidden.names if part_of[name] == part}
+        )
+    return TomogramSplit(hidden, part_of, parts)

@@ -45,6 +45,8 @@ class Submission:
     angle_convention: AngleConvention = "zxz"
     format: SubmissionFormat = "text"
     conversion: tuple[str, ...] = ()  # unit, origin and angle conversions, in words
+    # the test tomogram of each prediction, for a ground truth of several (None: one)
+    tomograms: npt.NDArray[np.str_] | None = None
 
     def __post_init__(self) -> None:
         """Check that the arrays agree with each other.
@@ -63,6 +65,8 @@ class Submission:
             raise ValueError("angles must have one row of three angles per prediction")
         if self.scores is not None and self.scores.shape != (count,):
             raise ValueError("scores must have one value per prediction")
+        if self.tomograms is not None and np.shape(self.tomograms) != (count,):
+            raise ValueError("tomograms must name one tomogram per prediction")
         n_classes = len(get_profile(self.profile).classes)
         if self.classes.min() < 1 or self.classes.max() > n_classes:
             raise ValueError(f"class indices must lie in 1..{n_classes}")

@@ -9,6 +9,7 @@ Limits and messages are documented in ``docs/evaluation.md``; every rejection is
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from evaluation.errors import SubmissionError
 from evaluation.formats.decode import read_text, split_lines
@@ -18,6 +19,7 @@ from evaluation.formats.picks import Frame, rescale, to_submission
 from evaluation.formats.plain import Row, parse_plain, parse_plain_table
 from evaluation.formats.rows import split_fields
 from evaluation.formats.star import parse_star
+from evaluation.formats.tomograms import archive_kind, name_tomograms, parse_archive
 from evaluation.profiles import Profile, get_profile
 from evaluation.submission import SUBMISSION_FORMATS, Submission, SubmissionFormat
 
@@ -35,6 +37,7 @@ def parse_submission(
     class_name: str | None = None,
     pixel_size: float | None = None,
     frame: Frame | None = None,
+    tomograms: Sequence[str] | None = None,
 ) -> Submission:
     """Parse and validate a submission without any ground truth.
 
@@ -47,7 +50,11 @@ def parse_submission(
     format; ``class_name`` is the class of a file without a class column (it overrides a
     numeric class column); ``pixel_size`` (Å) the pixel size of voxel coordinates of another
     binning; ``frame`` the voxel size and shape of the ground truth, which Å and centred
-    coordinates need. Conversions are listed in ``Submission.conversion``.
+    coordinates need. Conversions are listed in ``Submission.conversion``. ``tomograms``
+    names the test tomograms of the ground truth: with two or more, each prediction must
+    name one of them (``Submission.tomograms``), or ``data`` is a zip or tar archive of one
+    file per tomogram (evaluation/formats/tomograms.py); with one or None, as a single
+    tomogram.
 
     Raises:
         SubmissionError: the file is rejected (empty, binary, not UTF-8, over a limit, a
@@ -61,13 +68,41 @@ def parse_submission(
         raise SubmissionError(f"unknown format {format!r} (known formats: {known})")
     if pixel_size is not None and not pixel_size > 0:
         raise SubmissionError(f"pixel size must be a positive number of Å, got {pixel_size!r}")
+    expected = tuple(tomograms or ())
+    several = len(expected) > 1
+    if several and archive_kind(data) is not None:
+        assert not isinstance(data, str)  # text is never an archive
+
+        def parse_one(content: bytes, name: str) -> Submission:
+            return parse_submission(
+                content,
+                profile=profile,
+                max_bytes=max_bytes,
+                max_lines=max_lines,
+                filename=name,
+                format=format,
+                class_name=class_name,
+                pixel_size=pixel_size,
+                frame=frame,
+            )
+
+        return parse_archive(data, expected, parse_one, max_bytes=max_bytes)
     text = read_text(data, max_bytes=max_bytes)
     lines = split_lines(text, max_lines=max_lines)
     file_format = format or detect_format(lines, filename)
     if file_format in FIELD_FORMATS:
         picks = read_picks(file_format, text, lines)
-        return to_submission(picks, chosen, frame, class_name=class_name, pixel_size=pixel_size)
-    return rescale(_parse_native(text, lines, chosen, file_format), pixel_size, frame)
+        parsed = to_submission(
+            picks, chosen, frame, class_name=class_name, pixel_size=pixel_size, several=several
+        )
+        if not several:
+            return parsed
+        return name_tomograms(parsed, picks.tomograms, expected)
+    parsed = rescale(_parse_native(text, lines, chosen, file_format), pixel_size, frame)
+    if not several and parsed.tomograms is None:
+        return parsed
+    named = None if parsed.tomograms is None else [str(name) for name in parsed.tomograms]
+    return name_tomograms(parsed, named, expected)
 
 
 def _parse_native(

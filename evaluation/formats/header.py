@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Final
+
+import numpy as np
 
 from evaluation.errors import SubmissionError
 from evaluation.formats.plain import Row
 from evaluation.formats.rows import TokenTable, build_submission
+from evaluation.formats.tomograms import TOMOGRAM_COLUMNS
 from evaluation.profiles import ANGLE_COLUMNS, AngleConvention, Profile
 from evaluation.submission import Submission
 
@@ -22,6 +26,7 @@ KNOWN_COLUMNS: Final = (
     *ANGLE_COLUMNS["zxz"],
     *ANGLE_COLUMNS["tom"],
     *_SCORE_NAMES,
+    *TOMOGRAM_COLUMNS,
 )
 
 
@@ -47,7 +52,7 @@ def refuse_unknown_header(fields: Sequence[str], line: int, profile: Profile) ->
         f"this looks like a header, but tomobench does not read the columns "
         f"{', '.join(fields)}: name them {' or '.join(_CLASS_NAMES)} (the class), x, y, z, "
         f"optionally {' '.join(ANGLE_COLUMNS['zxz'])} (or {' '.join(ANGLE_COLUMNS['tom'])}) "
-        f"and {' or '.join(_SCORE_NAMES)}, in any order",
+        f"and {' or '.join(_SCORE_NAMES)} (and {TOMOGRAM_COLUMNS[0]}), in any order",
         line,
     )
 
@@ -74,6 +79,7 @@ def parse_with_header(header: Row, rows: Sequence[Row], profile: Profile) -> Sub
     convention = _angle_convention(header_line, columns)
     score_column = next((columns[n] for n in _SCORE_NAMES if n in columns), None)
     class_column = next(columns[n] for n in _CLASS_NAMES if n in columns)
+    tomogram_column = next((columns[n] for n in TOMOGRAM_COLUMNS if n in columns), None)
     angle_columns = None if convention is None else [columns[n] for n in ANGLE_COLUMNS[convention]]
     numbers = [columns[axis] for axis in "xyz"] + (angle_columns or [])
     if score_column is not None:
@@ -92,7 +98,7 @@ def parse_with_header(header: Row, rows: Sequence[Row], profile: Profile) -> Sub
                 line,
             )
         table.add(line, fields[class_column], [fields[c] for c in numbers])
-    return build_submission(
+    submission = build_submission(
         table,
         profile,
         has_angles=angle_columns is not None,
@@ -100,6 +106,11 @@ def parse_with_header(header: Row, rows: Sequence[Row], profile: Profile) -> Sub
         angle_convention=convention or profile.angle_convention,
         file_format="csv",
     )
+    if tomogram_column is None:
+        return submission
+    # kept as the file says; parse_submission checks them against the test's tomograms
+    named = np.asarray([fields[tomogram_column] for _, fields in rows], dtype=np.str_)
+    return dataclasses.replace(submission, tomograms=named)
 
 
 def _column_positions(line: int, names: Sequence[str]) -> dict[str, int]:
@@ -117,7 +128,11 @@ def _column_positions(line: int, names: Sequence[str]) -> dict[str, int]:
     missing = [axis for axis in "xyz" if axis not in columns]
     if missing:
         raise SubmissionError(f"the header names no {missing[0]!r} column", line)
-    for kind, aliases in (("class", _CLASS_NAMES), ("score", _SCORE_NAMES)):
+    for kind, aliases in (
+        ("class", _CLASS_NAMES),
+        ("score", _SCORE_NAMES),
+        ("tomogram", TOMOGRAM_COLUMNS),
+    ):
         if sum(name in columns for name in aliases) > 1:
             raise SubmissionError(f"the header names two {kind} columns", line)
     return columns

@@ -71,11 +71,14 @@ def to_submission(
     *,
     class_name: str | None = None,
     pixel_size: float | None = None,
+    several: bool = False,
 ) -> Submission:
     """Convert ``picks`` into a submission in the voxel frame of ``frame``.
 
     ``class_name`` is the class of a file without a class column; ``pixel_size`` (Å) the
     pixel size of voxel coordinates picked at another binning than the ground truth's.
+    ``several``: the ground truth has several test tomograms, so the file may name several
+    (the caller checks the names).
 
     Raises:
         SubmissionError: no class for a class-less file, a unit or origin that needs a
@@ -85,7 +88,8 @@ def to_submission(
     count = len(picks.coords)
     if count == 0:
         raise SubmissionError("no predictions: the file holds no picks")
-    _one_tomogram(picks)
+    if not several:
+        _one_tomogram(picks)
     notes = list(picks.notes)
     labels = _labels(picks, count, class_name, notes)
     coords = np.array(picks.coords, dtype=np.float64)

@@ -3,7 +3,8 @@
 Needed: ``_rlnCoordinateX/Y/Z`` (voxels) and a class column (``_rlnClassName``, or
 ``_rlnClassNumber`` holding a 1-based class index or a class name). Optional:
 ``_rlnAngleRot/Tilt/Psi`` (RELION's ZYZ convention), ``_rlnAutopickFigureOfMerit`` (the
-score) and ``_rlnOriginX/Y/Z`` (shifts in voxels, subtracted from the coordinates).
+score), ``_rlnOriginX/Y/Z`` (shifts in voxels, subtracted from the coordinates) and
+``_rlnTomoName`` (the tomogram of each row, for a test of several tomograms).
 """
 
 from __future__ import annotations
@@ -30,7 +31,16 @@ _ANGST: Final = ("rlnOriginXAngst", "rlnOriginYAngst", "rlnOriginZAngst")
 _CLASS_COLUMNS: Final = ("rlnClassName", "rlnClassNumber")
 _SCORE: Final = "rlnAutopickFigureOfMerit"
 _ANGLES: Final = ANGLE_COLUMNS["relion"]
-_AS_TEXT: Final = [*_COORDINATES, *_CLASS_COLUMNS, *_ANGLES, _SCORE, *_ORIGINS, *_ANGST]
+_TOMOGRAM: Final = "rlnTomoName"
+_AS_TEXT: Final = [
+    *_COORDINATES,
+    *_CLASS_COLUMNS,
+    *_ANGLES,
+    _SCORE,
+    *_ORIGINS,
+    *_ANGST,
+    _TOMOGRAM,
+]
 
 
 def parse_star(text: str, lines: Sequence[str], profile: Profile) -> Submission:
@@ -72,6 +82,9 @@ def parse_star(text: str, lines: Sequence[str], profile: Profile) -> Submission:
         file_format="star",
         class_numbers=True,
     )
+    if _TOMOGRAM in table:  # checked against the test's tomograms by parse_submission
+        names = [row[position[_TOMOGRAM]].strip() for row in _as_tokens(table)]
+        submission = dataclasses.replace(submission, tomograms=np.asarray(names, dtype=np.str_))
     if not use_origins:
         return submission
     first = numbers.index(_ORIGINS[0])  # RELION: the particle lies at coordinate - origin

@@ -114,6 +114,7 @@ def _csv(submission: Submission, frame: Frame, tomogram: str) -> str:
     header = ["class", "x", "y", "z"]
     header += ["phi", "theta", "psi"] if angles is not None else []
     header += ["score"] if submission.scores is not None else []
+    header += ["tomogram"] if submission.tomograms is not None else []
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -123,6 +124,8 @@ def _csv(submission: Submission, frame: Frame, tomogram: str) -> str:
             values += angles[row].tolist()
         if submission.scores is not None:
             values.append(float(submission.scores[row]))
+        if submission.tomograms is not None:  # a test of several tomograms
+            values.append(str(submission.tomograms[row]))
         writer.writerow(values)
     return buffer.getvalue()
 
