@@ -18,9 +18,9 @@ from sqlalchemy.exc import OperationalError
 
 from app.core.config import Settings, settings_env
 from app.db import get_engine, session_factory
+from app.queues.celery_app import create_celery_app
 from app.services.closing import close_due_phases
 from app.services.dispatch import sweep_submissions
-from workers.celery_app import create_celery_app
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from app.core.secret_key import session_secret
 from app.db import session_factory
 from app.errors import install_error_handlers
 from app.middleware import BodyReadDeadline, BodySizeLimit, SecurityHeaders
+from app.queues.celery_app import create_celery_app
 from app.routes import (
     admin,
     admin_datasets,
@@ -32,7 +33,6 @@ from app.routes import (
     tokens,
     users,
 )
-from workers.celery_app import create_celery_app
 
 APP_DIR = Path(__file__).resolve().parent
 API_PREFIX = "/api/v1"

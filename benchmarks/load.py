@@ -32,11 +32,11 @@ sys.path.insert(0, str(ROOT))
 
 from app.core.config import Settings  # noqa: E402
 from app.migrate import upgrade_database  # noqa: E402
+from app.queues.celery_app import create_celery_app  # noqa: E402
 from tests.app.support import GOOD_SUBMISSION, install_dataset, new_user, running_worker  # noqa: E402
 from tests.conftest import REDIS_URL, postgres_database, redis_prefix  # noqa: E402
 from tests.reliability.servers import web_server  # noqa: E402
 from tests.reliability.support import post_upload, scoring_state  # noqa: E402
-from workers.celery_app import create_celery_app  # noqa: E402
 from workers.tasks.evaluation import score_submission  # noqa: E402
 
 # (share of requests, kind): pages are HTML, reads are JSON, uploads are multipart POSTs

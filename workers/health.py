@@ -7,7 +7,7 @@ import socket
 import sys
 
 from app.core.config import Settings
-from workers.celery_app import create_celery_app
+from app.queues.celery_app import create_celery_app
 
 
 def worker_on_this_host_answers(settings: Settings, timeout_s: float = 5.0) -> bool:

@@ -83,9 +83,9 @@ def serve(
     from app.core.secret_key import KEY_FILE, session_secret
     from app.db import session_factory
     from app.migrate import upgrade_database
+    from app.queues.routing import GPU_QUEUE
     from app.server import uvicorn_options
     from app.services.seed import seed
-    from workers.routing import GPU_QUEUE
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = load_settings(data_dir=data_dir)

@@ -8,7 +8,7 @@ import socket
 import click
 
 from app.cli._common import data_dir_option, load_settings
-from workers.routing import QUEUE_NAMES, parse_queue_list
+from app.queues.routing import QUEUE_NAMES, parse_queue_list
 
 
 @click.command()
@@ -40,8 +40,8 @@ def worker(
     settings = load_settings(data_dir=data_dir)
     settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
 
-    from workers.celery_app import create_celery_app
-    from workers.heartbeat import Heartbeat
+    from app.queues.celery_app import create_celery_app
+    from app.queues.heartbeat import Heartbeat
 
     app = create_celery_app(settings)
     app.steps["consumer"].add(Heartbeat)

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from app.core.config import Settings
 from app.models import BaselineRun, BaselineRunStatus, DatasetStatus, DatasetVersion, User, utcnow
+from app.queues.routing import GPU_QUEUE, RUN_BASELINE, enqueue
 from app.services.datasets import active_dataset, dataset_folder
 from app.services.errors import Conflict, NotFound, Unavailable
 from app.services.health import live_workers
 from app.services.submissions import create_submission
-from workers.routing import GPU_QUEUE, RUN_BASELINE, enqueue
 
 log = logging.getLogger(__name__)
 

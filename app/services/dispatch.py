@@ -25,8 +25,8 @@ from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
 from app.core.config import Settings
 from app.models import Submission, SubmissionStatus, WorkerHeartbeat, utcnow
+from app.queues.routing import EVALUATION_QUEUE, SCORE_SUBMISSION, enqueue
 from app.services.scoring import interrupted_reason
-from workers.routing import EVALUATION_QUEUE, SCORE_SUBMISSION, enqueue
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models import DatasetStatus, DatasetVersion, Submission, SubmissionStatus, User, utcnow
+from app.queues.routing import GENERATE_DATASET, enqueue
 from app.schemas import DatasetCreate
 from app.services.datasets import create_dataset_version
 from app.services.dispatch import enqueue_scoring
 from app.services.errors import Conflict, InvalidInput, Unavailable
 from app.services.generation import PENDING
-from workers.routing import GENERATE_DATASET, enqueue
 
 # `v<id>` names are given to unnamed versions; a chosen name must not look like one
 RESERVED_NAME = re.compile(r"v\d+")

@@ -8,11 +8,11 @@ from app.core.config import Settings
 from app.db import session_factory
 from app.main import create_app
 from app.models import Role, WorkerHeartbeat
+from app.queues.celery_app import create_celery_app
+from app.queues.routing import GPU_QUEUE
 from tests.app.datasets_support import browser_login
 from tests.app.pages_support import csrf_from
 from tests.app.support import install_dataset, new_user
-from workers.celery_app import create_celery_app
-from workers.routing import GPU_QUEUE
 
 
 def _gpu_messages(settings: Settings) -> int:

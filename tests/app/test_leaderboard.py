@@ -15,10 +15,10 @@ from app.core.config import Settings
 from app.db import session_factory
 from app.main import create_app
 from app.models import Result, Role, User
+from app.queues.celery_app import create_celery_app
 from app.services.leaderboard import COLUMNS
 from app.services.submissions import create_submission
 from tests.app.support import GOOD_SUBMISSION, PARTICLES, install_dataset, new_user, upload
-from workers.celery_app import create_celery_app
 from workers.tasks.evaluation import score_submission
 
 PERFECT = "\n".join(f"{name} {x} {y} {z}" for name, x, y, z in PARTICLES).encode()

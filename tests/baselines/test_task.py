@@ -13,10 +13,10 @@ import baselines
 from app.core.config import Settings
 from app.db import session_factory
 from app.models import BaselineRun, Role, Submission, User
+from app.queues.celery_app import create_celery_app
 from app.services.baseline_runs import NotActive
 from app.services.datasets import complete_dataset_version, create_dataset_version
 from tests.conftest import backend_settings
-from workers.celery_app import create_celery_app
 from workers.tasks.baselines import run_baseline
 
 

@@ -15,7 +15,7 @@ import yaml
 
 from app.cli import main
 from app.core.config import Settings
-from workers.routing import QUEUE_NAMES
+from app.queues.routing import QUEUE_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -20,10 +20,10 @@ from app.background import Dispatcher
 from app.core.config import Settings
 from app.db import session_factory
 from app.models import Result, Submission, SubmissionStatus
+from app.queues.routing import EVALUATION_QUEUE
 from tests.app.support import GOOD_SUBMISSION, install_dataset, new_user, running_worker, wait_until
 from tests.conftest import backend_settings
 from tests.reliability.servers import web_server
-from workers.routing import EVALUATION_QUEUE
 
 # background picks far from every particle of the hand-built test tomogram: each is one FP
 BACKGROUND_LINE = b"4d8q 2 38 30\n"

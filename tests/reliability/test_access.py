@@ -14,6 +14,7 @@ from app.core.config import Settings
 from app.db import session_factory
 from app.main import create_app
 from app.models import Role, User
+from app.queues.celery_app import create_celery_app
 from tests.app.support import install_dataset, new_user, upload
 from tests.reliability.access import (
     BASIC,
@@ -24,7 +25,6 @@ from tests.reliability.access import (
     login_as,
     required_role,
 )
-from workers.celery_app import create_celery_app
 from workers.tasks.evaluation import score_submission
 
 MISSING_ID = "999999"  # ids in paths name nothing, so no request changes any state

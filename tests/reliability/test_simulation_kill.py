@@ -11,12 +11,12 @@ import pytest
 
 from app.db import session_factory
 from app.models import DatasetStatus, DatasetVersion
+from app.queues.celery_app import create_celery_app
+from app.queues.routing import GENERATE_DATASET
 from app.services.datasets import active_dataset, create_dataset_version
 from tests.app.support import install_dataset, running_worker, wait_until
 from tests.conftest import backend_settings
 from tests.reliability.servers import kill_hard, pool_children
-from workers.celery_app import create_celery_app
-from workers.routing import GENERATE_DATASET
 
 # small tomograms, enough of them that the job runs for several seconds
 PARAMETERS = {"size": 96, "slab": 48, "particles": 20, "tomograms": 12}

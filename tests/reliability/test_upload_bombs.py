@@ -20,12 +20,12 @@ from sqlalchemy import select
 from app.core.config import Settings
 from app.db import session_factory
 from app.models import Result
+from app.queues.celery_app import create_celery_app
 from tests.app.support import GOOD_EXPECTED, GOOD_SUBMISSION, install_dataset, new_user
 from tests.conftest import backend_settings
 from tests.reliability.rawhttp import request, stream_body
 from tests.reliability.servers import WebServer, web_server
 from tests.reliability.support import post_upload
-from workers.celery_app import create_celery_app
 from workers.tasks.evaluation import score_submission
 
 CAP = 2 * 1024 * 1024

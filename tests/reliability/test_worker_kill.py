@@ -23,6 +23,7 @@ from sqlalchemy import select
 from app.core.config import Settings
 from app.db import session_factory
 from app.models import Result
+from app.queues.celery_app import create_celery_app
 from tests.app.support import GOOD_SUBMISSION, install_dataset, new_user, running_worker
 from tests.app.support import wait_until as wait_for
 from tests.conftest import backend_settings
@@ -40,7 +41,6 @@ from tests.reliability.support import (
     sweeping_deployment,
     wait_until_scored,
 )
-from workers.celery_app import create_celery_app
 
 LINES = 150_000
 

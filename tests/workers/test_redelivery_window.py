@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.core.config import Settings
-from workers.celery_app import broker_transport_options, create_celery_app
+from app.queues.celery_app import broker_transport_options, create_celery_app
 
 
 def test_visibility_timeout_outlasts_every_task_hard_limit(tmp_path: Path) -> None:

@@ -13,11 +13,11 @@ from app.core.config import Settings
 from app.db import session_factory
 from app.main import create_app
 from app.models import Result, Submission
+from app.queues.celery_app import TomobenchCelery, create_celery_app
+from app.queues.routing import GENERATE_DATASET, SCORE_SUBMISSION, SWEEP_SUBMISSIONS
 from app.services import scoring
 from app.services.storage import CorruptedFile
 from tests.app.support import install_dataset, new_user, upload
-from workers.celery_app import TomobenchCelery, create_celery_app
-from workers.routing import GENERATE_DATASET, SCORE_SUBMISSION, SWEEP_SUBMISSIONS
 from workers.tasks.evaluation import _failure_reason
 
 

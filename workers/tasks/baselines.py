@@ -6,9 +6,9 @@ from __future__ import annotations
 from celery import Task, shared_task
 
 from app.db import session_factory
+from app.queues.celery_app import settings_of
+from app.queues.routing import BASELINE_SOFT_LIMIT_S, HARD_LIMIT_MARGIN_S, RUN_BASELINE
 from app.services.baseline_runs import execute_baseline_run
-from workers.celery_app import settings_of
-from workers.routing import BASELINE_SOFT_LIMIT_S, HARD_LIMIT_MARGIN_S, RUN_BASELINE
 
 
 @shared_task(  # type: ignore[untyped-decorator]

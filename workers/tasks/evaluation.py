@@ -20,10 +20,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.core.config import Settings
 from app.db import session_factory
+from app.queues.celery_app import settings_of
+from app.queues.routing import CLOSE_DUE_PHASES, SCORE_SUBMISSION, SWEEP_SUBMISSIONS
 from app.services import dispatch, scoring
 from app.services.storage import CorruptedFile
-from workers.celery_app import settings_of
-from workers.routing import CLOSE_DUE_PHASES, SCORE_SUBMISSION, SWEEP_SUBMISSIONS
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import session_factory
 from app.models import WorkerHeartbeat, utcnow
-from workers.celery_app import settings_of
+from app.queues.celery_app import settings_of
 
 log = logging.getLogger(__name__)
 

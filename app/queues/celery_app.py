@@ -1,7 +1,7 @@
 """The Celery app: built from the service settings, never at import time.
 
 `create_celery_app(settings)` gives an app whose options are all stated here: named queues
-(routing in `workers.routing`), late acknowledgement, re-delivery when a worker dies,
+(routing in `app.queues.routing`), late acknowledgement, re-delivery when a worker dies,
 prefetch 1, soft and hard time limits, no result backend (results live in the database).
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from celery import Celery
 
 from app.core.config import Settings
-from workers.routing import (
+from app.queues.routing import (
     BASELINE_SOFT_LIMIT_S,
     CLOSE_DUE_PHASES,
     EVALUATION_QUEUE,
@@ -121,5 +121,5 @@ def settings_of(app: Celery) -> Settings:
         TypeError: if the app was not made by `create_celery_app`.
     """
     if not isinstance(app, TomobenchCelery):
-        raise TypeError("the Celery app was not created by workers.celery_app.create_celery_app")
+        raise TypeError("the Celery app was not created by app.queues.celery_app.create_celery_app")
     return app.tomobench_settings
