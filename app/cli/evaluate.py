@@ -22,17 +22,20 @@ from evaluation import (
 )
 from evaluation.formats import Frame
 from evaluation.misframing import check_frame
-from evaluation.profiles import PROFILES
+from evaluation.profiles import CZII, PROFILE_CHOICES, PROFILES, profiles_with_option
 from evaluation.submission import SUBMISSION_FORMATS
 
-# command-line option -> (profile option, profiles that have it)
-_PROFILE_OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "z_offset": ("z_offset", ("shrec19",)),
-    "padding": ("padding", ("shrec19",)),
-    "memory_map": ("memory_map", ("native", "shrec19")),
-    "slab_padding": ("slab_padding", ("shrec20",)),
-    "exclude": ("excluded", ("shrec21",)),
-}
+# command-line option -> profile option, where the names differ
+_OPTION_NAMES = {"exclude": "excluded"}
+_BOXES_PROFILES = tuple(name for name, profile in PROFILES.items() if profile.boxes_option)
+
+
+def _option_help(option: str, text: str) -> str:
+    """Help of a profile option: the profiles that take it and its default, from the registry."""
+    owners = profiles_with_option(option)
+    default = PROFILES[owners[0]].option_defaults[option]
+    shown = " ".join(default) if isinstance(default, tuple) else str(default)
+    return f"{' and '.join(owners)}: {text} [{shown}]."
 
 
 @click.command()
@@ -40,14 +43,16 @@ _PROFILE_OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 @click.argument("submission", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--profile",
-    type=click.Choice([*PROFILES, "czii"]),
+    type=click.Choice(PROFILE_CHOICES),
     default="native",
     show_default=True,
     help="Dataset layout and scoring rules (czii: the Kaggle CZII score).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@click.option("--z-offset", type=int, help="shrec19: subtracted from submitted Z [156].")
-@click.option("--padding", type=int, help="shrec19: subtracted from all coordinates [0].")
+@click.option("--z-offset", type=int, help=_option_help("z_offset", "subtracted from submitted Z"))
+@click.option(
+    "--padding", type=int, help=_option_help("padding", "subtracted from all coordinates")
+)
 @click.option(
     "--boxes",
     is_flag=True,
@@ -55,8 +60,10 @@ _PROFILE_OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "even if hitbox_N.mrc exists.",
 )
 @click.option("--memory-map", is_flag=True, default=None, help="Map the hitbox file.")
-@click.option("--slab-padding", type=int, help="shrec20: empty slices each side [156].")
-@click.option("--exclude", multiple=True, help="shrec21: excluded class (repeat) [4v94 vesicle].")
+@click.option(
+    "--slab-padding", type=int, help=_option_help("slab_padding", "empty slices each side")
+)
+@click.option("--exclude", multiple=True, help=_option_help("excluded", "excluded class (repeat)"))
 @click.option(
     "--bootstrap",
     type=click.IntRange(min=0),
@@ -123,7 +130,7 @@ def evaluate(
     """Score SUBMISSION against the ground truth GT (a folder, or for shrec19 also the
     particle_locations_model_N.txt file; for czii a Kaggle solution CSV or a copick
     project folder, and SUBMISSION a Kaggle CSV or copick picks)."""
-    if profile == "czii":
+    if profile == CZII:
         _evaluate_czii(
             ground_truth, submission, as_json, beta, multiplier, czii_radius, czii_weight
         )
@@ -204,17 +211,19 @@ def _profile_options(profile: str, boxes: bool, given: dict[str, Any]) -> dict[s
     for flag, value in given.items():
         if value is None or value == ():
             continue
-        name, profiles = _PROFILE_OPTIONS[flag]
+        name = _OPTION_NAMES.get(flag, flag)
+        profiles = profiles_with_option(name)
         if profile not in profiles:
             option = "--" + flag.replace("_", "-")
             raise click.UsageError(f"{option} applies to the {' and '.join(profiles)} profile only")
         options[name] = value
+    boxes_option = PROFILES[profile].boxes_option
     if boxes:
-        if profile not in ("native", "shrec19"):
-            raise click.UsageError("--boxes applies to the native and shrec19 profiles only")
-        options["hitbox" if profile == "native" else "rebuild_hitbox"] = (
-            "boxes" if profile == "native" else True
-        )
+        if boxes_option is None:
+            owners = " and ".join(_BOXES_PROFILES)
+            raise click.UsageError(f"--boxes applies to the {owners} profiles only")
+        name, value = boxes_option
+        options[name] = value
     return options
 
 

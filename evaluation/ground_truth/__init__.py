@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from evaluation.ground_truth.model import GroundTruth, Particles
-from evaluation.ground_truth.native import load_native
-from evaluation.ground_truth.options import (
-    NativeOptions,
-    Shrec19Options,
-    Shrec20Options,
-    Shrec21Options,
-    make_options,
-)
-from evaluation.ground_truth.shrec import load_shrec19, load_shrec20, load_shrec21
 from evaluation.profiles import get_profile
 
 __all__ = ["GroundTruth", "Particles", "load_ground_truth"]
@@ -30,23 +19,11 @@ def load_ground_truth(
     Profile options (keywords): native ``hitbox`` ("occupancy" | "boxes"), ``memory_map``;
     shrec19 ``z_offset`` (156), ``padding`` (0), ``rebuild_hitbox``, ``shape``,
     ``memory_map``; shrec20 ``slab_padding`` (156); shrec21 ``excluded``
-    (("4v94", "vesicle")). See ``docs/evaluation.md``.
+    (("4v94", "vesicle")). See ``docs/evaluation.md`` and :mod:`evaluation.profile_options`.
 
     Raises:
         GroundTruthError: missing files, malformed lists, inconsistent volumes.
-        ValueError: an unknown profile, or an option the profile lacks or of a wrong type.
+        ValueError: an unknown profile (``UnknownProfileError``), or an option the profile
+            lacks or of a wrong type.
     """
-    get_profile(profile)
-    loaders: dict[str, Callable[[Path], GroundTruth]] = {
-        "native": lambda p: load_native(p, make_options(NativeOptions, profile, profile_options)),
-        "shrec19": lambda p: load_shrec19(
-            p, make_options(Shrec19Options, profile, profile_options)
-        ),
-        "shrec20": lambda p: load_shrec20(
-            p, make_options(Shrec20Options, profile, profile_options)
-        ),
-        "shrec21": lambda p: load_shrec21(
-            p, make_options(Shrec21Options, profile, profile_options)
-        ),
-    }
-    return loaders[profile](Path(path))
+    return get_profile(profile).load(path, **profile_options)

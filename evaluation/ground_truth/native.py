@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from evaluation.classes import CLASSES, SHREC19_BOX_SIDES
+from evaluation.classes import SHREC19_BOX_SIDES
 from evaluation.errors import GroundTruthError
 from evaluation.ground_truth.checks import check_centres_inside, check_same_shape, folder_of
 from evaluation.ground_truth.hitbox import (
@@ -16,13 +17,17 @@ from evaluation.ground_truth.hitbox import (
     read_voxel_size,
 )
 from evaluation.ground_truth.model import GroundTruth
-from evaluation.ground_truth.options import NativeOptions
 from evaluation.ground_truth.particle_list import read_particle_list
 from evaluation.layout import OCCUPANCY_MASK, PARTICLE_LOCATIONS, RECONSTRUCTION
+from evaluation.profile_options import NativeOptions
+
+if TYPE_CHECKING:
+    from evaluation.profiles import Profile
 
 
-def load_native(path: Path, options: NativeOptions) -> GroundTruth:
-    """Load a native tomogram folder (or its ``particle_locations.txt``).
+def load_native(path: Path, profile: Profile, options: NativeOptions) -> GroundTruth:
+    """Load a native tomogram folder (or its ``particle_locations.txt``), whose list is in the
+    layout of ``profile``'s submissions.
 
     Raises:
         GroundTruthError: missing files, a malformed list, a hitbox whose shape differs
@@ -30,7 +35,10 @@ def load_native(path: Path, options: NativeOptions) -> GroundTruth:
     """
     folder = folder_of(path, PARTICLE_LOCATIONS)
     particles = read_particle_list(
-        folder / PARTICLE_LOCATIONS, CLASSES, axis_order="xyz", angle_convention="zxz"
+        folder / PARTICLE_LOCATIONS,
+        profile.classes,
+        axis_order=profile.axis_order,
+        angle_convention=profile.angle_convention,
     )
     mask_path = folder / OCCUPANCY_MASK
     if options.hitbox == "occupancy":
@@ -45,15 +53,15 @@ def load_native(path: Path, options: NativeOptions) -> GroundTruth:
             )
         box_shape = read_header_shape(shape_source)
         check_centres_inside(particles, box_shape, PARTICLE_LOCATIONS)  # before building
-        sides = class_sides(particles.classes, CLASSES, SHREC19_BOX_SIDES)
+        sides = class_sides(particles.classes, profile.classes, SHREC19_BOX_SIDES)
         hitbox = build_box_hitbox(box_shape, particles.centres, sides)
         hitbox_name = f"boxes rebuilt in the shape of {shape_source.name}"
     shape = (int(hitbox.shape[0]), int(hitbox.shape[1]), int(hitbox.shape[2]))
     check_same_shape(folder / RECONSTRUCTION, shape, hitbox_name)
     check_centres_inside(particles, shape, PARTICLE_LOCATIONS)
     return GroundTruth(
-        profile="native",
-        class_names=CLASSES,
+        profile=profile.name,
+        class_names=profile.classes,
         particles=particles,
         hitbox=hitbox,
         options=asdict(options),

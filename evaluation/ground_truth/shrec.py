@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,7 +19,6 @@ from evaluation.ground_truth.hitbox import (
     read_hitbox,
 )
 from evaluation.ground_truth.model import GroundTruth, Particles
-from evaluation.ground_truth.options import Shrec19Options, Shrec20Options, Shrec21Options
 from evaluation.ground_truth.particle_list import read_particle_list
 from evaluation.layout import (
     OCCUPANCY_MASK,
@@ -26,7 +26,10 @@ from evaluation.layout import (
     SHREC19_HITBOX,
     SHREC19_PARTICLE_LOCATIONS_GLOB,
 )
-from evaluation.profiles import PROFILES, Profile
+from evaluation.profile_options import Shrec19Options, Shrec20Options, Shrec21Options
+
+if TYPE_CHECKING:
+    from evaluation.profiles import Profile
 
 # The SHREC'19, '20 and '21 volumes are simulated at 1 nm per voxel (their papers).
 _SHREC_VOXEL_SIZE = 10.0
@@ -34,7 +37,7 @@ _SHREC_VOXEL_SIZE = 10.0
 _SHREC19_LIST = re.compile(r"particle_locations_model_(.+)\.txt")
 
 
-def load_shrec19(path: Path, options: Shrec19Options) -> GroundTruth:
+def load_shrec19(path: Path, profile: Profile, options: Shrec19Options) -> GroundTruth:
     """Load ``particle_locations_model_N.txt`` (a file, or the one in a folder) with
     ``hitbox_N.mrc`` beside it, or SHREC'19 boxes rebuilt from the list when it is absent.
 
@@ -45,9 +48,12 @@ def load_shrec19(path: Path, options: Shrec19Options) -> GroundTruth:
     list_path = _shrec19_list(path)
     match = _SHREC19_LIST.fullmatch(list_path.name)
     number = match.group(1) if match else None
-    profile = PROFILES["shrec19"]
     particles = read_particle_list(
-        list_path, profile.classes, axis_order="zyx", angle_convention="tom", integers=True
+        list_path,
+        profile.classes,
+        axis_order=profile.axis_order,
+        angle_convention=profile.angle_convention,
+        integers=True,
     )
     hitbox_path = (
         None if number is None else list_path.parent / SHREC19_HITBOX.format(number=number)
@@ -61,7 +67,7 @@ def load_shrec19(path: Path, options: Shrec19Options) -> GroundTruth:
         hitbox = build_box_hitbox(options.shape, particles.centres, sides)
     pad = options.padding
     return GroundTruth(
-        profile="shrec19",
+        profile=profile.name,
         class_names=profile.classes,
         particles=particles,
         hitbox=hitbox,
@@ -72,13 +78,13 @@ def load_shrec19(path: Path, options: Shrec19Options) -> GroundTruth:
     )
 
 
-def load_shrec20(path: Path, options: Shrec20Options) -> GroundTruth:
+def load_shrec20(path: Path, profile: Profile, options: Shrec20Options) -> GroundTruth:
     """Load a SHREC'20 model folder: the 200-slice mask dilated and padded to the tomogram.
 
     Raises:
         GroundTruthError: missing files, a malformed list, centres outside, labels beyond.
     """
-    folder, profile, listed = _model_folder(path, "shrec20")
+    folder, listed = _model_folder(path, profile)
     pad = options.slab_padding
     particles = Particles(
         listed.classes,
@@ -90,7 +96,7 @@ def load_shrec20(path: Path, options: Shrec20Options) -> GroundTruth:
     hitbox = np.pad(dilate_hitbox(mask), ((pad, pad), (0, 0), (0, 0)))
     check_centres_inside(particles, hitbox.shape, PARTICLE_LOCATIONS)
     return GroundTruth(
-        profile="shrec20",
+        profile=profile.name,
         class_names=profile.classes,
         particles=particles,
         hitbox=hitbox,
@@ -102,22 +108,22 @@ def load_shrec20(path: Path, options: Shrec20Options) -> GroundTruth:
     )
 
 
-def load_shrec21(path: Path, options: Shrec21Options) -> GroundTruth:
+def load_shrec21(path: Path, profile: Profile, options: Shrec21Options) -> GroundTruth:
     """Load a SHREC'21 model folder: the 512³ mask dilated; excluded classes leave N.
 
     Raises:
         GroundTruthError: missing files, a malformed list, an unknown excluded class,
             centres outside, labels beyond the list.
     """
-    unknown = [n for n in options.excluded if n not in PROFILES["shrec21"].classes]
+    unknown = [n for n in options.excluded if n not in profile.classes]
     if unknown:
         raise GroundTruthError(f"excluded class {unknown[0]!r} is not a SHREC'21 class")
-    folder, profile, particles = _model_folder(path, "shrec21")
+    folder, particles = _model_folder(path, profile)
     hitbox = dilate_hitbox(read_hitbox(folder / OCCUPANCY_MASK))
     check_centres_inside(particles, hitbox.shape, PARTICLE_LOCATIONS)
     excluded_ids = [profile.classes.index(name) + 1 for name in options.excluded]
     return GroundTruth(
-        profile="shrec21",
+        profile=profile.name,
         class_names=profile.classes,
         particles=particles,
         hitbox=hitbox,
@@ -130,14 +136,17 @@ def load_shrec21(path: Path, options: Shrec21Options) -> GroundTruth:
     )
 
 
-def _model_folder(path: Path, name: str) -> tuple[Path, Profile, Particles]:
-    """A SHREC'20/'21 model folder, its profile and its particle list (x, y, z; TOM angles)."""
+def _model_folder(path: Path, profile: Profile) -> tuple[Path, Particles]:
+    """A SHREC'20/'21 model folder and its particle list (in the profile's layout: x, y, z;
+    TOM angles)."""
     folder = folder_of(path, PARTICLE_LOCATIONS)
-    profile = PROFILES[name]
     particles = read_particle_list(
-        folder / PARTICLE_LOCATIONS, profile.classes, axis_order="xyz", angle_convention="tom"
+        folder / PARTICLE_LOCATIONS,
+        profile.classes,
+        axis_order=profile.axis_order,
+        angle_convention=profile.angle_convention,
     )
-    return folder, profile, particles
+    return folder, particles
 
 
 def _shrec19_list(path: Path) -> Path:

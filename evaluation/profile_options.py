@@ -1,10 +1,13 @@
-"""Validated, frozen option sets of the ground-truth profiles."""
+"""Validated, frozen option sets of the profiles: what a ground truth may be loaded with.
+
+Each profile of :mod:`evaluation.profiles` names its option class; the defaults here are the
+published scoring rules."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from evaluation.classes import SHREC21_EXCLUDED
 
@@ -86,10 +89,10 @@ class Shrec21Options:
         object.__setattr__(self, "excluded", tuple(name.lower() for name in self.excluded))
 
 
-Options = TypeVar("Options", NativeOptions, Shrec19Options, Shrec20Options, Shrec21Options)
+ProfileOptions = NativeOptions | Shrec19Options | Shrec20Options | Shrec21Options
 
 
-def make_options(kind: type[Options], profile: str, given: dict[str, Any]) -> Options:
+def make_options(kind: type[ProfileOptions], profile: str, given: dict[str, Any]) -> ProfileOptions:
     """Build the option set of ``profile`` from keyword options.
 
     Raises:
