@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from celery import Celery
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Form, Path, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.config import Settings
@@ -27,6 +27,8 @@ MAX_ID = 2**31 - 1  # the databases' INTEGER primary keys
 
 # a database id in a URL path: out-of-range values are a 422, never a database error
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+# the same bounds for an id posted in a form field
+IdForm = Annotated[int, Form(ge=1, le=MAX_ID)]
 
 
 def get_settings(request: Request) -> Settings:
@@ -49,22 +51,22 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 @dataclass(frozen=True)
-class Page:
+class Pagination:
     """Which slice of a long list to return."""
 
     limit: int
     offset: int
 
 
-def get_page(
+def get_pagination(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-) -> Page:
+) -> Pagination:
     """The `limit` and `offset` query parameters of a list route."""
-    return Page(limit=limit, offset=offset)
+    return Pagination(limit=limit, offset=offset)
 
 
-PageDep = Annotated[Page, Depends(get_page)]
+PaginationDep = Annotated[Pagination, Depends(get_pagination)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CeleryDep = Annotated[Celery, Depends(get_celery)]
 SessionDep = Annotated[Session, Depends(get_db)]
@@ -156,7 +158,7 @@ AdminUser = Annotated[User, Depends(get_admin)]
 # reading one's own back; the rest answers 403. Handlers, not paths: they do not move with
 # the prefixes a router is mounted under.
 SUBMIT_SCOPE_HANDLERS = frozenset(
-    ("app.routes.submissions", name)
+    ("app.routes.api.submissions", name)
     for name in (
         "submit",
         "my_submissions",

@@ -57,7 +57,7 @@ async def database_down_handler(request: Request, error: Exception) -> Response:
     path = request.url.path
     if path.startswith("/api/") or path == "/healthz":
         return JSONResponse({"detail": DATABASE_DOWN}, status_code=503, headers=headers)
-    from app.routes.pages_render import render_page
+    from app.routes.pages.render import render_page
 
     context = {"status_code": 503, "heading": "Temporarily unavailable", "message": DATABASE_DOWN}
     page = render_page(request, None, None, "error.html", context, 503)

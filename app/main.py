@@ -17,7 +17,7 @@ from app.db import session_factory
 from app.errors import install_error_handlers
 from app.middleware import BodyReadDeadline, BodySizeLimit, SecurityHeaders
 from app.queues.celery_app import create_celery_app
-from app.routes import (
+from app.routes.api import (
     admin,
     admin_datasets,
     admin_moderation,
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="tomobench",
         summary="Continuous benchmark for particle picking in cryo-electron tomograms",
         version="0.1.0",
-        docs_url=None,  # app.routes.docs serves /docs and /redoc without a CDN
+        docs_url=None,  # app.routes.api.docs serves /docs and /redoc without a CDN
         redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
     )

@@ -22,8 +22,8 @@ from app.db import session_factory
 from app.deps import get_admin, get_organizer
 from app.main import API_PREFIX, create_app
 from app.models import Role
-from app.routes.pages_admin import get_page_admin, get_page_staff
-from app.routes.pages_errors import HTMLErrorRoute
+from app.routes.pages.admin import get_page_admin, get_page_staff
+from app.routes.pages.errors import HTMLErrorRoute
 from app.services.users import authenticate
 from tests.app.datasets_support import browser_login
 from tests.app.pages_support import csrf_from
@@ -66,8 +66,8 @@ def _guard(dependant: Dependant) -> Role | None:
 def _module_routes() -> Iterator[tuple[str, APIRoute]]:
     """(full path, route) of the routes each `app.routes` module defines itself: pages at
     their path, the API under its prefix (as `app.main` mounts them)."""
-    for info in pkgutil.iter_modules(app.routes.__path__):
-        router = getattr(importlib.import_module(f"app.routes.{info.name}"), "router", None)
+    for info in pkgutil.walk_packages(app.routes.__path__, "app.routes."):
+        router = getattr(importlib.import_module(info.name), "router", None)
         for route in router.routes if router is not None else []:
             if isinstance(route, APIRoute):
                 page = isinstance(route, HTMLErrorRoute)

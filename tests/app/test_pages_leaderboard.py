@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.routes.pages_leaderboard import leaderboard_view
+from app.routes.pages.leaderboard import leaderboard_view
 from app.services.leaderboard import Leaderboard, metric_row
 
 

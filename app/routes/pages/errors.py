@@ -20,7 +20,7 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException
 
-from app.routes.pages_render import LoginRequired, login_url, render_page
+from app.routes.pages.render import LoginRequired, login_url, render_page
 from app.services.errors import ServiceError
 from app.services.sessions import session_user
 

@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.deps import CeleryDep, IdPath, SettingsDep
 from app.models import Phase, Submission, SubmissionStatus, User
-from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import CsrfChecked, PageDep, PageUser, field_errors
+from app.routes.pages.errors import HTMLErrorRoute
+from app.routes.pages.render import CsrfChecked, PageDep, PageUser, field_errors
 from app.services.disclosure import sees_everything, visible_metrics
 from app.services.errors import NotFound, ServiceError
 from app.services.phases import open_phases, parse_phase_id

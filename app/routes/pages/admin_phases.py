@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from app.deps import CeleryDep, IdPath
-from app.routes.pages_admin import PageAdmin, posted_fields
-from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import CsrfChecked, PageDep, add_flash
+from app.routes.pages.admin import PageAdmin, posted_fields
+from app.routes.pages.errors import HTMLErrorRoute
+from app.routes.pages.render import CsrfChecked, PageDep, add_flash
 from app.schemas import EditionCreate
 from app.services.closing import close_phase
 from app.services.errors import InvalidInput, ServiceError

@@ -15,9 +15,9 @@ from pydantic import ValidationError
 
 from app.deps import CeleryDep, IdPath, SettingsDep, get_admin, get_organizer
 from app.models import User
-from app.routes.pages_datasets import version_context
-from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import CsrfChecked, PageDep, PageUser
+from app.routes.pages.datasets import version_context
+from app.routes.pages.errors import HTMLErrorRoute
+from app.routes.pages.render import CsrfChecked, PageDep, PageUser
 from app.schemas import BaselineRunRequest, DatasetCreate
 from app.services.baseline_runs import list_baseline_runs, request_baseline_runs
 from app.services.datasets import activate_dataset, get_dataset, list_datasets

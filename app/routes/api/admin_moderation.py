@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.deps import MAX_ID, IdPath, OrganizerUser, SessionDep
-from app.routes.submissions import present
-from app.routes.teams import present_team
+from app.routes.api.submissions import present
+from app.routes.api.teams import present_team
 from app.schemas import (
     MergeRequest,
     MethodRename,

@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse
 
 from app.deps import IdPath, SettingsDep
 from app.models import DatasetStatus, DatasetVersion
-from app.routes.datasets import archive_url, file_url
-from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import PageDep
+from app.routes.api.datasets import archive_url, file_url
+from app.routes.pages.errors import HTMLErrorRoute
+from app.routes.pages.render import PageDep
 from app.services.archives import archive_size
 from app.services.datasets import get_dataset, list_datasets
 from app.services.downloads import DownloadFile, by_tomogram, downloadable_files

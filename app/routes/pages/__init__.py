@@ -10,23 +10,23 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.routes import (
-    pages_admin,
-    pages_admin_log,
-    pages_admin_moderation,
-    pages_admin_phases,
-    pages_auth,
-    pages_datasets,
-    pages_leaderboard,
-    pages_method_cards,
-    pages_phases,
-    pages_selection,
-    pages_submissions,
-    pages_teams,
-    pages_tokens,
+from app.routes.pages import (
+    admin,
+    admin_log,
+    admin_moderation,
+    admin_phases,
+    auth,
+    datasets,
+    leaderboard,
+    method_cards,
+    phases,
+    selection,
+    submissions,
+    teams,
+    tokens,
 )
-from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import PageDep
+from app.routes.pages.errors import HTMLErrorRoute
+from app.routes.pages.render import PageDep
 from app.services.errors import NotFound
 from evaluation.classes import CLASSES
 
@@ -40,19 +40,19 @@ def home(page: PageDep) -> HTMLResponse:
 
 
 for module in (
-    pages_auth,
-    pages_tokens,
-    pages_submissions,
-    pages_teams,
-    pages_method_cards,
-    pages_selection,
-    pages_leaderboard,
-    pages_phases,
-    pages_datasets,
-    pages_admin,
-    pages_admin_moderation,
-    pages_admin_log,
-    pages_admin_phases,
+    auth,
+    tokens,
+    submissions,
+    teams,
+    method_cards,
+    selection,
+    leaderboard,
+    phases,
+    datasets,
+    admin,
+    admin_moderation,
+    admin_log,
+    admin_phases,
 ):
     router.include_router(module.router, include_in_schema=False)
 

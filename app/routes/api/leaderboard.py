@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
 from app.deps import MAX_ID, OptionalUser, SessionDep
-from app.routes.phases import present_phase
+from app.routes.api.phases import present_phase
 from app.schemas import DatasetVersionPublic, LeaderboardColumn, LeaderboardPublic
 from app.services.leaderboard import COLUMNS, Leaderboard, build_leaderboard, leaderboard_csv
 

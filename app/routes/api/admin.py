@@ -11,12 +11,12 @@ from app.deps import (
     CeleryDep,
     IdPath,
     OrganizerUser,
-    PageDep,
+    PaginationDep,
     SessionDep,
     SettingsDep,
 )
 from app.models import Role, User
-from app.routes.submissions import present, submissions_page
+from app.routes.api.submissions import present, submissions_page
 from app.schemas import (
     ActiveUpdate,
     HideRequest,
@@ -41,9 +41,11 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 
 
 @router.get("/submissions", response_model=SubmissionsPublic)
-def all_submissions(db: SessionDep, staff: OrganizerUser, page: PageDep) -> SubmissionsPublic:
+def all_submissions(
+    db: SessionDep, staff: OrganizerUser, pagination: PaginationDep
+) -> SubmissionsPublic:
     """Everyone's submissions, newest first."""
-    return submissions_page(db, None, page, staff)
+    return submissions_page(db, None, pagination, staff)
 
 
 @router.post("/submissions/{submission_id}/hide", response_model=SubmissionPublic)

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.deps import MAX_ID
-from app.routes.pages_admin import PageStaff
-from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import CsrfChecked, PageDep, add_flash
+from app.deps import IdForm
+from app.routes.pages.admin import PageStaff
+from app.routes.pages.errors import HTMLErrorRoute
+from app.routes.pages.render import CsrfChecked, PageDep, add_flash
 from app.services.errors import InvalidInput, ServiceError
 from app.services.moderation import (
     find_submission,
@@ -25,7 +25,6 @@ from app.services.moderation import (
 router = APIRouter(route_class=HTMLErrorRoute)
 
 Text = Annotated[str, Form(max_length=2000)]
-Id = Annotated[int, Form(ge=1, le=MAX_ID)]
 
 
 @router.get("/admin/moderation", response_class=HTMLResponse)
@@ -46,7 +45,7 @@ def _act(page: PageDep, action: Callable[[], str]) -> RedirectResponse:
 
 @router.post("/admin/moderation/rename-team", dependencies=[CsrfChecked])
 def rename_team_form(
-    page: PageDep, user: PageStaff, team_id: Id, name: Text = "", reason: Text = ""
+    page: PageDep, user: PageStaff, team_id: IdForm, name: Text = "", reason: Text = ""
 ) -> RedirectResponse:
     """Give a team another name."""
 
@@ -59,7 +58,7 @@ def rename_team_form(
 
 @router.post("/admin/moderation/rename-method", dependencies=[CsrfChecked])
 def rename_method_form(
-    page: PageDep, user: PageStaff, submission_id: Id, method: Text = "", reason: Text = ""
+    page: PageDep, user: PageStaff, submission_id: IdForm, method: Text = "", reason: Text = ""
 ) -> RedirectResponse:
     """Give a submission's method another name."""
 
@@ -75,7 +74,7 @@ def rename_method_form(
 def merge_form(
     page: PageDep,
     user: PageStaff,
-    into_team_id: Id,
+    into_team_id: IdForm,
     source: Text = "",
     reason: Text = "",
 ) -> RedirectResponse:

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.deps import SettingsDep
-from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import (
+from app.routes.pages.errors import HTMLErrorRoute
+from app.routes.pages.render import (
     CsrfChecked,
     PageDep,
     PageUser,

@@ -8,7 +8,15 @@ from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.responses import PlainTextResponse
 from sqlalchemy.orm import Session
 
-from app.deps import CeleryDep, CurrentUser, IdPath, Page, PageDep, SessionDep, SettingsDep
+from app.deps import (
+    CeleryDep,
+    CurrentUser,
+    IdPath,
+    Pagination,
+    PaginationDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.models import Submission, User
 from app.schemas import QuotaPublic, SubmissionCreated, SubmissionPublic, SubmissionsPublic
 from app.services.disclosure import visible_metrics, visible_private
@@ -124,17 +132,19 @@ def submit(
 
 
 def submissions_page(
-    db: Session, owner: User | None, page: Page, viewer: User
+    db: Session, owner: User | None, pagination: Pagination, viewer: User
 ) -> SubmissionsPublic:
     """One page of `owner`'s submissions (everyone's when None), newest first."""
-    rows, count = list_submissions(db, owner, limit=page.limit, offset=page.offset)
+    rows, count = list_submissions(db, owner, limit=pagination.limit, offset=pagination.offset)
     return SubmissionsPublic(data=[present(row, viewer) for row in rows], count=count)
 
 
 @router.get("", response_model=SubmissionsPublic, response_model_exclude_unset=True)
-def my_submissions(db: SessionDep, user: CurrentUser, page: PageDep) -> SubmissionsPublic:
+def my_submissions(
+    db: SessionDep, user: CurrentUser, pagination: PaginationDep
+) -> SubmissionsPublic:
     """The caller's submissions, newest first, with live status."""
-    return submissions_page(db, user, page, user)
+    return submissions_page(db, user, pagination, user)
 
 
 @router.get("/{submission_id}", response_model=SubmissionPublic, response_model_exclude_unset=True)

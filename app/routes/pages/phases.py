@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from app.deps import IdPath
-from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import PageDep
+from app.routes.pages.errors import HTMLErrorRoute
+from app.routes.pages.render import PageDep
 from app.services.phase_report import entries_f1_svg, phase_report
 from app.services.phases import get_phase
 

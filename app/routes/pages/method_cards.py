@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
 from app.deps import IdPath
-from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import CsrfChecked, PageDep, PageUser, field_errors
+from app.routes.pages.errors import HTMLErrorRoute
+from app.routes.pages.render import CsrfChecked, PageDep, PageUser, field_errors
 from app.services.errors import PermissionDenied, ServiceError
 from app.services.method_cards import (
     CardFields,

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from app.deps import MAX_ID, IdPath
 from app.models import Role, User
-from app.routes.pages_admin import PageAdmin, PageStaff
-from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import CsrfChecked, PageDep, add_flash
-from app.routes.pages_submissions import _f1_of as f1_of
+from app.routes.pages.admin import PageAdmin, PageStaff
+from app.routes.pages.errors import HTMLErrorRoute
+from app.routes.pages.render import CsrfChecked, PageDep, add_flash
+from app.routes.pages.submissions import _f1_of as f1_of
 from app.services.errors import InvalidInput, NotFound, ServiceError
 from app.services.invites import create_invite, delete_invite, list_invites
 from app.services.moderation import find_submission, set_hidden

@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.deps import IdPath, SettingsDep
 from app.models import TokenScope, User
-from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import CsrfChecked, PageDep, PageUser
+from app.routes.pages.errors import HTMLErrorRoute
+from app.routes.pages.render import CsrfChecked, PageDep, PageUser
 from app.services.errors import InvalidInput, ServiceError
 from app.services.tokens import create_token, list_tokens, revoke_token
 

@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse
 
 from app.deps import MAX_ID
 from app.models import DatasetStatus
-from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import PageDep
+from app.routes.pages.errors import HTMLErrorRoute
+from app.routes.pages.render import PageDep
 from app.services.datasets import list_datasets
 from app.services.leaderboard import COLUMNS, Leaderboard, build_leaderboard
 from app.services.leaderboard import Column as BoardColumn

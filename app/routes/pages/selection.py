@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.deps import MAX_ID
-from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import CsrfChecked, PageDep, PageUser, add_flash
+from app.deps import MAX_ID, IdForm
+from app.routes.pages.errors import HTMLErrorRoute
+from app.routes.pages.render import CsrfChecked, PageDep, PageUser, add_flash
 from app.services.disclosure import split_metrics
 from app.services.errors import ServiceError
 from app.services.phases import list_phases
@@ -49,8 +49,8 @@ def _back(phase_id: int) -> RedirectResponse:
 def select_form(
     page: PageDep,
     user: PageUser,
-    submission_id: Annotated[int, Form(ge=1, le=MAX_ID)],
-    phase: Annotated[int, Form(ge=1, le=MAX_ID)],
+    submission_id: IdForm,
+    phase: IdForm,
 ) -> RedirectResponse:
     """Select a submission for the private board."""
     try:
@@ -64,9 +64,7 @@ def select_form(
 
 
 @router.post("/selection/default", dependencies=[CsrfChecked])
-def default_form(
-    page: PageDep, user: PageUser, phase: Annotated[int, Form(ge=1, le=MAX_ID)]
-) -> RedirectResponse:
+def default_form(page: PageDep, user: PageUser, phase: IdForm) -> RedirectResponse:
     """Drop the choice: the best public submission stands again."""
     try:
         clear_selection(page.db, user, phase)

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.deps import IdPath, SettingsDep
 from app.models import User
-from app.routes.pages_errors import HTMLErrorRoute
-from app.routes.pages_render import CsrfChecked, PageDep, PageUser, field_errors
+from app.routes.pages.errors import HTMLErrorRoute
+from app.routes.pages.render import CsrfChecked, PageDep, PageUser, field_errors
 from app.services.errors import ServiceError
 from app.services.quota import quota_status
 from app.services.teams import (
