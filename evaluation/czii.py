@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evaluation.errors import SubmissionError
+from evaluation.profiles import CZII
 
 # particle type -> (radius in Å, weight), the competition's table
 CZII_TABLE: Final = MappingProxyType(
@@ -108,7 +109,7 @@ class CziiResult:
         """``{"profile": "czii", "czii": {score, per_class, beta, multiplier, radii,
         weights, experiments}}``."""
         return {
-            "profile": "czii",
+            "profile": CZII,
             "czii": {
                 "score": self.score,
                 "per_class": {
