@@ -238,7 +238,11 @@ class DatasetVersion(Base):
     compromised: Mapped[str | None] = mapped_column(Text)
     simulator_version: Mapped[str] = mapped_column(String(50), default="")
     files: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # the first hidden test tomogram (a contract of the API) and all of them, in order
     test_tomogram: Mapped[str] = mapped_column(String(100), default="")
+    test_tomograms: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # the evaluator profile submissions to this version are scored with
+    profile: Mapped[str] = mapped_column(String(32), default="native", server_default="native")
     ground_truth_checksum: Mapped[str | None] = mapped_column(String(64))
     path: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(16), default=DatasetStatus.QUEUED)

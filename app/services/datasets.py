@@ -63,12 +63,27 @@ def dataset_folder(settings: Settings, version: DatasetVersion) -> Path:
 
 
 def ground_truth_folder(settings: Settings, version: DatasetVersion) -> Path:
-    """The folder of the version's hidden test tomogram (never served)."""
+    """The folder of the version's (first) hidden test tomogram (never served); the test
+    tomograms of a version share one voxel size and shape, the frame uploads are read in."""
     return dataset_folder(settings, version) / version.test_tomogram
 
 
-def read_manifest(folder: Path) -> tuple[dict[str, Any], str]:
-    """The per-tomogram file checksums of a dataset folder and the test tomogram's name.
+def hidden_test_names(version: DatasetVersion) -> list[str]:
+    """The names of the version's hidden test tomograms, in order (one for most versions)."""
+    if version.test_tomograms:
+        return list(version.test_tomograms)
+    return [version.test_tomogram] if version.test_tomogram else []
+
+
+def ground_truth_folders(settings: Settings, version: DatasetVersion) -> dict[str, Path]:
+    """The folder of each hidden test tomogram of the version, by name (never served)."""
+    folder = dataset_folder(settings, version)
+    return {name: folder / name for name in hidden_test_names(version)}
+
+
+def read_manifest(folder: Path) -> tuple[dict[str, Any], list[str]]:
+    """The per-tomogram file checksums of a dataset folder and the test tomograms' names
+    (one or more, in manifest order).
 
     Raises:
         ManifestError: if `dataset.json` is missing, unreadable or names no test tomogram.
@@ -82,9 +97,9 @@ def read_manifest(folder: Path) -> tuple[dict[str, Any], str]:
         tests = [entry["name"] for entry in tomograms if entry["role"] == "test"]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ManifestError(f"{folder / MANIFEST}: unreadable manifest ({error})") from error
-    if len(tests) != 1:
-        raise ManifestError(f"{folder / MANIFEST}: expected one test tomogram, found {len(tests)}")
-    return files, tests[0]
+    if not tests:
+        raise ManifestError(f"{folder / MANIFEST}: no tomogram has the role 'test'")
+    return files, tests
 
 
 def activate_dataset(db: Session, version: DatasetVersion) -> None:
@@ -159,19 +174,22 @@ def create_dataset_version(
 def complete_dataset_version(
     db: Session, settings: Settings, version: DatasetVersion, *, activate: bool
 ) -> DatasetVersion:
-    """Record the files of a generated version, checksum its ground truth, mark it ready.
+    """Record the files of a generated version, checksum its hidden test (all its test
+    tomograms together), mark it ready.
 
     Raises:
         ManifestError: if the folder has no usable manifest.
         ValueError, OSError: if the test ground truth cannot be loaded.
     """
-    from evaluation import load_ground_truth
+    from app.services.scoring import load_hidden_test
 
     folder = dataset_folder(settings, version)
-    files, test_tomogram = read_manifest(folder)
+    files, tests = read_manifest(folder)
     version.files = files
-    version.test_tomogram = test_tomogram
-    version.ground_truth_checksum = load_ground_truth(folder / test_tomogram).checksum
+    version.test_tomogram = tests[0]
+    version.test_tomograms = tests
+    hidden = load_hidden_test({name: folder / name for name in tests}, version.profile)
+    version.ground_truth_checksum = hidden.checksum
     version.status = DatasetStatus.READY
     version.progress = 1.0
     version.finished_at = utcnow()

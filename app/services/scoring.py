@@ -5,8 +5,10 @@ more attempt) and only the holder of that attempt may record the outcome. A dupl
 (a re-send of a still-queued task, a late re-delivery) finds the row claimed or finished and
 does nothing; `attempts` never passes `max_scoring_attempts`. The result row is unique per
 submission, ground-truth checksum and evaluator version; a new evaluator version adds a row.
-The ground truth is loaded once per process and checksum. Every submission is scored on the
-whole hidden test and on its public and private parts (evaluation/split.py).
+The hidden test (one or more test tomograms, loaded for the version's profile) is loaded once
+per process and checksum. Every submission is scored on the whole hidden test and on its
+public and private parts (evaluation/split.py): by tomogram with two or more test
+tomograms, a checkerboard of the one otherwise.
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.config import Settings
 from app.models import DatasetVersion, Result, Submission, SubmissionStatus, utcnow
-from app.services.datasets import ground_truth_folder
+from app.services.datasets import ground_truth_folders, hidden_test_names
 from app.services.hidden_test import hidden_test_seed
 from app.services.parsed_cache import load_parsed, parse_upload
 from app.services.storage import read_stored
 
 if TYPE_CHECKING:
-    from evaluation import GroundTruth
-    from evaluation.split import SplitGroundTruth
+    from evaluation import Submission as Picks
+    from evaluation.scoring import HiddenTest
+    from evaluation.split import SplitGroundTruth, TomogramSplit
 
 log = logging.getLogger(__name__)
 
@@ -38,21 +41,42 @@ class GroundTruthMismatch(RuntimeError):
     """The hidden ground truth on disk is not the one the dataset version recorded."""
 
 
-@functools.lru_cache(maxsize=4)
-def _load_ground_truth(folder: str, checksum: str) -> GroundTruth:
-    from evaluation import load_ground_truth
+def load_hidden_test(folders: dict[str, Path], profile: str) -> HiddenTest:
+    """The hidden test of the test tomograms in ``folders`` (name -> folder, in order),
+    loaded for ``profile``: the one place the service turns a version's files and profile
+    into what submissions are scored against.
 
-    ground_truth = load_ground_truth(Path(folder))
-    if ground_truth.checksum != checksum:
-        raise GroundTruthMismatch(f"ground truth of {folder} changed since it was registered")
-    return ground_truth
+    Raises:
+        GroundTruthError, ValueError, OSError: if a ground truth cannot be loaded.
+    """
+    from evaluation import load_ground_truth
+    from evaluation.scoring import stack_tomograms
+
+    loaded = {name: load_ground_truth(path, profile) for name, path in folders.items()}
+    return stack_tomograms(loaded)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_hidden_test(
+    folders: tuple[tuple[str, str], ...], profile: str, checksum: str
+) -> HiddenTest:
+    hidden = load_hidden_test({name: Path(path) for name, path in folders}, profile)
+    if hidden.checksum != checksum:
+        shown = ", ".join(path for _, path in folders)
+        raise GroundTruthMismatch(f"ground truth of {shown} changed since it was registered")
+    return hidden
 
 
 @functools.lru_cache(maxsize=2)  # two parts' hitboxes each: keep few versions in memory
-def _split_ground_truth(folder: str, checksum: str, seed: int) -> SplitGroundTruth:
-    from evaluation.split import split_ground_truth
+def _split_hidden_test(
+    folders: tuple[tuple[str, str], ...], profile: str, checksum: str, seed: int
+) -> SplitGroundTruth | TomogramSplit:
+    from evaluation.split import split_by_tomogram, split_ground_truth
 
-    return split_ground_truth(_load_ground_truth(folder, checksum), seed)
+    hidden = _load_hidden_test(folders, profile, checksum)
+    if len(hidden.names) > 1:
+        return split_by_tomogram(hidden, seed)
+    return split_ground_truth(hidden.whole, seed)
 
 
 def split_seed(version: DatasetVersion) -> int:
@@ -61,23 +85,36 @@ def split_seed(version: DatasetVersion) -> int:
     return hidden_test_seed(version, purpose="public/private split")
 
 
-def split_for(settings: Settings, version: DatasetVersion) -> SplitGroundTruth | None:
-    """The version's hidden test cut in a public and a private part, cached per process;
-    None for a test too small to cut (a single particle: it is scored whole, unsplit)."""
+def _key(settings: Settings, version: DatasetVersion) -> tuple[tuple[str, str], ...]:
+    folders = ground_truth_folders(settings, version)
+    return tuple((name, str(path)) for name, path in folders.items())
+
+
+def split_for(
+    settings: Settings, version: DatasetVersion
+) -> SplitGroundTruth | TomogramSplit | None:
+    """The version's hidden test cut in a public and a private part, cached per process: by
+    tomogram with two or more test tomograms, else a checkerboard of the one; None for a
+    test too small to cut (a single particle: it is scored whole, unsplit)."""
     from evaluation import GroundTruthError
 
-    ground_truth_for(settings, version)  # checks the checksum first
+    hidden_test_for(settings, version)  # checks the checksum first
     assert version.ground_truth_checksum is not None
-    folder = str(ground_truth_folder(settings, version))
     try:
-        return _split_ground_truth(folder, version.ground_truth_checksum, split_seed(version))
+        return _split_hidden_test(
+            _key(settings, version),
+            version.profile,
+            version.ground_truth_checksum,
+            split_seed(version),
+        )
     except GroundTruthError:
         log.warning("dataset version %s: hidden test too small to split", version.id)
         return None
 
 
-def ground_truth_for(settings: Settings, version: DatasetVersion) -> GroundTruth:
-    """The version's hidden test ground truth, cached per process by checksum.
+def hidden_test_for(settings: Settings, version: DatasetVersion) -> HiddenTest:
+    """The version's hidden test (all its test tomograms, loaded for its profile), cached
+    per process by checksum.
 
     Raises:
         GroundTruthMismatch: if the files on disk no longer match the recorded checksum.
@@ -85,9 +122,16 @@ def ground_truth_for(settings: Settings, version: DatasetVersion) -> GroundTruth
     """
     if version.ground_truth_checksum is None:
         raise GroundTruthMismatch(f"dataset version {version.id} has no ground truth yet")
-    return _load_ground_truth(
-        str(ground_truth_folder(settings, version)), version.ground_truth_checksum
+    return _load_hidden_test(
+        _key(settings, version), version.profile, version.ground_truth_checksum
     )
+
+
+def parse_for(
+    settings: Settings, version: DatasetVersion, data: bytes, filename: str | None
+) -> Picks:
+    """A stored upload parsed as its version reads it (its test tomograms' names)."""
+    return parse_upload(data, settings, filename, tomograms=hidden_test_names(version))
 
 
 OPEN = (SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED)
@@ -222,7 +266,7 @@ def score_claimed(
         CorruptedFile: if the stored file is missing or altered.
         GroundTruthMismatch, ValueError, OSError: if the ground truth cannot be used.
     """
-    from evaluation import score
+    from evaluation.scoring import score_tomograms
 
     with factory() as db:
         submission = db.get(Submission, submission_id)
@@ -230,13 +274,14 @@ def score_claimed(
             log.warning("submission %s vanished before scoring", submission_id)
             return False
         started = time.perf_counter()
-        ground_truth = ground_truth_for(settings, submission.dataset_version)
+        version = submission.dataset_version
+        hidden = hidden_test_for(settings, version)
         data = read_stored(settings.storage_dir, submission.file_sha256)  # checks integrity
-        parsed = load_parsed(settings.storage_dir, submission.file_sha256) or parse_upload(
-            data, settings, submission.filename
+        parsed = load_parsed(settings.storage_dir, submission.file_sha256) or parse_for(
+            settings, version, data, submission.filename
         )
-        metrics = score(ground_truth, parsed).to_dict()
-        split = split_for(settings, submission.dataset_version)
+        metrics = score_tomograms(hidden, parsed).to_dict()
+        split = split_for(settings, version)
         parts = {str(k): v for k, v in split.score(parsed, samples=True).items()} if split else None
         if not _own(db, submission_id, attempt, status=SubmissionStatus.SCORED):
             db.rollback()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.core.config import Settings
 from app.models import Phase, Role, Submission, User
+from app.services.datasets import hidden_test_names
 from app.services.dispatch import enqueue_scoring
 from app.services.errors import InvalidInput, NotFound, PermissionDenied, QuotaExceeded
 from app.services.names import clean_display_name
@@ -29,6 +30,8 @@ from app.services.teams import check_upload_team
 from app.services.upload_frame import upload_ground_truth
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from evaluation import GroundTruth
     from evaluation import Submission as ParsedSubmission
 
@@ -109,9 +112,11 @@ def validate_file(
     filename: str,
     options: UploadOptions | None = None,
     ground_truth: GroundTruth | None = None,
+    tomograms: Sequence[str] | None = None,
 ) -> ParsedSubmission:
     """Parse the file as the evaluator will, in the frame of ``ground_truth`` (units and
-    origins converted), and refuse it when it looks misframed.
+    origins converted), each prediction naming one of ``tomograms`` when the hidden test
+    has several, and refuse it when it looks misframed.
 
     Raises:
         InvalidInput: naming the line and the problem (empty, unknown class, bad number, ...)
@@ -122,7 +127,14 @@ def validate_file(
 
     options = options or UploadOptions()
     try:
-        parsed = parse_upload(data, settings, filename, options=options, ground_truth=ground_truth)
+        parsed = parse_upload(
+            data,
+            settings,
+            filename,
+            options=options,
+            ground_truth=ground_truth,
+            tomograms=tomograms,
+        )
         if ground_truth is not None:
             _, parsed = check_frame(
                 ground_truth, parsed, allow_misframed=options.allow_misframed, detect_slab=False
@@ -198,7 +210,7 @@ def create_submission(
     shown_name = display_filename(filename)
     dataset = phase.dataset_version
     truth = upload_ground_truth(settings, dataset)
-    parsed = validate_file(data, settings, shown_name, options, truth)
+    parsed = validate_file(data, settings, shown_name, options, truth, hidden_test_names(dataset))
     data = stored_form(data, parsed)
     if baseline is not None and user.role == Role.PARTICIPANT:
         raise PermissionDenied("only organizers and admins may submit baselines")
