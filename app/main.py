@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -17,6 +15,7 @@ from app.db import session_factory
 from app.errors import install_error_handlers
 from app.middleware import BodyReadDeadline, BodySizeLimit, SecurityHeaders
 from app.queues.celery_app import create_celery_app
+from app.routes import pages
 from app.routes.api import (
     admin,
     admin_datasets,
@@ -94,6 +93,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # mounted before /static, which would otherwise catch its paths
     app.mount(docs.ASSETS_URL, docs.assets, name="docs-assets")
     app.mount("/static", StaticFiles(directory=APP_DIR / "static"), name="static")
-    if importlib.util.find_spec("app.routes.pages") is not None:
-        app.include_router(importlib.import_module("app.routes.pages").router)
+    app.include_router(pages.router)
     return app

@@ -58,6 +58,19 @@ EXTRAS: dict[str, str] = {
     "baseline": "baselines",
 }
 
+# extra -> the top-level modules it installs (its packages and what they pull in): only a
+# missing one of these is answered with the extra to install; anything else is a bug
+_SERVICE_MODULES = (
+    "fastapi", "fastapi_offline", "starlette", "uvicorn", "jinja2", "multipart",
+    "python_multipart", "sqlalchemy", "alembic", "pydantic", "pydantic_settings", "psycopg",
+    "redis", "celery", "kombu", "argon2", "itsdangerous", "zxcvbn", "confusable_homoglyphs",
+    "markdown_it", "copick", "zarr", "matplotlib",
+)  # fmt: skip
+EXTRA_MODULES: dict[str, frozenset[str]] = {
+    "service": frozenset(_SERVICE_MODULES),
+    "baselines": frozenset({"torch"}),
+}
+
 # Subcommands that use no BLAS. Started with one OpenBLAS thread, numpy imports about 15 ms
 # of CPU faster (the pool of threads it would start, idle, also spins on a busy machine).
 SINGLE_THREADED = frozenset({"evaluate"})
@@ -102,8 +115,8 @@ class LazyGroup(click.Group):
         except ModuleNotFoundError as error:
             extra = EXTRAS.get(cmd_name)
             missing = (error.name or "").partition(".")[0]
-            if extra is None or missing in ("", "app", "workers", "evaluation", "simulation"):
-                raise  # a bug of the project's own, not a missing extra
+            if extra is None or missing not in EXTRA_MODULES[extra]:
+                raise  # not an optional package: a broken install or a bug, shown as it is
             raise click.ClickException(
                 f"`tomobench {cmd_name}` needs the {extra} extra (the module {missing!r} is "
                 f"not installed): pip install 'tomobench[{extra}]'"

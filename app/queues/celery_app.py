@@ -7,7 +7,6 @@ prefetch 1, soft and hard time limits, no result backend (results live in the da
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 from celery import Celery
@@ -57,11 +56,6 @@ def longest_hard_limit_s(settings: Settings) -> int:
     return max(settings.task_hard_time_limit_s, longest_soft + HARD_LIMIT_MARGIN_S)
 
 
-def existing_task_modules() -> list[str]:
-    """The task modules of `TASK_MODULES` that are present in this installation."""
-    return [name for name in TASK_MODULES if importlib.util.find_spec(name) is not None]
-
-
 # a sweep may wait this long for a worker busy with a scoring (and, on the embedded broker,
 # for its one-second poll) before the next sweep supersedes it
 SWEEP_EXPIRY_FLOOR_S = 30.0
@@ -94,7 +88,7 @@ def create_celery_app(settings: Settings) -> TomobenchCelery:
         task_time_limit=settings.task_hard_time_limit_s,
         worker_hijack_root_logger=False,
         worker_enable_remote_control=not settings.embedded_broker,
-        include=existing_task_modules(),
+        include=list(TASK_MODULES),  # a worker imports every one: a missing module fails it
         beat_schedule={  # sweeps nobody consumed in time are dropped rather than piled up
             "sweep-submissions": {
                 "task": SWEEP_SUBMISSIONS,

@@ -91,7 +91,6 @@ def render_page(
         "user": user,
         "is_admin": user is not None and user.role == Role.ADMIN,
         "is_staff": user is not None and user.role in (Role.ADMIN, Role.ORGANIZER),
-        "has_admin_pages": any(getattr(r, "path", None) == "/admin" for r in request.app.routes),
         "csrf_token": csrf_token(request),
         "flashes": pop_flashes(request),
         "site_versions": {
