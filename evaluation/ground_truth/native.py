@@ -17,7 +17,7 @@ from evaluation.ground_truth.hitbox import (
     read_voxel_size,
 )
 from evaluation.ground_truth.model import GroundTruth
-from evaluation.ground_truth.particle_list import read_particle_list
+from evaluation.ground_truth.particle_list import read_profile_list
 from evaluation.layout import OCCUPANCY_MASK, PARTICLE_LOCATIONS, RECONSTRUCTION
 from evaluation.profile_options import NativeOptions
 
@@ -34,12 +34,7 @@ def load_native(path: Path, profile: Profile, options: NativeOptions) -> GroundT
             from the reconstruction's, centres outside the volume, labels beyond the list.
     """
     folder = folder_of(path, PARTICLE_LOCATIONS)
-    particles = read_particle_list(
-        folder / PARTICLE_LOCATIONS,
-        profile.classes,
-        axis_order=profile.axis_order,
-        angle_convention=profile.angle_convention,
-    )
+    particles = read_profile_list(folder / PARTICLE_LOCATIONS, profile)
     mask_path = folder / OCCUPANCY_MASK
     if options.hitbox == "occupancy":
         hitbox = read_hitbox(mask_path, memory_map=options.memory_map)

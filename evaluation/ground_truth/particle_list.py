@@ -11,7 +11,23 @@ import numpy as np
 from evaluation.classes import class_index
 from evaluation.errors import GroundTruthError
 from evaluation.ground_truth.model import Particles
-from evaluation.profiles import AngleConvention, AxisOrder
+from evaluation.profiles import AngleConvention, AxisOrder, Profile
+
+
+def read_profile_list(path: Path, profile: Profile, *, integers: bool = False) -> Particles:
+    """Read a ground-truth list written in ``profile``'s submission layout (its classes,
+    coordinate order and angle convention); see ``read_particle_list``.
+
+    Raises:
+        GroundTruthError: as ``read_particle_list``.
+    """
+    return read_particle_list(
+        path,
+        profile.classes,
+        axis_order=profile.axis_order,
+        angle_convention=profile.angle_convention,
+        integers=integers,
+    )
 
 
 def read_particle_list(

@@ -19,7 +19,7 @@ from evaluation.ground_truth.hitbox import (
     read_hitbox,
 )
 from evaluation.ground_truth.model import GroundTruth, Particles
-from evaluation.ground_truth.particle_list import read_particle_list
+from evaluation.ground_truth.particle_list import read_profile_list
 from evaluation.layout import (
     OCCUPANCY_MASK,
     PARTICLE_LOCATIONS,
@@ -48,13 +48,7 @@ def load_shrec19(path: Path, profile: Profile, options: Shrec19Options) -> Groun
     list_path = _shrec19_list(path)
     match = _SHREC19_LIST.fullmatch(list_path.name)
     number = match.group(1) if match else None
-    particles = read_particle_list(
-        list_path,
-        profile.classes,
-        axis_order=profile.axis_order,
-        angle_convention=profile.angle_convention,
-        integers=True,
-    )
+    particles = read_profile_list(list_path, profile, integers=True)
     hitbox_path = (
         None if number is None else list_path.parent / SHREC19_HITBOX.format(number=number)
     )
@@ -140,12 +134,7 @@ def _model_folder(path: Path, profile: Profile) -> tuple[Path, Particles]:
     """A SHREC'20/'21 model folder and its particle list (in the profile's layout: x, y, z;
     TOM angles)."""
     folder = folder_of(path, PARTICLE_LOCATIONS)
-    particles = read_particle_list(
-        folder / PARTICLE_LOCATIONS,
-        profile.classes,
-        axis_order=profile.axis_order,
-        angle_convention=profile.angle_convention,
-    )
+    particles = read_profile_list(folder / PARTICLE_LOCATIONS, profile)
     return folder, particles
 
 
