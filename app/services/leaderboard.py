@@ -13,16 +13,19 @@ closed phase's board is read from its frozen snapshot, never recomputed.
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from app.models import DatasetVersion, Phase, Result, Submission, SubmissionStatus, User
+from app.models import DatasetVersion, Phase, Result, Submission, SubmissionStatus, Team, User
 from app.services.csv_export import csv_document
 from app.services.datasets import get_dataset
-from app.services.disclosure import SAMPLES, Split, rounded, sees_private, split_metrics
+from app.services.disclosure import SAMPLES, Split, rounded, sees_private
 from app.services.errors import InvalidInput, PermissionDenied
 from app.services.method_cards import method_card_ids
 from app.services.phases import default_phase, get_phase, version_default_phase
@@ -135,40 +138,106 @@ def _merit(row: dict[str, Any]) -> tuple[float, float, int]:
     return (row["f1"] or 0.0, _mean_class_f1(row), -row["submission_id"])
 
 
-def _scored_rows(db: Session, phase: Phase, split: Split) -> list[dict[str, Any]]:
-    query = (
-        select(Submission)
+# the parts of a result document the board shows (and the F1 samples of its rank groups and
+# the Ladder), read by SQL JSON paths: the precision-recall curves and the rest of the
+# document never leave the database
+_SHOWN_PARTS = ("localization", "classification", "size_groups", "bootstrap", SAMPLES)
+# Each result's figures are read and parsed once per process: a result row changes only when
+# a re-delivered scoring rewrites it, which moves `updated_at` (part of the key), and a
+# re-score adds a new row. Parsing is most of a board's time (the samples are 1,000 floats).
+Figures = tuple[dict[str, Any], list[float] | None]
+_FIGURES_CACHE: OrderedDict[tuple[str, int, dt.datetime, str], Figures] = OrderedDict()
+_FIGURES_CACHED = 4096  # about 60 MB at most
+_FIGURES_LOCK = threading.Lock()
+
+
+def _current_results(phase: Phase) -> Any:
+    """Each scored, shown submission of the phase with its current (latest) result's id."""
+    latest = (
+        select(Result.submission_id, func.max(Result.id).label("result_id"))
+        .join(Submission, Submission.id == Result.submission_id)
         .where(
             Submission.phase_id == phase.id,
             Submission.status == SubmissionStatus.SCORED,
             Submission.hidden.is_(False),
         )
-        .options(
-            selectinload(Submission.results),
-            selectinload(Submission.user),
-            selectinload(Submission.team_ref),
-        )
+        .group_by(Result.submission_id)
     )
+    return latest.subquery()
+
+
+def _read_figures(db: Session, ids: list[int], column: Any) -> dict[int, dict[str, Any]]:
+    """The shown parts of `column`'s document for each result (None parts left out)."""
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):  # within every database's parameter limit
+        chunk = ids[start : start + 500]
+        parts = [column[part].label(part) for part in _SHOWN_PARTS]
+        for result_id, *values in db.execute(select(Result.id, *parts).where(Result.id.in_(chunk))):
+            shown = zip(_SHOWN_PARTS, values, strict=True)
+            found[result_id] = {part: value for part, value in shown if value is not None}
+    return found
+
+
+def _figures(db: Session, stamps: dict[int, dt.datetime], split: Split) -> dict[int, Figures]:
+    """Each result's board figures on `split` (results given as id: `updated_at`)."""
+    found: dict[int, Figures] = {}
+    database = str(db.get_bind().engine.url)  # ids repeat across databases (tests use several)
+    with _FIGURES_LOCK:
+        for result_id, stamp in stamps.items():
+            key = (database, result_id, stamp, split)
+            if key in _FIGURES_CACHE:
+                _FIGURES_CACHE.move_to_end(key)
+                found[result_id] = _FIGURES_CACHE[key]
+    missing = [result_id for result_id in stamps if result_id not in found]
+    if not missing:
+        return found
+    column = Result.metrics_public if split == "public" else Result.metrics_private
+    documents = _read_figures(db, missing, column)
+    # a result scored before the split existed has one document for both parts
+    unsplit = [result_id for result_id in missing if "localization" not in documents[result_id]]
+    documents |= _read_figures(db, unsplit, Result.metrics) if unsplit else {}
+    with _FIGURES_LOCK:
+        for result_id in missing:
+            metrics = documents[result_id]
+            figures = (metric_row(metrics), metrics.get(SAMPLES))
+            key = (database, result_id, stamps[result_id], split)
+            found[result_id] = _FIGURES_CACHE[key] = figures
+        while len(_FIGURES_CACHE) > _FIGURES_CACHED:
+            _FIGURES_CACHE.popitem(last=False)
+    return found
+
+
+def _scored_rows(db: Session, phase: Phase, split: Split) -> list[dict[str, Any]]:
+    """One row per scored, shown submission, from the columns the board shows (a few JSON
+    paths of the split's document, read once per result; never the whole documents)."""
+    latest = _current_results(phase)
+    query = (
+        select(Submission, User.username, Team.name, Result.id, Result.updated_at)
+        .join(latest, latest.c.submission_id == Submission.id)
+        .join(Result, Result.id == latest.c.result_id)
+        .join(User, User.id == Submission.user_id)
+        .outerjoin(Team, Team.id == Submission.team_id)
+        .where(Result.dataset_version_id == phase.dataset_version_id)
+    )
+    found = db.execute(query).tuples().all()
+    figures = _figures(db, {result_id: stamp for *_, result_id, stamp in found}, split)
     rows = []
-    for submission in db.scalars(query):
-        result: Result | None = submission.current_result
-        if result is None or result.dataset_version_id != phase.dataset_version_id:
-            continue
-        metrics = split_metrics(result, split)
-        if metrics is None:
+    for submission, username, team, result_id, _ in found:
+        metrics, samples = figures[result_id]
+        if all(value is None for value in metrics.values()):  # no document on this part
             continue
         rows.append(
             {
                 "entry": entry_key(submission),
                 "method": submission.method,
-                "team": submission.team_ref.name if submission.team_ref else None,
+                "team": team,
                 "team_id": submission.team_id,
-                "user": submission.user.username,
+                "user": username,
                 "is_baseline": submission.is_baseline,
                 "submission_id": submission.id,
                 "submitted_at": submission.created_at.isoformat(),
-                **metric_row(metrics),
-                SAMPLES: metrics.get(SAMPLES),  # for rank groups and the Ladder, never shown
+                **metrics,
+                SAMPLES: samples,  # for rank groups and the Ladder, never shown
             }
         )
     return rows
