@@ -25,6 +25,7 @@ from evaluation.misframing import check_frame
 from evaluation.profiles import CZII, PROFILE_CHOICES, PROFILES, profiles_with_option
 from evaluation.submission import SUBMISSION_FORMATS
 
+_POSITIVE = click.FloatRange(min=0, min_open=True)
 # command-line option -> profile option, where the names differ
 _OPTION_NAMES = {"exclude": "excluded"}
 _BOXES_PROFILES = tuple(name for name, profile in PROFILES.items() if profile.boxes_option)
@@ -72,16 +73,10 @@ def _option_help(option: str, text: str) -> str:
     help="Bootstrap resamples (0: none).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
-@click.option(
-    "--beta",
-    type=click.FloatRange(min=0, min_open=True),
-    default=4.0,
-    show_default=True,
-    help="F-beta's beta.",
-)
+@click.option("--beta", type=_POSITIVE, default=4.0, show_default=True, help="F-beta's beta.")
 @click.option(
     "--multiplier",
-    type=click.FloatRange(min=0, min_open=True),
+    type=_POSITIVE,
     default=0.5,
     show_default=True,
     help="F-beta's match distance, times the class radius.",
@@ -96,7 +91,7 @@ def _option_help(option: str, text: str) -> str:
 @click.option("--class", "class_name", help="Class of every pick (files without a class column).")
 @click.option(
     "--pixel-size",
-    type=click.FloatRange(min=0, min_open=True),
+    type=_POSITIVE,
     help="Pixel size (Å) of voxel coordinates picked at another binning.",
 )
 @click.option(

@@ -7,6 +7,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner, Result
 
@@ -149,36 +150,15 @@ def test_commands_of_the_documentation_run() -> None:
 
 
 def test_shrec20_and_shrec21_options() -> None:
-    shrec20 = run(
-        GROUND_TRUTH,
-        SUBMISSION,
-        "--profile",
-        "shrec20",
-        "--slab-padding",
-        "0",
-        "--json",
-        "--bootstrap",
-        "0",
-    )
-    assert shrec20.exit_code == 0, shrec20.output
-    document = json.loads(shrec20.stdout)
+    def scored(profile: str, *options: str) -> Any:
+        result = run(GROUND_TRUTH, SUBMISSION, "--profile", profile, *options, "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    document = scored("shrec20", "--slab-padding", "0", "--bootstrap", "0")
     assert document["profile_options"] == {"slab_padding": 0}
     assert document["localization"]["AD"] == document["localization"]["AD_first"]
-    shrec21 = run(
-        GROUND_TRUTH,
-        SUBMISSION,
-        "--profile",
-        "shrec21",
-        "--exclude",
-        "1bxn",
-        "--exclude",
-        "1QVR",
-        "--json",
-        "--bootstrap",
-        "0",
-    )
-    assert shrec21.exit_code == 0, shrec21.output
-    document = json.loads(shrec21.stdout)
+    document = scored("shrec21", "--exclude", "1bxn", "--exclude", "1QVR", "--bootstrap", "0")
     assert document["profile_options"] == {"excluded": ["1bxn", "1qvr"]}
     # 1bxn and 1qvr leave N; the two hits on the 1bxn particle and the one on 1qvr are ignored
     assert (document["localization"]["N"], document["localization"]["ignored"]) == (10, 3)
