@@ -5,8 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AliasChoices,
+    AliasPath,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from app.models import Submission, User
+from app.services.disclosure import visible_metrics, visible_private
 from baselines.names import CONFIGS as BASELINE_CONFIGS
 from baselines.names import NAMES as BASELINE_NAMES
 
@@ -171,14 +183,25 @@ class SubmissionCreated(BaseModel):
     quota: QuotaPublic
 
 
+def _viewer(info: ValidationInfo) -> User:
+    viewer: User | None = (info.context or {}).get("viewer")
+    if viewer is None:  # what a result shows depends on who asks
+        raise ValueError("validate a submission with context={'viewer': user}")
+    return viewer
+
+
 class SubmissionPublic(BaseModel):
-    """A submission, its lifecycle status and, once scored, the evaluator's JSON."""
+    """A submission, its lifecycle status and, once scored, the evaluator's JSON as one
+    viewer may see it: `SubmissionPublic.seen_by(submission, viewer)`."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
-    user: str
+    user: str = Field(validation_alias=AliasPath("user", "username"))
     method: str
     description: str
-    team: str
+    # the team the upload counts for; else the free text of rows made before teams existed
+    team: str = Field(validation_alias=AliasChoices(AliasPath("team_ref", "name"), "team"))
     team_id: int | None = None
     filename: str
     file_sha256: str
@@ -186,7 +209,7 @@ class SubmissionPublic(BaseModel):
     predictions: int
     dataset_version_id: int
     phase_id: int
-    phase: str
+    phase: str = Field(validation_alias=AliasPath("phase", "name"))
     status: str
     error: str | None
     attempts: int
@@ -200,12 +223,42 @@ class SubmissionPublic(BaseModel):
     queued_at: dt.datetime | None
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
-    evaluator_version: str | None
-    ground_truth_checksum: str | None
-    result: dict[str, Any] | None
+    # these three come from the current (latest) result, null before the first scoring
+    evaluator_version: str | None = Field(validation_alias="current_result")
+    ground_truth_checksum: str | None = Field(validation_alias="current_result")
+    result: dict[str, Any] | None = Field(validation_alias="current_result")
     # the private part's document: set only for organizers and admins, and for everybody
     # once the phase closed (the API leaves the key out otherwise)
     result_private: dict[str, Any] | None = None
+
+    @classmethod
+    def seen_by(cls, submission: Submission, viewer: User) -> SubmissionPublic:
+        """`submission` with the part of its current result `viewer` may see."""
+        return cls.model_validate(submission, context={"viewer": viewer})
+
+    @field_validator("evaluator_version", "ground_truth_checksum", mode="before")
+    @classmethod
+    def _stamp_of_the_result(cls, result: Any, info: ValidationInfo) -> Any:
+        return None if result is None else getattr(result, info.field_name or "")
+
+    @field_validator("result", mode="before")
+    @classmethod
+    def _visible_result(cls, result: Any, info: ValidationInfo) -> Any:
+        if result is None:
+            return None
+        return visible_metrics(result, _viewer(info), result.submission)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _visible_private_part(
+        cls, data: Any, handler: ModelWrapValidatorHandler[SubmissionPublic], info: ValidationInfo
+    ) -> SubmissionPublic:
+        public = handler(data)
+        result = data.current_result if isinstance(data, Submission) else None
+        private = visible_private(result, _viewer(info), data) if result is not None else None
+        if private is not None:  # assigned only when shown, so the key can be left out
+            public.result_private = private
+        return public
 
 
 class SubmissionsPublic(BaseModel):
@@ -213,6 +266,11 @@ class SubmissionsPublic(BaseModel):
 
     data: list[SubmissionPublic]
     count: int
+
+    @classmethod
+    def seen_by(cls, rows: list[Submission], count: int, viewer: User) -> SubmissionsPublic:
+        """A page of `count` submissions in all, each as `viewer` may see it."""
+        return cls(data=[SubmissionPublic.seen_by(row, viewer) for row in rows], count=count)
 
 
 class HideRequest(BaseModel):
@@ -292,24 +350,40 @@ class TeamInviteCreate(BaseModel):
 class TeamPublic(BaseModel):
     """A team and its members (teams are public: their names are on the leaderboard)."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
-    members: list[str]
+    members: list[str]  # usernames
     created_at: dt.datetime
+
+    @field_validator("members", mode="before")
+    @classmethod
+    def _member_names(cls, members: Any) -> Any:
+        return [member.user.username for member in members]
 
 
 class TeamInvitePublic(BaseModel):
     """An invitation to a team, until the invited user joins or declines."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     team_id: int
-    team: str
-    username: str
+    team: str = Field(validation_alias=AliasPath("team", "name"))
+    username: str = Field(validation_alias=AliasPath("user", "username"))
     invited_by: str | None
     created_at: dt.datetime
+
+    @field_validator("invited_by", mode="before")
+    @classmethod
+    def _inviter_name(cls, inviter: Any) -> Any:
+        return None if inviter is None else inviter.username
 
 
 class MyTeamPublic(BaseModel):
     """The caller's team (null without one) and the invitations waiting for an answer."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     team: TeamPublic | None
     invites: list[TeamInvitePublic]
@@ -402,7 +476,9 @@ class DatasetVersionPublic(BaseModel):
     progress: float
     stage: str = ""
     is_active: bool
-    test_tomogram: str = ""
+    test_tomogram: str = ""  # the first hidden test tomogram (all of them: test_tomograms)
+    test_tomograms: list[str] = []
+    profile: str = "native"  # the evaluator profile submissions are scored with
     ground_truth_checksum: str | None = None
     compromised: str | None = None
     created_at: dt.datetime

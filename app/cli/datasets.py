@@ -53,7 +53,11 @@ def rebuild(version_id: int, out_dir: Path, data_dir: Path | None) -> None:
 @datasets.command("import-copick")
 @click.argument("project", type=click.Path(exists=True, path_type=Path))
 @click.option(
-    "--test", "tests", multiple=True, required=True, help="The run that is the hidden test."
+    "--test",
+    "tests",
+    multiple=True,
+    required=True,
+    help="A run of the hidden test (repeat it for a test of several tomograms).",
 )
 @click.option("--name", default=None, help="Version name [v<id>].")
 @click.option(
@@ -71,7 +75,7 @@ def import_copick(
 ) -> None:
     """Make a dataset version from the local copick project PROJECT (its config file, or the
     folder holding copick_config.json): its runs become tomograms, its picks the ground
-    truth (spheres of each object's radius), the --test run the hidden test."""
+    truth (spheres of each object's radius), the --test runs (one or more) the hidden test."""
     from app.db import session_factory
     from app.services.copick_import import import_copick_version
     from app.services.errors import ServiceError

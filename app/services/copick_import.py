@@ -4,8 +4,9 @@ Each run becomes a tomogram folder in the native layout: ``reconstruction.mrc`` 
 tomogram at its voxel spacing, level 0 of the OME-Zarr), ``particle_locations.txt`` (every
 pick of a particle object, in voxels, with its pose as native ZXZ angles),
 ``occupancy_mask.mrc`` (the hitbox: a sphere of the object's radius around each pick,
-CZII-style; where spheres meet, the later pick wins) and ``class_mask.mrc``. The run named
-as test is the hidden test; the others, when they have picks, are for training. The objects
+CZII-style; where spheres meet, the later pick wins) and ``class_mask.mrc``. The runs named
+as tests (one or more) are the hidden test; the others, when they have picks, are for
+training. The objects
 must be classes of the native profile (a project exported by tomobench is); other objects
 are refused with their names, since the scoring worker scores versions with the native
 profile.
@@ -62,10 +63,7 @@ def import_copick_project(
 
     copick = load_copick()
 
-    if len(tests) != 1:
-        raise CopickImportError(
-            f"a dataset version has one hidden test tomogram; give one --test (got {len(tests)})"
-        )
+    tests = hidden_runs(tests)
     root = copick.from_string(json.dumps(_anchored(config)))
     particles = {o.name: o for o in root.pickable_objects if o.is_particle}
     unknown = sorted(name for name in particles if name.lower() not in CLASSES)
@@ -90,8 +88,31 @@ def import_copick_project(
         metadata = {"name": name, "role": role, "source": "copick", "voxel_size_a": done[0]}
         (out / name / METADATA).write_text(json.dumps(metadata, indent=2) + "\n")
         manifest.append({"name": name, "role": role, "files": _records(out / name)})
-    (out / DATASET).write_text(json.dumps({"tomograms": manifest}, indent=2) + "\n")
+    document = {"tomograms": manifest, "test_tomograms": tests}  # in the order given
+    (out / DATASET).write_text(json.dumps(document, indent=2) + "\n")
     return imported
+
+
+def split_runs(given: str | list[str]) -> list[str]:
+    """The test runs a form or JSON field names: a list, or one text of comma-separated names
+    (blank names dropped; ``hidden_runs`` checks what is left)."""
+    names = given.split(",") if isinstance(given, str) else given
+    return [name.strip() for name in names if name.strip()]
+
+
+def hidden_runs(tests: list[str]) -> list[str]:
+    """The hidden test's runs, as given (one or more, each once, in order).
+
+    Raises:
+        CopickImportError: none, an empty name, or a run named twice.
+    """
+    names = [name.strip() for name in tests]
+    if not names or not all(names):
+        raise CopickImportError("name the run(s) of the hidden test: one --test per run")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise CopickImportError(f"run {repeated[0]!r} is named twice as a test run")
+    return names
 
 
 def _anchored(config: Path) -> dict[str, Any]:

@@ -95,6 +95,9 @@ def read_manifest(folder: Path) -> tuple[dict[str, Any], list[str]]:
             entry["name"]: {"role": entry["role"], "files": entry["files"]} for entry in tomograms
         }
         tests = [entry["name"] for entry in tomograms if entry["role"] == "test"]
+        listed = manifest.get("test_tomograms")  # their order, when the manifest gives it
+        if isinstance(listed, list) and sorted(listed) == sorted(tests):
+            tests = [str(name) for name in listed]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ManifestError(f"{folder / MANIFEST}: unreadable manifest ({error})") from error
     if not tests:

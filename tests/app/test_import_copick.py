@@ -120,15 +120,48 @@ def test_objects_that_are_not_classes_are_refused_by_name(tmp_path: Path) -> Non
                 "--test",
                 "a",
                 "--test",
-                "b",
+                "a",
                 "--data-dir",
                 str(settings.resolved_data_dir),
             ],
         )
-        assert "one hidden test tomogram; give one --test (got 2)" in two.output
+        assert "is named twice as a test run" in two.output
         with session_factory(settings.sqlalchemy_url)() as db:
             states = {v.status for v in db.query(DatasetVersion).all()}
         assert states == {"failed"}  # the refused imports left no ready version behind
+
+
+def test_several_test_runs_make_a_test_of_several_tomograms(tmp_path: Path) -> None:
+    from app.services.scoring import hidden_test_for
+    from evaluation.scoring import score_tomograms
+
+    with ExitStack() as stack:
+        settings = backend_settings(stack, "embedded", tmp_path / "data")
+        source = folder_of(settings, generate_small(settings, tomograms=3))
+        project = tmp_path / "project"
+        export_copick_project(source, project)  # model_0 and model_1 carry picks
+        arguments = ["datasets", "import-copick", str(project), "--test", "model_1"]
+        arguments += ["--test", "model_0", "--name", "real-2"]
+        arguments += ["--data-dir", str(settings.resolved_data_dir)]
+        result = CliRunner().invoke(main, arguments)
+        assert result.exit_code == 0, result.output
+        assert "model_0 (test)" in result.output
+        assert "model_1 (test)" in result.output
+        with session_factory(settings.sqlalchemy_url)() as db:
+            version = db.query(DatasetVersion).filter_by(name="real-2").one()
+            assert version.test_tomograms == ["model_1", "model_0"]  # in the order given
+            assert version.test_tomogram == "model_1"
+            hidden = hidden_test_for(settings, version)
+        # each run's source picks, named by run: the whole test found
+        rows = ["class,x,y,z,tomogram"]
+        for run in ("model_0", "model_1"):
+            for line in (source / run / "particle_locations.txt").read_text().splitlines():
+                name, x, y, z = line.split()[:4]
+                rows.append(f"{name},{x},{y},{z},{run}")
+        picks = parse_submission("\n".join(rows) + "\n", tomograms=hidden.names)
+        document = score_tomograms(hidden, picks, bootstrap=0).to_dict()
+        assert document["localization"]["f1"] == 1.0
+        assert set(document["per_tomogram"]) == {"model_0", "model_1"}
 
 
 def test_admins_import_through_the_api(tmp_path: Path) -> None:
@@ -161,6 +194,21 @@ def test_admins_import_through_the_api(tmp_path: Path) -> None:
         )
         assert missing.status_code == 422
         assert "no run 'TS_404' in the project" in missing.json()["detail"]
+        listed = client.post(
+            "/api/v1/admin/datasets/import-copick",
+            json={**body, "name": "real-api-3", "test": ["model_0"]},
+            headers=admin,
+        )
+        assert listed.status_code == 201, listed.text
+        assert listed.json()["test_tomograms"] == ["model_0"]
+        assert listed.json()["profile"] == "native"
+        twice = client.post(
+            "/api/v1/admin/datasets/import-copick",
+            json={**body, "name": "real-api-4", "test": "model_0, model_0"},
+            headers=admin,
+        )
+        assert twice.status_code == 422
+        assert "run 'model_0' is named twice" in twice.json()["detail"]
 
 
 def test_admins_import_from_the_admin_page(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ private parts are whole tomograms."""
 from __future__ import annotations
 
 import json
+from hashlib import sha256
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,11 +41,21 @@ def _install(settings: Settings) -> int:
         write_tomogram(folder / "model_0", PARTICLES[:2])
         write_tomogram(folder / "model_1", PARTICLES)
         write_tomogram(folder / "model_2", PARTICLES[2:])
-        tomograms = [{"name": "model_0", "role": "train", "files": {}}]
-        tomograms += [{"name": name, "role": "test", "files": {}} for name in TESTS]
+        roles = {"model_0": "train", **dict.fromkeys(TESTS, "test")}
+        tomograms = [
+            {"name": name, "role": role, "files": _records(folder / name)}
+            for name, role in roles.items()
+        ]
         (folder / "dataset.json").write_text(json.dumps({"tomograms": tomograms}))
         complete_dataset_version(db, settings, version, activate=True)
         return version.id
+
+
+def _records(folder: Path) -> dict[str, dict[str, object]]:
+    return {
+        path.name: {"bytes": path.stat().st_size, "sha256": sha256(path.read_bytes()).hexdigest()}
+        for path in sorted(folder.iterdir())
+    }
 
 
 @pytest.fixture
@@ -118,3 +129,24 @@ def test_uploads_are_checked_against_the_test_tomograms(
     response = upload(app_with_two_tests, new_user(fresh_settings), content, filename="p.csv")
     assert response.status_code == 422
     assert message in response.text
+
+
+def test_the_api_and_the_page_show_every_test_tomogram_and_the_profile(
+    app_with_two_tests: TestClient, fresh_settings: Settings
+) -> None:
+    with session_factory(fresh_settings.sqlalchemy_url)() as db:
+        version_id = db.query(DatasetVersion).one().id
+    shown = app_with_two_tests.get(f"/api/v1/datasets/{version_id}").json()
+    assert shown["test_tomogram"] == "model_1"
+    assert shown["test_tomograms"] == list(TESTS)
+    assert shown["profile"] == "native"
+    page = app_with_two_tests.get(f"/datasets/{version_id}").text
+    assert "model_1, model_2 (ground truth hidden)" in page
+    assert '<dd id="scoring-profile"><code>native</code></dd>' in page
+    files = app_with_two_tests.get(f"/api/v1/datasets/{version_id}/files").json()
+    roles = {entry["tomogram"]: entry["role"] for entry in files["data"]}
+    assert roles == {"model_0": "train", "model_1": "test", "model_2": "test"}
+    hidden = {"particle_locations.txt", "occupancy_mask.mrc"}
+    served = {(e["tomogram"], e["name"]) for e in files["data"] if e["role"] == "test"}
+    assert served
+    assert not {name for _, name in served} & hidden  # no test's ground truth

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
@@ -111,7 +112,13 @@ class CopickImport(BaseModel):
     """A copick project on the server to make a version from."""
 
     project: str = Field(min_length=1, max_length=4096, description="config file or its folder")
-    test: str = Field(min_length=1, max_length=200, description="the run that is the hidden test")
+    test: (
+        Annotated[str, Field(min_length=1, max_length=4096)]
+        | Annotated[
+            list[Annotated[str, Field(min_length=1, max_length=200)]],
+            Field(min_length=1, max_length=49),
+        ]
+    ) = Field(description="the run(s) of the hidden test: a name, comma-separated names, or a list")
     name: str | None = Field(default=None, max_length=100)
     voxel_spacing: float | None = Field(default=None, gt=0)
     activate: bool = False
@@ -124,16 +131,16 @@ def import_copick(
     body: CopickImport, db: SessionDep, settings: SettingsDep, admin: AdminUser
 ) -> DatasetVersionAdmin:
     """Make a version from a copick project on the server (as `tomobench datasets
-    import-copick`): its runs become tomograms, its picks the ground truth, `test` the hidden
-    test. A project that cannot be imported answers 422 with the reason (the version is
+    import-copick`): its runs become tomograms, its picks the ground truth, the `test` runs
+    the hidden test. A project that cannot be imported answers 422 with the reason (the version is
     left `failed`)."""
-    from app.services.copick_import import import_copick_version
+    from app.services.copick_import import import_copick_version, split_runs
 
     version, _ = import_copick_version(
         db,
         settings,
         Path(body.project),
-        [body.test],
+        split_runs(body.test),
         name=body.name,
         voxel_spacing=body.voxel_spacing,
         activate=body.activate,

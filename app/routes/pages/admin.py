@@ -243,7 +243,7 @@ def admin_import_copick(
     """Make a version from a copick project on the server (`datasets import-copick`)."""
     from pathlib import Path
 
-    from app.services.copick_import import import_copick_version
+    from app.services.copick_import import import_copick_version, split_runs
 
     def import_project() -> str:
         project = fields.get("project", "").strip()
@@ -259,7 +259,7 @@ def admin_import_copick(
             page.db,
             settings,
             Path(project),
-            [test],
+            split_runs(test),
             name=fields.get("name", "").strip() or None,
             voxel_spacing=voxel_spacing,
             activate="activate" in fields,
