@@ -5,8 +5,8 @@ private parts are whole tomograms."""
 from __future__ import annotations
 
 import json
-from hashlib import sha256
 from collections.abc import Iterator
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
