@@ -10,6 +10,7 @@ environment can be pasted into a paper as it is.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -162,10 +163,49 @@ _LATEX_REPLACEMENTS = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
+# What pdflatex prints with the base packages (`inputenc` utf8, `fontenc` T1, the EC fonts
+# of texlive-latex-base): ASCII and the Latin-1 Supplement and Latin Extended-A letters and
+# signs, less the few that T1 has no glyph or definition for (checked by compiling each).
+_T1_MISSING = frozenset("\u0126\u0127\u0138\u013f\u0140\u0149\u0166\u0167\u017f")
+_PRINTABLE = frozenset(
+    chr(code)
+    for code in (*range(0x20, 0x7F), *range(0xA1, 0x180))
+    if code != 0xAD and chr(code) not in _T1_MISSING  # U+00AD: an invisible soft hyphen
+)
+_UNPRINTABLE_RUN = re.compile(f"[^{re.escape(''.join(sorted(_PRINTABLE)))}]+")
+
+
+def _code_points(run: str) -> str:
+    return "\\texttt{<" + " ".join(f"U+{ord(char):04X}" for char in run) + ">}"
+
+
+def printable(text: str) -> bool:
+    """Whether every character of `text` (NFC, whitespace as spaces) prints as itself."""
+    return _UNPRINTABLE_RUN.search(_normal(text)) is None
+
+
+def _normal(text: str) -> str:
+    # composed accents print as one T1 glyph; any Unicode space is a plain space
+    return re.sub(r"\s", " ", unicodedata.normalize("NFC", text))
 
 
 def latex_escape(text: str) -> str:
-    """`text` with LaTeX's special characters escaped (names come from participants)."""
+    """`text` safe for pdflatex with base packages: LaTeX's special characters escaped, and
+    each run of characters its fonts cannot show (Greek, Cyrillic, CJK, emoji, controls...)
+    written as its code points, `<U+03B1 U+03B2>` in typewriter type, so that every name
+    prints and can be recovered exactly (the `.tex` also keeps the originals in comments)."""
+    normal = _normal(text)
+    pieces = []
+    start = 0
+    for run in _UNPRINTABLE_RUN.finditer(normal):
+        pieces.append(_escape_special(normal[start : run.start()]))
+        pieces.append(_code_points(run[0]))
+        start = run.end()
+    pieces.append(_escape_special(normal[start:]))
+    return "".join(pieces)
+
+
+def _escape_special(text: str) -> str:
     return _LATEX_SPECIAL.sub(lambda m: _LATEX_REPLACEMENTS.get(m[0], "\\" + m[0]), text)
 
 
@@ -193,14 +233,28 @@ def _latex_table(table: ReportTable, label: str) -> list[str]:
     return lines
 
 
+def _originals(report: PhaseReport, title: str) -> list[str]:
+    """Comment lines keeping each name the fonts could not show as it was written (the
+    comment is UTF-8 text TeX skips; any line break in a name becomes a space)."""
+    names = [title, *(entry_name(row) for row in report.entries)]
+    shown = [name for name in dict.fromkeys(names) if not printable(name)]
+    if not shown:
+        return []
+    lines = ["% names with characters the base fonts lack print them as code points:"]
+    lines += ["%   " + " ".join(name.split()) for name in shown]
+    return lines
+
+
 def report_tex(report: PhaseReport) -> str:
     """The report as a LaTeX document (pdflatex, base packages only)."""
     phase = report.phase
     title = f"{phase.dataset_version.name}, {phase.name}"
     lines = [
-        f"% tomobench phase {phase.id} ({phase.name}): official ranking on the private part",
+        f"% tomobench phase {phase.id}: official ranking on the private part",
         f"% of the hidden test; leaderboard snapshot SHA-256 {report.snapshot_sha256}",
+        *_originals(report, title),
         "\\documentclass{article}",
+        "\\usepackage[T1]{fontenc}",
         "\\usepackage[utf8]{inputenc}",
         "\\usepackage{graphicx}",
         "\\begin{document}",
