@@ -53,22 +53,37 @@ def simulate_dataset(
             operator=operator,
             secret_seed=test_seed if params.is_test(index) else None,
         )
-        files = dict(metadata["files"])
-        files[layout.METADATA] = file_record(folder / name / layout.METADATA)
-        entries.append(
-            {
-                "name": name,
-                "role": metadata["role"],
-                "particles": metadata["particles"],
-                "class_counts": metadata["class_counts"],
-                "files": files,
-            }
-        )
+        entries.append(tomogram_entry(folder / name, metadata))
+    content = write_manifest(folder, params, entries, secret_test=test_seed is not None)
+    if progress is not None:
+        progress("done", 1.0)
+    return content
+
+
+def tomogram_entry(folder: Path, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The ``dataset.json`` entry of a tomogram simulated into ``folder`` (its metadata.json
+    checksummed too)."""
+    files = dict(metadata["files"])
+    files[layout.METADATA] = file_record(folder / layout.METADATA)
+    return {
+        "name": metadata["name"],
+        "role": metadata["role"],
+        "particles": metadata["particles"],
+        "class_counts": metadata["class_counts"],
+        "files": files,
+    }
+
+
+def write_manifest(
+    folder: Path, params: SimulationParameters, entries: list[dict[str, Any]], *, secret_test: bool
+) -> dict[str, Any]:
+    """Write ``dataset.json`` for the tomogram ``entries`` (``tomogram_entry``, in index order);
+    ``secret_test`` says the test tomograms came from a secret seed. Returns its content."""
     tests = [entry["name"] for entry in entries if entry["role"] == "test"]
     content: dict[str, Any] = {
         "simulator_version": SIMULATOR_VERSION,
         "seed": params.seed,
-        "test_seed": "secret" if test_seed is not None else "public",
+        "test_seed": "secret" if secret_test else "public",
         "parameters": params.to_dict(),
         "tomograms": entries,
         # the first test's name, as when there was only one; all of them below
@@ -77,6 +92,4 @@ def simulate_dataset(
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     write_json(folder / layout.DATASET, content)
-    if progress is not None:
-        progress("done", 1.0)
     return content
