@@ -16,7 +16,8 @@ from app.services.errors import NotFound, ServiceError
 from app.services.phases import open_phases, parse_phase_id
 from app.services.quota import quota_status, until
 from app.services.report import build_report
-from app.services.report_figures import FIGURES, render_figure, report_figures
+from app.services.report_figure_cache import result_figure_svg
+from app.services.report_figures import FIGURES, report_figures
 from app.services.report_format import cell
 from app.services.storage import read_limited
 from app.services.submissions import (
@@ -155,9 +156,12 @@ def submission_report(page: PageDep, user: PageUser, submission_id: IdPath) -> H
 
 
 @router.get("/submissions/{submission_id}/figures/{name}.svg")
-def submission_figure(page: PageDep, user: PageUser, submission_id: IdPath, name: str) -> Response:
-    """One report figure as SVG. Figures are deterministic, so a result's figure keeps its
-    ETag (result id and last update): browsers revalidate with a cheap 304."""
+def submission_figure(
+    page: PageDep, user: PageUser, settings: SettingsDep, submission_id: IdPath, name: str
+) -> Response:
+    """One report figure as SVG, drawn once per view of a result and then read from its file
+    (app/services/report_figure_cache.py). Figures are deterministic, so a result's figure
+    keeps its ETag (result id and last update): browsers revalidate with a cheap 304."""
     submission = get_submission(page.db, user, submission_id)
     result = submission.current_result
     if result is None or name not in FIGURES:
@@ -167,7 +171,8 @@ def submission_figure(page: PageDep, user: PageUser, submission_id: IdPath, name
     headers = {"Cache-Control": "private, max-age=300", "ETag": etag}
     if page.request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    svg = render_figure(name, visible_metrics(result, user, submission))
+    document = visible_metrics(result, user, submission)
+    svg = result_figure_svg(settings.resolved_data_dir, result.id, name, document)
     if svg is None:
         raise NotFound(f"submission {submission_id} has no data for the {name} figure")
     return Response(svg, media_type="image/svg+xml", headers=headers)
