@@ -142,6 +142,19 @@ def activate_dataset(db: Session, version: DatasetVersion) -> None:
     db.flush()
 
 
+def activate_version(db: Session, version_id: int) -> DatasetVersion:
+    """An admin's activation of version `version_id` (committed): see `activate_dataset`.
+
+    Raises:
+        NotFound: if there is no such version.
+        Conflict: if it is not ready.
+    """
+    version = get_dataset(db, version_id)
+    activate_dataset(db, version)
+    db.commit()
+    return version
+
+
 def create_dataset_version(
     db: Session,
     *,

@@ -20,7 +20,7 @@ UNUSABLE = "invite_code: unknown, already used or expired; ask an organizer for 
 
 
 def create_invite(db: Session, admin: User, note: str, lifetime_days: int) -> tuple[Invite, str]:
-    """A new invitation: the row and its code, which is never stored (flushed).
+    """A new invitation: the row and its code, which is never stored (committed).
 
     Raises:
         InvalidInput: if the note is too long.
@@ -36,7 +36,7 @@ def create_invite(db: Session, admin: User, note: str, lifetime_days: int) -> tu
         expires_at=utcnow() + dt.timedelta(days=lifetime_days),
     )
     db.add(invite)
-    db.flush()
+    db.commit()
     return invite, code
 
 
@@ -46,7 +46,7 @@ def list_invites(db: Session) -> list[Invite]:
 
 
 def delete_invite(db: Session, invite_id: int) -> None:
-    """Withdraw an unused invitation (flushed).
+    """Withdraw an unused invitation (committed).
 
     Raises:
         NotFound: if there is none with this id.
@@ -58,7 +58,7 @@ def delete_invite(db: Session, invite_id: int) -> None:
     if invite.used_at is not None:
         raise Conflict(f"invite {invite_id} was already used; it stays as a record")
     db.delete(invite)
-    db.flush()
+    db.commit()
 
 
 def check_invite(db: Session, code: str) -> None:

@@ -110,9 +110,21 @@ def quota_status(
 MAX_OWN_QUOTA = 100_000
 
 
+def parse_daily_quota(text: str) -> int | None:
+    """A quota as typed in a form: a whole number, or empty (None) for the site's setting.
+
+    Raises:
+        InvalidInput: for anything else.
+    """
+    text = text.strip()
+    if text and not text.isdigit():
+        raise InvalidInput(f"daily_quota: expected a whole number or empty, got {text!r}")
+    return int(text) if text else None
+
+
 def set_daily_quota(db: Session, user: User, limit: int | None) -> User:
     """Give a participant a daily quota of their own (0 stops their uploads), or None to
-    return them to the site's setting (flushed, not committed).
+    return them to the site's setting (committed).
 
     Raises:
         InvalidInput: for a negative or absurd limit.
@@ -120,7 +132,7 @@ def set_daily_quota(db: Session, user: User, limit: int | None) -> User:
     if limit is not None and not 0 <= limit <= MAX_OWN_QUOTA:
         raise InvalidInput(f"daily_quota: expected 0 to {MAX_OWN_QUOTA} or empty, got {limit}")
     user.daily_quota = limit
-    db.flush()
+    db.commit()
     return user
 
 

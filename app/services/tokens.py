@@ -28,7 +28,8 @@ def create_token(
     expires_in_days: int | None = None,
     default_days: int = DEFAULT_LIFETIME_DAYS,
 ) -> tuple[ApiToken, str]:
-    """A new token for `user`: the stored row and the plaintext, which is never stored.
+    """A new token for `user` (committed): the stored row and the plaintext, which is never
+    stored.
 
     It expires after `expires_in_days`, or `default_days` when that is None.
 
@@ -50,7 +51,7 @@ def create_token(
         expires_at=utcnow() + dt.timedelta(days=days),
     )
     db.add(token)
-    db.flush()
+    db.commit()
     return token, plaintext
 
 
@@ -61,7 +62,7 @@ def list_tokens(db: Session, user: User) -> list[ApiToken]:
 
 
 def revoke_token(db: Session, user: User, token_id: int) -> ApiToken:
-    """Revoke one of the user's tokens (idempotent).
+    """Revoke one of the user's tokens (idempotent, committed).
 
     Raises:
         NotFound: if the token does not exist or belongs to someone else.
@@ -71,7 +72,7 @@ def revoke_token(db: Session, user: User, token_id: int) -> ApiToken:
         raise NotFound(f"token {token_id} not found")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        db.flush()
+        db.commit()
     return token
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models import ApiToken, Role, User, UserSession
 from app.security import hash_password, verify_password
-from app.services.errors import Conflict, InvalidInput, PermissionDenied
+from app.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.services.names import clean_username, username_key
 from app.services.passwords import check_new_password, normalize_password
 from app.services.sessions import end_sessions
@@ -178,8 +178,25 @@ def ensure_admin(db: Session, username: str, email: str) -> tuple[User, str | No
     return admin, password
 
 
+def list_users(db: Session) -> list[User]:
+    """Every account, oldest first."""
+    return list(db.scalars(select(User).order_by(User.id)))
+
+
+def get_user(db: Session, user_id: int) -> User:
+    """The account with this id.
+
+    Raises:
+        NotFound: if there is none.
+    """
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
 def set_role(db: Session, user: User, role: Role) -> User:
-    """Give `user` a new role (flushed, not committed).
+    """Give `user` a new role (committed).
 
     Raises:
         Conflict: if that would leave no active admin.
@@ -187,7 +204,7 @@ def set_role(db: Session, user: User, role: Role) -> User:
     if role != Role.ADMIN:
         _refuse_losing_last_admin(db, user, "demote")
     user.role = role
-    db.flush()
+    db.commit()
     return user
 
 
@@ -207,7 +224,7 @@ def end_access(
 
 def set_active(db: Session, user: User, active: bool) -> User:
     """Approve or re-activate an account, or deactivate it, which ends its sessions and
-    tokens at once (flushed, not committed).
+    tokens at once (committed).
 
     Raises:
         Conflict: if that would leave no active admin.
@@ -216,7 +233,7 @@ def set_active(db: Session, user: User, active: bool) -> User:
         _refuse_losing_last_admin(db, user, "deactivate")
         end_access(db, user)
     user.is_active = active
-    db.flush()
+    db.commit()
     return user
 
 
@@ -229,7 +246,7 @@ def change_password(
     keep_token: ApiToken | None = None,
 ) -> tuple[int, int]:
     """Set a new password (the current one was checked by the caller) and end every other
-    session and token of the account (flushed, not committed); how many of each ended.
+    session and token of the account (committed); how many of each ended.
 
     Raises:
         InvalidInput: if the new password breaks a rule.
@@ -241,12 +258,14 @@ def change_password(
     if verify_password(user.password_hash, password):
         raise InvalidInput("new_password: must differ from the current password")
     user.password_hash = hash_password(password)
-    return end_access(db, user, keep_session=keep_session, keep_token=keep_token)
+    ended = end_access(db, user, keep_session=keep_session, keep_token=keep_token)
+    db.commit()
+    return ended
 
 
 def reset_password(db: Session, user: User, new_password: str | None = None) -> str:
     """An admin's reset: the given or a random password, all sessions and tokens ended
-    (flushed, not committed); the password to hand over."""
+    (committed); the password to hand over."""
     if new_password is None:
         new_password = secrets.token_urlsafe(15)
         while user.username.casefold() in new_password.casefold():  # random, yet be sure
@@ -254,6 +273,7 @@ def reset_password(db: Session, user: User, new_password: str | None = None) -> 
     password = check_new_password(new_password, username=user.username, email=user.email)
     user.password_hash = hash_password(password)
     end_access(db, user)
+    db.commit()
     return password
 
 

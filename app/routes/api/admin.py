@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.deps import (
     AdminUser,
@@ -15,8 +13,7 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
-from app.models import Role, User
-from app.routes.api.submissions import present, submissions_page
+from app.models import Role
 from app.schemas import (
     ActiveUpdate,
     HideRequest,
@@ -31,11 +28,11 @@ from app.schemas import (
     UserPublic,
     UsersPublic,
 )
-from app.services.errors import NotFound
 from app.services.invites import create_invite, delete_invite, list_invites
 from app.services.moderation import find_submission, rescore, set_hidden
 from app.services.quota import set_daily_quota
-from app.services.users import set_active, set_role
+from app.services.submissions import list_submissions
+from app.services.users import get_user, list_users, set_active, set_role
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -45,7 +42,8 @@ def all_submissions(
     db: SessionDep, staff: OrganizerUser, pagination: PaginationDep
 ) -> SubmissionsPublic:
     """Everyone's submissions, newest first."""
-    return submissions_page(db, None, pagination, staff)
+    rows, count = list_submissions(db, None, limit=pagination.limit, offset=pagination.offset)
+    return SubmissionsPublic.seen_by(rows, count, staff)
 
 
 @router.post("/submissions/{submission_id}/hide", response_model=SubmissionPublic)
@@ -54,7 +52,7 @@ def hide(
 ) -> SubmissionPublic:
     """Take a submission off the leaderboard, saying why."""
     submission = find_submission(db, submission_id)
-    return present(
+    return SubmissionPublic.seen_by(
         set_hidden(db, submission, body.reason, staff, whole_entry=body.whole_entry), staff
     )
 
@@ -62,7 +60,9 @@ def hide(
 @router.post("/submissions/{submission_id}/unhide", response_model=SubmissionPublic)
 def unhide(submission_id: IdPath, db: SessionDep, staff: OrganizerUser) -> SubmissionPublic:
     """Put a hidden submission back on the leaderboard."""
-    return present(set_hidden(db, find_submission(db, submission_id), None, staff), staff)
+    return SubmissionPublic.seen_by(
+        set_hidden(db, find_submission(db, submission_id), None, staff), staff
+    )
 
 
 @router.post("/submissions/{submission_id}/rescore", response_model=SubmissionPublic)
@@ -70,50 +70,34 @@ def rescore_submission(
     submission_id: IdPath, db: SessionDep, celery: CeleryDep, staff: OrganizerUser
 ) -> SubmissionPublic:
     """Queue a finished submission for scoring again."""
-    return present(rescore(db, celery, find_submission(db, submission_id)), staff)
+    return SubmissionPublic.seen_by(rescore(db, celery, find_submission(db, submission_id)), staff)
 
 
 @router.get("/users", response_model=UsersPublic)
 def all_users(db: SessionDep, _: AdminUser) -> UsersPublic:
     """Every account."""
-    users = [UserPublic.model_validate(user) for user in db.scalars(select(User).order_by(User.id))]
+    users = [UserPublic.model_validate(user) for user in list_users(db)]
     return UsersPublic(data=users, count=len(users))
-
-
-def _find_user(db: Session, user_id: int) -> User:
-    """An account by id; NotFound if there is none."""
-    user = db.get(User, user_id)
-    if user is None:
-        raise NotFound(f"user {user_id} not found")
-    return user
 
 
 @router.put("/users/{user_id}/role", response_model=UserPublic, responses={409: {}})
 def change_role(user_id: IdPath, body: RoleUpdate, db: SessionDep, _: AdminUser) -> UserPublic:
     """Make an account a participant, organizer or admin (409 for the last active admin)."""
-    user = _find_user(db, user_id)
-    set_role(db, user, Role(body.role))
-    db.commit()
-    return UserPublic.model_validate(user)
+    return UserPublic.model_validate(set_role(db, get_user(db, user_id), Role(body.role)))
 
 
 @router.put("/users/{user_id}/quota", response_model=UserPublic)
 def change_quota(user_id: IdPath, body: QuotaUpdate, db: SessionDep, _: AdminUser) -> UserPublic:
     """Set a participant's own daily quota (0 stops their submissions for the day; null
     returns them to `TOMOBENCH_DAILY_QUOTA`)."""
-    user = set_daily_quota(db, _find_user(db, user_id), body.daily_quota)
-    db.commit()
-    return UserPublic.model_validate(user)
+    return UserPublic.model_validate(set_daily_quota(db, get_user(db, user_id), body.daily_quota))
 
 
 @router.put("/users/{user_id}/active", response_model=UserPublic, responses={409: {}})
 def change_active(user_id: IdPath, body: ActiveUpdate, db: SessionDep, _: AdminUser) -> UserPublic:
     """Approve or re-activate an account (`is_active` true), or deactivate it (false): its
     browser sessions and API tokens end at once (409 for the last active admin)."""
-    user = _find_user(db, user_id)
-    set_active(db, user, body.is_active)
-    db.commit()
-    return UserPublic.model_validate(user)
+    return UserPublic.model_validate(set_active(db, get_user(db, user_id), body.is_active))
 
 
 @router.get("/invites", response_model=InvitesPublic)
@@ -131,7 +115,6 @@ def new_invite(
     body = body or InviteCreate()
     days = body.expires_in_days or settings.invite_lifetime_days
     invite, code = create_invite(db, admin, body.note, days)
-    db.commit()
     return InviteCreated(code=code, **InvitePublic.model_validate(invite).model_dump())
 
 
@@ -139,4 +122,3 @@ def new_invite(
 def withdraw_invite(invite_id: IdPath, db: SessionDep, _: AdminUser) -> None:
     """Withdraw an unused invitation (409 once used)."""
     delete_invite(db, invite_id)
-    db.commit()

@@ -22,7 +22,7 @@ from app.schemas import (
     RescoreQueued,
 )
 from app.services.baseline_runs import list_baseline_runs, request_baseline_runs
-from app.services.datasets import activate_dataset, get_dataset, list_datasets
+from app.services.datasets import activate_version, get_dataset, list_datasets
 from app.services.regeneration import cancel_generation, request_regeneration, rescore_version
 
 router = APIRouter(prefix="/admin/datasets", tags=["admin"])
@@ -56,10 +56,7 @@ def regenerate(
 def activate(version_id: IdPath, db: SessionDep, _: AdminUser) -> DatasetVersionAdmin:
     """Make a ready version the one new submissions are scored against; the previous
     version keeps its leaderboard, read-only."""
-    version = get_dataset(db, version_id)
-    activate_dataset(db, version)
-    db.commit()
-    return present_admin(version)
+    return present_admin(activate_version(db, version_id))
 
 
 @router.post("/{version_id}/cancel", response_model=DatasetVersionAdmin)

@@ -7,8 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.deps import MAX_ID, IdPath, OrganizerUser, SessionDep
-from app.routes.api.submissions import present
-from app.routes.api.teams import present_team
 from app.schemas import (
     MergeRequest,
     MethodRename,
@@ -49,7 +47,7 @@ def rename_team(
     team_id: IdPath, body: TeamRename, db: SessionDep, staff: OrganizerUser
 ) -> TeamPublic:
     """Give a team another name (logged)."""
-    return present_team(rename_team_entry(db, staff, team_id, body.name, body.reason))
+    return TeamPublic.model_validate(rename_team_entry(db, staff, team_id, body.name, body.reason))
 
 
 @router.post("/submissions/{submission_id}/rename", response_model=SubmissionPublic)
@@ -60,7 +58,7 @@ def rename_submission_method(
     submission = rename_method(
         db, staff, find_submission(db, submission_id), body.method, body.reason
     )
-    return present(submission, staff)
+    return SubmissionPublic.seen_by(submission, staff)
 
 
 @router.post("/teams/{team_id}/merge", response_model=TeamPublic, responses={409: {}})
@@ -75,4 +73,4 @@ def merge(team_id: IdPath, body: MergeRequest, db: SessionDep, staff: OrganizerU
         source_username=body.username,
         reason=body.reason,
     )
-    return present_team(team)
+    return TeamPublic.model_validate(team)

@@ -6,20 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.responses import PlainTextResponse
-from sqlalchemy.orm import Session
 
 from app.deps import (
     CeleryDep,
     CurrentUser,
     IdPath,
-    Pagination,
     PaginationDep,
     SessionDep,
     SettingsDep,
 )
-from app.models import Submission, User
 from app.schemas import QuotaPublic, SubmissionCreated, SubmissionPublic, SubmissionsPublic
-from app.services.disclosure import visible_metrics, visible_private
+from app.services.disclosure import visible_metrics
 from app.services.phases import parse_phase_id
 from app.services.quota import quota_status
 from app.services.results import result_csv, scored_result
@@ -32,44 +29,6 @@ from app.services.submissions import (
 )
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
-
-
-def present(submission: Submission, viewer: User) -> SubmissionPublic:
-    """The API view of a submission, with the part of its current result `viewer` may see."""
-    result = submission.current_result
-    public = SubmissionPublic(
-        id=submission.id,
-        user=submission.user.username,
-        method=submission.method,
-        description=submission.description,
-        team=submission.team_ref.name if submission.team_ref else submission.team,
-        team_id=submission.team_id,
-        filename=submission.filename,
-        file_sha256=submission.file_sha256,
-        file_bytes=submission.file_bytes,
-        predictions=submission.predictions,
-        dataset_version_id=submission.dataset_version_id,
-        phase_id=submission.phase_id,
-        phase=submission.phase.name,
-        status=submission.status,
-        error=submission.error,
-        attempts=submission.attempts,
-        is_baseline=submission.is_baseline,
-        hidden=submission.hidden,
-        hidden_reason=submission.hidden_reason,
-        selected=submission.selected,
-        created_at=submission.created_at,
-        queued_at=submission.queued_at,
-        started_at=submission.started_at,
-        finished_at=submission.finished_at,
-        evaluator_version=result.evaluator_version if result else None,
-        ground_truth_checksum=result.ground_truth_checksum if result else None,
-        result=visible_metrics(result, viewer, submission) if result else None,
-    )
-    private = visible_private(result, viewer, submission) if result else None
-    if private is not None:  # absent, not null, for those who may not see it
-        public.result_private = private
-    return public
 
 
 @router.post(
@@ -131,26 +90,19 @@ def submit(
     return SubmissionCreated(id=submission.id, status=submission.status, quota=quota)
 
 
-def submissions_page(
-    db: Session, owner: User | None, pagination: Pagination, viewer: User
-) -> SubmissionsPublic:
-    """One page of `owner`'s submissions (everyone's when None), newest first."""
-    rows, count = list_submissions(db, owner, limit=pagination.limit, offset=pagination.offset)
-    return SubmissionsPublic(data=[present(row, viewer) for row in rows], count=count)
-
-
 @router.get("", response_model=SubmissionsPublic, response_model_exclude_unset=True)
 def my_submissions(
     db: SessionDep, user: CurrentUser, pagination: PaginationDep
 ) -> SubmissionsPublic:
     """The caller's submissions, newest first, with live status."""
-    return submissions_page(db, user, pagination, user)
+    rows, count = list_submissions(db, user, limit=pagination.limit, offset=pagination.offset)
+    return SubmissionsPublic.seen_by(rows, count, user)
 
 
 @router.get("/{submission_id}", response_model=SubmissionPublic, response_model_exclude_unset=True)
 def submission_detail(submission_id: IdPath, db: SessionDep, user: CurrentUser) -> SubmissionPublic:
     """One submission: status, reason if failed, and the evaluator's JSON under `result`."""
-    return present(get_submission(db, user, submission_id), user)
+    return SubmissionPublic.seen_by(get_submission(db, user, submission_id), user)
 
 
 @router.get("/{submission_id}/result.json", responses={409: {}})

@@ -58,7 +58,6 @@ def new_token(
         expires_in_days=body.expires_in_days,
         default_days=settings.token_lifetime_days,
     )
-    db.commit()
     return TokenCreated(token=plaintext, **TokenPublic.model_validate(token).model_dump())
 
 
@@ -72,6 +71,4 @@ def my_tokens(db: SessionDep, user: CurrentUser) -> TokensPublic:
 @router.delete("/{token_id}", response_model=TokenPublic)
 def revoke(token_id: IdPath, db: SessionDep, user: CurrentUser) -> TokenPublic:
     """Revoke one of the caller's tokens; it stops working at once."""
-    token = revoke_token(db, user, token_id)
-    db.commit()
-    return TokenPublic.model_validate(token)
+    return TokenPublic.model_validate(revoke_token(db, user, token_id))

@@ -73,5 +73,4 @@ def new_password(
         keep_session=request.state.user_session,
         keep_token=request.state.api_token,
     )
-    db.commit()
     return PasswordChanged(sessions_ended=ended, tokens_revoked=revoked)

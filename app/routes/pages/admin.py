@@ -20,7 +20,7 @@ from app.routes.pages.errors import HTMLErrorRoute
 from app.routes.pages.render import CsrfChecked, PageDep, PageUser
 from app.schemas import BaselineRunRequest, DatasetCreate
 from app.services.baseline_runs import list_baseline_runs, request_baseline_runs
-from app.services.datasets import activate_dataset, get_dataset, list_datasets
+from app.services.datasets import activate_version, get_dataset, list_datasets
 from app.services.errors import InvalidInput, ServiceError
 from app.services.generation import PENDING
 from app.services.regeneration import cancel_generation, request_regeneration, rescore_version
@@ -175,9 +175,7 @@ def admin_activate(page: PageDep, user: PageAdmin, version_id: IdPath) -> Redire
     """Make a ready version the active one."""
 
     def activate() -> str:
-        version = get_dataset(page.db, version_id)
-        activate_dataset(page.db, version)
-        page.db.commit()
+        version = activate_version(page.db, version_id)
         return f"{version.name} is now the active dataset version."
 
     return page.act(activate, "/admin/datasets")

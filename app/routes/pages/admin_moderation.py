@@ -9,21 +9,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from app.deps import MAX_ID, IdPath
-from app.models import Role, User
+from app.models import Role
 from app.routes.pages.admin import PageAdmin, PageStaff
 from app.routes.pages.errors import HTMLErrorRoute
 from app.routes.pages.render import CsrfChecked, PageDep, add_flash
 from app.routes.pages.submissions import _f1_of as f1_of
-from app.services.errors import InvalidInput, NotFound, ServiceError
+from app.services.errors import ServiceError
 from app.services.invites import create_invite, delete_invite, list_invites
 from app.services.moderation import find_submission, set_hidden
-from app.services.quota import set_daily_quota
+from app.services.quota import parse_daily_quota, set_daily_quota
 from app.services.report_format import cell
 from app.services.submissions import list_submissions
-from app.services.users import reset_password, set_active, set_role
+from app.services.users import get_user, list_users, reset_password, set_active, set_role
 
 router = APIRouter(route_class=HTMLErrorRoute)
 
@@ -87,7 +86,7 @@ def _users_page(
     context = {
         "new_password": new_password,
         "site_quota": settings.daily_quota,
-        "users": list(page.db.scalars(select(User).order_by(User.id))),
+        "users": list_users(page.db),
         "roles": [r.value for r in Role],
         "registration": settings.registration,
         "invites": list_invites(page.db),
@@ -103,19 +102,12 @@ def admin_users(page: PageDep, user: PageAdmin) -> HTMLResponse:
     return _users_page(page)
 
 
-def _account(page: PageDep, user_id: int) -> User:
-    account = page.db.get(User, user_id)
-    if account is None:
-        raise NotFound(f"user {user_id} not found")
-    return account
-
-
 @router.post("/admin/users/{user_id}/active", dependencies=[CsrfChecked])
 def admin_change_active(
     page: PageDep, user: PageAdmin, user_id: IdPath, active: Annotated[bool, Form()]
 ) -> RedirectResponse:
     """Approve or re-activate an account, or deactivate it (its sessions and tokens end)."""
-    account = _account(page, user_id)
+    account = get_user(page.db, user_id)
 
     def change() -> str:
         set_active(page.db, account, active)
@@ -134,14 +126,11 @@ def admin_change_quota(
     daily_quota: Annotated[str, Form(max_length=20)] = "",
 ) -> RedirectResponse:
     """Give a participant a daily quota of their own; empty: the site's setting."""
-    account = _account(page, user_id)
+    account = get_user(page.db, user_id)
 
     def change() -> str:
-        text = daily_quota.strip()
-        if text and not text.isdigit():
-            raise InvalidInput(f"daily_quota: expected a whole number or empty, got {text!r}")
-        set_daily_quota(page.db, account, int(text) if text else None)
-        shown = text or f"the site's {page.request.app.state.settings.daily_quota}"
+        set_daily_quota(page.db, account, parse_daily_quota(daily_quota))
+        shown = daily_quota.strip() or f"the site's {page.request.app.state.settings.daily_quota}"
         return f"{account.username}'s daily quota is now {shown}."
 
     return page.act(change, "/admin/users")
@@ -154,9 +143,8 @@ def admin_change_quota(
 )
 def admin_reset_password(page: PageDep, user: PageAdmin, user_id: IdPath) -> Response:
     """Give an account a new random password, shown this once; its sessions and tokens end."""
-    account = _account(page, user_id)
+    account = get_user(page.db, user_id)
     password = reset_password(page.db, account)
-    page.db.commit()
     return _users_page(page, new_password=(account.username, password))
 
 
@@ -168,7 +156,6 @@ def admin_new_invite(
     try:
         days = page.request.app.state.settings.invite_lifetime_days
         _, code = create_invite(page.db, user, note, days)
-        page.db.commit()
     except ServiceError as error:
         page.db.rollback()
         add_flash(page.request, error.message, "error")
@@ -195,7 +182,7 @@ def admin_change_role(
     role: Annotated[Role, Form()],
 ) -> RedirectResponse:
     """Make an account a participant, organizer or admin (never the last admin less)."""
-    account = _account(page, user_id)
+    account = get_user(page.db, user_id)
 
     def change() -> str:
         set_role(page.db, account, role)

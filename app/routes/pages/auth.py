@@ -168,7 +168,6 @@ def account_password(
             raise InvalidInput("current_password: wrong password")
         keep = sessions.current_session(page.request, page.db)
         ended, revoked = change_password(page.db, user, new_password, keep_session=keep)
-        page.db.commit()
     except ServiceError as error:
         page.db.rollback()
         return _account_page(page, error)

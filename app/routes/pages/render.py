@@ -150,10 +150,10 @@ class Page:
 
     def act(self, action: Callable[[], str], back_to: str) -> RedirectResponse:
         """Run a form's action and go back to `back_to` with its outcome as a message: what
-        it says on success (committed), the service's refusal as an error (rolled back)."""
+        it says on success (its services committed), the service's refusal as an error
+        (rolled back)."""
         try:
             message, category = action(), "success"
-            self.db.commit()
         except ServiceError as error:
             self.db.rollback()
             message, category = error.message, "error"

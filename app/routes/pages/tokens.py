@@ -65,7 +65,6 @@ def create_token_form(
             expires_in_days=int(days) if days else None,
             default_days=settings.token_lifetime_days,
         )
-        page.db.commit()
     except ServiceError as error:
         page.db.rollback()
         return _tokens_page(page, user, form=form, error=error)
@@ -76,5 +75,4 @@ def create_token_form(
 def revoke_token_form(page: PageDep, user: PageUser, token_id: IdPath) -> RedirectResponse:
     """Revoke one of the user's tokens (someone else's answers 404)."""
     token = revoke_token(page.db, user, token_id)
-    page.db.commit()
     return page.redirect("/tokens", f"Token {token.name or token.token_prefix} revoked.")
