@@ -52,7 +52,8 @@ TEXT_FIELDS = (
     ("size", "Size", "edge of the cubic volume in voxels"),
     ("slab", "Slab", "thickness of the sample in z slices; default the whole volume up to 200"),
     ("particles", "Particles", "per tomogram"),
-    ("tomograms", "Tomograms", "the last one is the hidden test"),
+    ("tomograms", "Tomograms", "the last ones are the hidden test"),
+    ("test_tomograms", "Test tomograms", "how many of the last tomograms are the hidden test"),
     ("snr", "SNR", "signal-to-noise ratio of each projection"),
     ("tilt_min", "Lowest tilt", "degrees"),
     ("tilt_max", "Highest tilt", "degrees"),
@@ -80,6 +81,12 @@ STARTING_POINTS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
         "about 20 s per tomogram on a 2-core machine (docs/benchmarks.md), minutes in all",
         {"size": "512", "slab": "200", "particles": "2500", "tomograms": "10"},
     ),
+)
+# the simulator presets offered (docs/simulation.md, Presets): (value, label)
+PRESET_CHOICES = (
+    ("", "legacy: the defaults shown greyed"),
+    ("shrec19", "shrec19: SHREC'19's recipe, calibrated to its published difficulty"),
+    ("realistic", "realistic: dose, detector, beam damage, ice, crowding, distractors"),
 )
 CHECKBOXES = (
     ("ctf", "Apply the contrast transfer function", True),
@@ -109,6 +116,8 @@ def regeneration_request(fields: dict[str, str]) -> DatasetCreate:
         InvalidInput: one `field: problem` line per invalid field.
     """
     values: dict[str, Any] = {name: fields[name] for name, _, _ in TEXT_FIELDS if fields.get(name)}
+    if fields.get("preset"):
+        values["preset"] = fields["preset"]
     values.update({name: name in fields for name, _, _ in CHECKBOXES})
     try:
         return DatasetCreate.model_validate(values)
@@ -132,6 +141,7 @@ def _datasets_page(
         "pending": any(version.status in PENDING for version in versions),
         "text_fields": TEXT_FIELDS,
         "checkboxes": CHECKBOXES,
+        "preset_choices": PRESET_CHOICES,
         "starting_points": STARTING_POINTS,
         "baseline_names": BASELINE_NAMES,
         "baseline_runs": list_baseline_runs(page.db, limit=BASELINE_RUNS_SHOWN),
