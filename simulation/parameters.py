@@ -61,6 +61,8 @@ class SimulationParameters:
     detector: str = "ideal"
     thickness_variation: float = 0.0
     fiducials: int = 0
+    # lipid vesicles (membranes), distractors outside the ground truth
+    vesicles: int = 0
     # the last test_tomograms tomograms are the hidden test (1: the last one, as before)
     test_tomograms: int = 1
 
@@ -128,6 +130,8 @@ class SimulationParameters:
             )
         if self.fiducials < 0:
             raise ValueError(f"fiducials must be a non-negative count, got {self.fiducials}")
+        if self.vesicles < 0:
+            raise ValueError(f"vesicles must be a non-negative count, got {self.vesicles}")
 
     def _check_ranges(self) -> None:
         """Raise ValueError for any field outside its physical range."""
@@ -274,6 +278,7 @@ LEGACY_VALUES: dict[str, Any] = {
     "detector": "ideal",
     "thickness_variation": 0.0,
     "fiducials": 0,
+    "vesicles": 0,
     "test_tomograms": 1,
 }
 
@@ -311,6 +316,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "defocus_variation": 0.2,
         "particles": 8000,
         "fiducials": 20,
+        "vesicles": 8,
     },
 }
 PRESET_ALIASES = {"default": "legacy"}

@@ -110,13 +110,15 @@ def place_particles(
     attempts: int,
     progress: Callable[[float], None] | None = None,
     box_sides: Mapping[str, int] | None = None,
+    reserved: np.ndarray | None = None,
 ) -> list[Particle]:
     """Place one particle per entry of ``classes`` into the slab volumes, in place.
 
     Particle i (0-based, in ``classes`` order) gets occupancy label i + 1 and class label
     ``class_index[classes[i]]``; the returned list is in the same order, centres in slab
     coordinates. With ``box_sides`` (class -> SHREC'19 box side), a particle is also refused
-    where its box would overlap another particle's, which keeps SHREC'19's spacing.
+    where its box would overlap another particle's, which keeps SHREC'19's spacing. With
+    ``reserved`` (bool, slab shape: membranes), footprints keep out of those voxels too.
 
     Raises:
         PlacementError: if some particle found no free spot in ``attempts`` tries; the
@@ -143,6 +145,8 @@ def place_particles(
             if boxes is not None and not boxes.free(class_name, centre):
                 continue
             if volumes.occupancy[region][candidate.owned].any():
+                continue
+            if reserved is not None and reserved[region][candidate.owned].any():
                 continue
             if boxes is not None:
                 boxes.take(class_name, centre)

@@ -62,10 +62,15 @@ def _bead(voxel_size: float) -> np.ndarray:
 
 
 def add_fiducials(
-    potential: np.ndarray, count: int, voxel_size: float, rng: np.random.Generator
+    potential: np.ndarray,
+    count: int,
+    voxel_size: float,
+    rng: np.random.Generator,
+    reserved: np.ndarray | None = None,
 ) -> list[tuple[int, int, int]]:
     """Add up to ``count`` gold beads to a slab's protein potential, in place, each where
-    no particle or bead lies; returns their centres (z, y, x in slab voxels)."""
+    no particle or bead lies (nor a ``reserved`` voxel: membranes); returns their centres
+    (z, y, x in slab voxels)."""
     bead = _bead(voxel_size)
     half = bead.shape[0] // 2
     inside = bead > 0
@@ -78,6 +83,8 @@ def add_fiducials(
             centre = rng.integers(half, shape - half)
             box = tuple(slice(int(c) - half, int(c) + half + 1) for c in centre)
             if (potential[box][inside] > FOOTPRINT_THRESHOLD_V).any():
+                continue
+            if reserved is not None and reserved[box][inside].any():
                 continue
             potential[box] += bead
             centres.append((int(centre[0]), int(centre[1]), int(centre[2])))

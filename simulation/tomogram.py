@@ -20,6 +20,7 @@ from simulation.imaging import (
     phase_flip,
     tilt_defoci,
 )
+from simulation.membranes import Membranes
 from simulation.output import (
     file_record,
     write_json,
@@ -39,7 +40,7 @@ from simulation.version import SIMULATOR_VERSION
 
 # the independent random streams of one tomogram, in SeedSequence.spawn order
 # (appending keeps the earlier streams: SeedSequence children depend only on their index)
-STREAMS = ("classes", "placement", "water", "defocus", "noise", "specimen")
+STREAMS = ("classes", "placement", "water", "defocus", "noise", "specimen", "membranes")
 
 
 def tomogram_name(index: int) -> str:
@@ -113,9 +114,10 @@ def _sample(
     volts: tuple[float, float],
     streams: dict[str, np.random.Generator],
     stages: StageProgress,
-) -> tuple[SampleVolumes, list[Particle], list[tuple[int, int, int]]]:
-    """Place the particles (and gold fiducials) in the slab and fill the rest with noisy
-    water (the grandmodel); returns the volumes, the particles and the fiducials' centres.
+) -> tuple[SampleVolumes, list[Particle], list[tuple[int, int, int]], Membranes | None]:
+    """Place the vesicles, the particles and the gold fiducials in the slab and fill the
+    rest with noisy water (the grandmodel); returns the volumes, the particles, the
+    fiducials' centres and the vesicles (None without).
 
     ``volts`` holds the water's mean potential and the proteins' interior potential.
     """
@@ -126,6 +128,12 @@ def _sample(
         np.zeros(slab_shape, dtype=np.int8),
     )
     choices = streams["classes"].integers(0, len(CLASSES), size=params.particles)
+    membranes = None
+    if params.vesicles:
+        # first, so that the particles keep out of their shells (distractors, not truth)
+        membranes = Membranes(slab_shape, params.voxel_size)
+        membranes.place(params.vesicles, streams["membranes"])
+    reserved = membranes.reserved if membranes is not None else None
     particles = place_particles(
         [CLASSES[choice] for choice in choices],
         templates,
@@ -134,11 +142,12 @@ def _sample(
         params.placement_attempts,
         lambda fraction: stages.report("placement", fraction),
         SHREC19_BOX_SIDES if params.spacing == "shrec19_boxes" else None,
+        reserved,
     )
     stages.report("water")
     water_volts, protein_volts = volts
     fiducials = add_fiducials(
-        sample.potential, params.fiducials, params.voxel_size, streams["specimen"]
+        sample.potential, params.fiducials, params.voxel_size, streams["specimen"], reserved
     )
     ice = None
     if params.thickness_variation > 0:
@@ -148,11 +157,16 @@ def _sample(
     add_water(
         sample.potential, water_volts, params.water_noise, protein_volts, streams["water"], ice
     )
-    return sample, particles, fiducials
+    if membranes is not None:
+        membranes.add_contrast(sample.potential, ice)
+    return sample, particles, fiducials, membranes
 
 
 def _acquisition_record(
-    params: SimulationParameters, fiducials: list[tuple[int, int, int]], z_start: int
+    params: SimulationParameters,
+    fiducials: list[tuple[int, int, int]],
+    membranes: Membranes | None,
+    z_start: int,
 ) -> dict[str, Any]:
     """Metadata of the preset features: dose bookkeeping and distractors (absent for the
     legacy settings, whose metadata must keep its bytes)."""
@@ -170,6 +184,9 @@ def _acquisition_record(
     if params.fiducials:
         # distractors: listed here, never in particle_locations.txt or the masks
         record["fiducials"] = [[x, y, z + z_start] for z, y, x in fiducials]
+    if membranes is not None:
+        # distractors too: listed here, never in particle_locations.txt or the masks
+        record["vesicles"] = [vesicle.record(z_start) for vesicle in membranes.vesicles]
     return record
 
 
@@ -233,7 +250,7 @@ def _simulate(
     protein_volts = float(np.mean([interior_potential(t) for t in templates.values()]))
 
     stages.report("placement")
-    sample, particles, fiducials = _sample(
+    sample, particles, fiducials, membranes = _sample(
         params, templates, (water_volts, protein_volts), streams, stages
     )
 
@@ -296,7 +313,7 @@ def _simulate(
         "protein_interior_potential_volts": round(protein_volts, 6),
         "files": folder.checksums(),
     }
-    metadata.update(_acquisition_record(params, fiducials, z_start))
+    metadata.update(_acquisition_record(params, fiducials, membranes, z_start))
     write_json(folder.path / layout.METADATA, metadata)
     stages.finish()
     return metadata

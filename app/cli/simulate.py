@@ -144,6 +144,7 @@ class _StageBars:
 )
 @_option("thickness_variation", float, "Ice surfaces sink by up to this fraction of the slab.")
 @_option("fiducials", click.IntRange(min=0), "Gold fiducials (distractors, not ground truth).")
+@_option("vesicles", click.IntRange(min=0), "Lipid vesicles (distractors, not ground truth).")
 @click.option(
     "--index",
     type=click.IntRange(min=0),

@@ -189,6 +189,11 @@ def test_realistic_distractors_never_enter_the_ground_truth(
         assert occupancy[z, y, x] == 0
         assert classes[z, y, x] == 0
         assert potential[z, y, x] > 20  # gold, far denser than protein
+    vesicles = metadata["vesicles"]
+    assert len(vesicles) > 0  # type: ignore[arg-type]
+    for vesicle in vesicles:  # type: ignore[attr-defined]
+        x, y, z = vesicle["centre_xyz"]
+        assert occupancy[z, y, x] == 0 or classes[z, y, x] > 0  # a lumen may hold particles
     names = {row[0] for row in read_locations(folder / "particle_locations.txt")}
     assert names <= set(CLASSES)
     assert json.loads((folder / "metadata.json").read_text())["dose"]["total_e_per_A2"] == 123.0
