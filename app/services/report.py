@@ -92,6 +92,8 @@ class ReportView:
     file_format: str = "text"
     conversion: tuple[str, ...] = ()  # how the file was read: units, origin, angles
     warnings: tuple[str, ...] = ()
+    # a test of several tomograms: each one's name, predictions and own Table 1
+    per_tomogram: tuple[tuple[str, Cell, tuple[tuple[Column, Cell], ...]], ...] = ()
 
     @property
     def f1_by_class(self) -> dict[str, float | None]:
@@ -180,4 +182,16 @@ def build_report(result: Mapping[str, Any]) -> ReportView:
         conversion=tuple(str(n) for n in (result.get("submission") or {}).get("conversion") or ()),
         warnings=tuple(str(w) for w in result.get("warnings") or ()),
         ground_truth_checksum=str(result.get("ground_truth_checksum") or "–"),
+        per_tomogram=tuple(
+            (
+                str(name),
+                cell(own.get("predictions")),
+                tuple(
+                    (column, cell((own.get("localization") or {}).get(column.key), column.digits))
+                    for column in LOCALIZATION_COLUMNS
+                ),
+            )
+            for name, own in (result.get("per_tomogram") or {}).items()
+            if isinstance(own, Mapping)
+        ),
     )

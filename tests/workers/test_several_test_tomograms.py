@@ -150,3 +150,21 @@ def test_the_api_and_the_page_show_every_test_tomogram_and_the_profile(
     served = {(e["tomogram"], e["name"]) for e in files["data"] if e["role"] == "test"}
     assert served
     assert not {name for _, name in served} & hidden  # no test's ground truth
+
+
+def test_the_report_shows_each_test_tomograms_table_to_organizers(
+    app_with_two_tests: TestClient, fresh_settings: Settings
+) -> None:
+    from app.models import Role
+    from tests.app.datasets_support import browser_login
+
+    response = upload(app_with_two_tests, new_user(fresh_settings), PICKS, filename="p.csv")
+    submission_id = response.json()["id"]
+    _eager_score(fresh_settings, submission_id)
+    browser_login(app_with_two_tests, fresh_settings, Role.ORGANIZER)
+    page = app_with_two_tests.get(f"/submissions/{submission_id}").text
+    assert 'id="per-tomogram"' in page
+    table = page.split('id="per-tomogram"', 1)[1].split("</table>", 1)[0]
+    # model_1: 3 predictions, RR 3 TP 2 FP 1 FN 2; model_2: 2 predictions, RR 2 TP 1 FP 1 FN 1
+    assert '<th scope="row">model_1</th><td>3</td><td>3</td><td>2</td><td>1</td><td>2</td>' in table
+    assert '<th scope="row">model_2</th><td>2</td><td>2</td><td>1</td><td>1</td><td>1</td>' in table
