@@ -5,6 +5,15 @@ every ranked entry's result documents on both parts, the evaluator version(s) an
 ground-truth checksum they were computed with, and the SHA-256 of the canonical JSON of all
 that. It is written once and never updated: re-scoring the version later adds result rows,
 but a closed phase's board, report and figures are read from the snapshot.
+
+A submission uploaded before the close counts, even when it is still being scored then. So
+closing is two steps: the close (by an admin, a version's activation, or the beat at
+`closes_at`) ends the upload window at once, and the snapshot is frozen only when no
+submission uploaded before that moment is still `received`, `queued` or `running`. Until then
+the phase is *closing*: it takes no uploads, its private split stays hidden, and the beat
+job (`close_due_phases`, every sweep interval) freezes it as soon as the last one is scored
+or failed. The sweeper re-sends every pending submission until it is one or the other, so a
+closing phase always ends closed.
 """
 
 from __future__ import annotations
@@ -15,11 +24,11 @@ import json
 import logging
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.models import Phase, PhaseSnapshot, Result, Submission, User, utcnow
+from app.models import Phase, PhaseSnapshot, Result, Submission, SubmissionStatus, User, utcnow
 from app.services.disclosure import Split
 from app.services.errors import Conflict
 from app.services.leaderboard import Mode, ranked_rows
@@ -88,6 +97,21 @@ def snapshot_document(db: Session, phase: Phase, closed_at: dt.datetime) -> dict
     }
 
 
+PENDING = (SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED, SubmissionStatus.RUNNING)
+
+
+def pending_before_close(db: Session, phase: Phase) -> int:
+    """How many submissions uploaded to `phase` before its close are still being scored."""
+    if phase.closes_at is None:
+        return 0
+    query = select(func.count(Submission.id)).where(
+        Submission.phase_id == phase.id,
+        Submission.status.in_(PENDING),
+        Submission.created_at < phase.closes_at,
+    )
+    return int(db.scalar(query) or 0)
+
+
 def close_phase(
     db: Session,
     phase: Phase,
@@ -95,10 +119,13 @@ def close_phase(
     now: dt.datetime | None = None,
     *,
     commit: bool = True,
-) -> PhaseSnapshot:
-    """Close `phase`: freeze its boards in a snapshot and reveal its private split
-    (committed, or only flushed with `commit=False` inside a larger change). The phase row
-    is locked first, so two closers make one snapshot.
+) -> PhaseSnapshot | None:
+    """Close `phase`: uploads end now (its `closes_at` moved to now when later), and its
+    boards are frozen in a snapshot with the private split revealed, unless submissions
+    uploaded before the close are still being scored: the phase is then closing, and the beat
+    job freezes it once they are done (None is returned). Committed, or only flushed with
+    `commit=False` inside a larger change. The phase row is locked first, so two closers make
+    one snapshot.
 
     Raises:
         Conflict: if the phase is already closed.
@@ -106,7 +133,22 @@ def close_phase(
     db.refresh(phase, with_for_update=True)
     if phase.closed_at is not None:
         raise Conflict(f"phase {phase.id} ({phase.name}) is already closed")
-    closed_at = now or utcnow()
+    moment = now or utcnow()
+    if phase.closes_at is None or phase.closes_at > moment:
+        phase.closes_at = moment  # the upload window ends with the close
+    if by is not None:
+        phase.closed_by_id = by.id
+    db.flush()
+    if pending_before_close(db, phase):
+        if commit:
+            db.commit()
+        log.info("phase %s closing: waiting for submissions uploaded before it", phase.id)
+        return None
+    return _freeze(db, phase, moment, commit=commit)
+
+
+def _freeze(db: Session, phase: Phase, closed_at: dt.datetime, *, commit: bool) -> PhaseSnapshot:
+    """Write the snapshot of a phase none of whose submissions is pending any more."""
     document = snapshot_document(db, phase, closed_at)
     snapshot = PhaseSnapshot(
         phase_id=phase.id,
@@ -116,7 +158,6 @@ def close_phase(
         document=document,
     )
     phase.closed_at = closed_at
-    phase.closed_by_id = by.id if by else None
     db.add(snapshot)
     if not commit:
         db.flush()
@@ -130,7 +171,8 @@ def close_phase(
 
 
 def close_due_phases(factory: sessionmaker[Session], now: dt.datetime | None = None) -> list[int]:
-    """Close every phase past its `closes_at` (the beat scheduler's job); their ids."""
+    """Freeze every phase past its `closes_at` whose submissions uploaded before then are
+    all scored or failed (the beat scheduler's job); their ids."""
     now = now or utcnow()
     closed = []
     with factory() as db:
@@ -140,11 +182,14 @@ def close_due_phases(factory: sessionmaker[Session], now: dt.datetime | None = N
             if phase is None or phase_state(phase, now) != "closed":
                 continue
             try:
-                close_phase(db, phase, None, phase.closes_at)
+                # frozen at its closing time, or when its last pending submission was done
+                snapshot = close_phase(db, phase, None, phase.closes_at)
             except Conflict:  # another scheduler closed it meanwhile
                 db.rollback()
                 continue
-            log.info("phase %s closed at its closing time", phase_id)
+            if snapshot is None:
+                continue
+            log.info("phase %s closed (snapshot frozen)", phase_id)
             closed.append(phase_id)
     return closed
 

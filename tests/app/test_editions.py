@@ -12,9 +12,12 @@ from app.core.config import Settings
 from app.db import session_factory
 from app.main import create_app
 from app.models import Role
+from app.queues.celery_app import create_celery_app
+from app.services.closing import close_due_phases
 from app.services.datasets import generate_dataset
 from tests.app.datasets_support import generate_small, load_version
 from tests.app.support import new_user, upload
+from workers.tasks.evaluation import score_submission
 
 # a simulated tomogram's picks need not hit anything (nor look well framed): the upload only
 # has to be accepted
@@ -75,14 +78,20 @@ def test_an_edition_opens_on_a_fresh_version_in_one_action(fresh_settings: Setti
         assert accepted.status_code == 201, accepted.text
         mine = client.get(f"/api/v1/submissions/{accepted.json()['id']}", headers=participant)
         assert mine.json()["phase_id"] == phase["id"]
-        # the previous version's development phase closed with the activation: frozen, its
-        # private ranking revealed, as its board was once another version became active
+        # the previous version's development phase closed with the activation: no more
+        # uploads; its board is frozen (private ranking revealed) once the upload made before
+        # the close is scored, so that it counts
         old_phase = client.get("/api/v1/phases", params={"dataset": first}).json()["data"][0]
         assert (old_phase["kind"], old_phase["state"]) == ("continuous", "closed")
-        assert old_phase["private_revealed"]
-        assert old_phase["snapshot_sha256"] is not None
+        assert (old_phase["private_revealed"], old_phase["snapshot_sha256"]) == (False, None)
         closed = upload(
             client, participant, PICKS, allow_misframed="true", phase=str(old_phase["id"])
         )
         assert closed.status_code == 409
         assert "closed at" in closed.json()["detail"]
+        celery = create_celery_app(fresh_settings)
+        celery.tasks[score_submission.name].apply(args=[during.json()["id"]])
+        assert close_due_phases(session_factory(fresh_settings.sqlalchemy_url)) == [old_phase["id"]]
+        old_phase = client.get(f"/api/v1/phases/{old_phase['id']}").json()
+        assert old_phase["private_revealed"]
+        assert old_phase["snapshot_sha256"] is not None

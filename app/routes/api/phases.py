@@ -70,10 +70,14 @@ def new_phase(body: PhaseCreate, db: SessionDep, admin: AdminUser) -> PhasePubli
 
 @router.post("/admin/phases/{phase_id}/close", response_model=PhasePublic)
 def close(phase_id: IdPath, db: SessionDep, admin: AdminUser) -> PhasePublic:
-    """Close a phase now: its leaderboard is frozen as a snapshot (`snapshot_sha256`) and its
-    private split revealed; 409 if it is closed already."""
-    snapshot = close_phase(db, get_phase(db, phase_id), admin)
-    return present_phase(snapshot.phase)
+    """Close a phase now: uploads end, its leaderboard is frozen as a snapshot
+    (`snapshot_sha256`) and its private split revealed; 409 if it is closed already. While
+    submissions uploaded before the close are still being scored the phase is closing
+    (`state` closed, `closed_at` and `snapshot_sha256` null): the beat freezes it when they
+    are done."""
+    phase = get_phase(db, phase_id)
+    close_phase(db, phase, admin)
+    return present_phase(phase)
 
 
 def _download(text: str, media_type: str, filename: str) -> PlainTextResponse:

@@ -81,10 +81,13 @@ def admin_open_edition(
 def admin_close_phase(page: PageDep, user: PageAdmin, phase_id: IdPath) -> RedirectResponse:
     """Close a phase now: its board frozen, its private split revealed."""
     try:
-        snapshot = close_phase(page.db, get_phase(page.db, phase_id), user)
+        phase = get_phase(page.db, phase_id)
+        snapshot = close_phase(page.db, phase, user)
         message, category = (
-            f"Phase {snapshot.phase.name} is closed; its snapshot's SHA-256 is "
-            f"{snapshot.sha256[:16]}….",
+            f"Phase {phase.name} is closed; its snapshot's SHA-256 is {snapshot.sha256[:16]}…."
+            if snapshot is not None
+            else f"Phase {phase.name} takes no more uploads; its board is frozen as soon as "
+            "the submissions uploaded before the close are scored.",
             "success",
         )
     except ServiceError as error:
