@@ -9,7 +9,7 @@ what was submitted with the team; the leaver starts again alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -152,6 +152,35 @@ def pending_invites(db: Session, user: User) -> list[TeamInvite]:
     return list(db.scalars(query))
 
 
+def sent_invites(db: Session, team: Team) -> list[TeamInvite]:
+    """The invitations `team` has sent that wait for an answer, oldest first."""
+    query = (
+        select(TeamInvite)
+        .where(TeamInvite.team_id == team.id)
+        .options(selectinload(TeamInvite.user), selectinload(TeamInvite.invited_by))
+        .order_by(TeamInvite.id)
+    )
+    return list(db.scalars(query))
+
+
+def withdraw_invite(db: Session, member: User, team_id: int, invite_id: int) -> TeamInvite:
+    """A member withdraws an invitation of the team that waits for an answer (committed);
+    the withdrawn invitation (its invitee still loaded).
+
+    Raises:
+        NotFound: no such team, or no such invitation of it (answered ones are gone).
+        PermissionDenied: `member` is not a member of the team.
+    """
+    team = _member_team(db, member, team_id)
+    invite = db.get(TeamInvite, invite_id)
+    if invite is None or invite.team_id != team.id:
+        raise NotFound(f"team '{team.name}' has no open invitation {invite_id}")
+    db.refresh(invite, ["user"])  # loaded before the row goes: the caller names the invitee
+    db.delete(invite)
+    db.commit()
+    return invite
+
+
 def _invite(db: Session, user: User, team_id: int) -> TeamInvite:
     invite = db.scalar(
         select(TeamInvite).where(TeamInvite.team_id == team_id, TeamInvite.user_id == user.id)
@@ -210,12 +239,17 @@ class MyTeam:
 
     team: Team | None
     invites: list[TeamInvite]
+    # the invitations the team sent that wait for an answer (who, by whom, when)
+    sent: list[TeamInvite] = field(default_factory=list)
 
 
 def my_team(db: Session, user: User) -> MyTeam:
-    """The user's team (None without one) and the invitations waiting for an answer."""
+    """The user's team (None without one), the invitations waiting for the user's answer,
+    and those the team sent."""
     team = team_of(db, user)
-    return MyTeam(get_team(db, team.id) if team else None, pending_invites(db, user))
+    if team is None:
+        return MyTeam(None, pending_invites(db, user))
+    return MyTeam(get_team(db, team.id), pending_invites(db, user), sent_invites(db, team))
 
 
 def rename_team(db: Session, team: Team, name: str) -> Team:

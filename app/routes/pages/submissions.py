@@ -13,6 +13,7 @@ from app.routes.pages.errors import HTMLErrorRoute
 from app.routes.pages.render import CsrfChecked, PageDep, PageUser, field_errors
 from app.services.disclosure import sees_everything, visible_metrics
 from app.services.errors import NotFound, ServiceError
+from app.services.method_cards import method_card_for
 from app.services.phases import open_phases, parse_phase_id
 from app.services.quota import quota_status, until
 from app.services.report import build_report
@@ -145,8 +146,10 @@ def submission_report(page: PageDep, user: PageUser, submission_id: IdPath) -> H
     submission = get_submission(page.db, user, submission_id)
     result = submission.current_result
     metrics = visible_metrics(result, user, submission) if result else None
+    card = method_card_for(page.db, submission)
     context = {
         "submission": submission,
+        "method_card_id": card.id if card is not None else None,
         "report": build_report(metrics) if metrics is not None else None,
         "figures": report_figures(metrics) if metrics is not None else {},
         "pending": submission.status in PENDING,

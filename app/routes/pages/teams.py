@@ -21,6 +21,7 @@ from app.services.teams import (
     join_team,
     leave_team,
     my_team,
+    withdraw_invite,
 )
 
 router = APIRouter(route_class=HTMLErrorRoute)
@@ -92,6 +93,23 @@ def invite_form(
         return f"{username.strip()} is invited; they join when they accept on their Team page."
 
     return _act(page, user, settings, {"username": username}, invite)
+
+
+@router.post(
+    "/team/{team_id}/invites/{invite_id}/withdraw",
+    response_class=HTMLResponse,
+    dependencies=[CsrfChecked],
+)
+def withdraw_form(
+    page: PageDep, user: PageUser, settings: SettingsDep, team_id: IdPath, invite_id: IdPath
+) -> Response:
+    """A member withdraws an invitation of the team that waits for an answer."""
+
+    def withdraw() -> str:
+        invite = withdraw_invite(page.db, user, team_id, invite_id)
+        return f"The invitation of {invite.user.username} is withdrawn."
+
+    return _act(page, user, settings, {}, withdraw)
 
 
 @router.post("/team/{team_id}/join", response_class=HTMLResponse, dependencies=[CsrfChecked])
