@@ -450,10 +450,22 @@ class SelectionUpdate(BaseModel):
 class SelectionPublic(BaseModel):
     """Which submission stands for the caller's entry on a phase's private board."""
 
-    phase_id: int
-    submission_id: int | None
+    model_config = ConfigDict(from_attributes=True)
+
+    phase_id: int = Field(validation_alias=AliasPath("phase", "id"))
+    submission_id: int | None = Field(validation_alias="submission")
     default: bool  # true: no choice made, the entry's best public submission stands
-    candidates: list[int]
+    candidates: list[int]  # submission ids
+
+    @field_validator("submission_id", mode="before")
+    @classmethod
+    def _chosen_id(cls, submission: Any) -> Any:
+        return None if submission is None else submission.id
+
+    @field_validator("candidates", mode="before")
+    @classmethod
+    def _candidate_ids(cls, candidates: Any) -> Any:
+        return [submission.id for submission in candidates]
 
 
 class DatasetVersionPublic(BaseModel):
@@ -498,7 +510,12 @@ class DatasetVersionAdmin(DatasetVersionPublic):
     """A dataset version as admins see it: also why it failed and who asked for it."""
 
     error: str | None
-    triggered_by: str | None
+    triggered_by: str | None  # a username
+
+    @field_validator("triggered_by", mode="before")
+    @classmethod
+    def _admin_name(cls, admin: Any) -> Any:
+        return None if admin is None else admin.username
 
 
 class DatasetVersionsAdmin(BaseModel):

@@ -9,7 +9,6 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from app.deps import AdminUser, CeleryDep, IdPath, SessionDep, SettingsDep
-from app.models import DatasetVersion
 from app.schemas import (
     BaselineRunPublic,
     BaselineRunRequest,
@@ -17,7 +16,6 @@ from app.schemas import (
     BaselinesQueued,
     DatasetCreate,
     DatasetVersionAdmin,
-    DatasetVersionPublic,
     DatasetVersionsAdmin,
     RescoreQueued,
 )
@@ -28,17 +26,10 @@ from app.services.regeneration import cancel_generation, request_regeneration, r
 router = APIRouter(prefix="/admin/datasets", tags=["admin"])
 
 
-def present_admin(version: DatasetVersion) -> DatasetVersionAdmin:
-    """A version with its admin details."""
-    public = DatasetVersionPublic.model_validate(version).model_dump()
-    triggered_by = version.triggered_by.username if version.triggered_by else None
-    return DatasetVersionAdmin(**public, error=version.error, triggered_by=triggered_by)
-
-
 @router.get("", response_model=DatasetVersionsAdmin)
 def admin_dataset_versions(db: SessionDep, _: AdminUser) -> DatasetVersionsAdmin:
     """Every version with why it failed and who asked for it, newest first."""
-    versions = [present_admin(version) for version in list_datasets(db)]
+    versions = [DatasetVersionAdmin.model_validate(version) for version in list_datasets(db)]
     return DatasetVersionsAdmin(data=versions, count=len(versions))
 
 
@@ -49,20 +40,21 @@ def regenerate(
     """Queue the generation of a new version on the `simulation` queue; its id comes back
     at once and `GET /api/v1/datasets/{id}` follows its progress. Requests made while
     another version generates wait their turn."""
-    return present_admin(request_regeneration(db, celery, admin, body))
+    return DatasetVersionAdmin.model_validate(request_regeneration(db, celery, admin, body))
 
 
 @router.post("/{version_id}/activate", response_model=DatasetVersionAdmin)
 def activate(version_id: IdPath, db: SessionDep, _: AdminUser) -> DatasetVersionAdmin:
     """Make a ready version the one new submissions are scored against; the previous
     version keeps its leaderboard, read-only."""
-    return present_admin(activate_version(db, version_id))
+    return DatasetVersionAdmin.model_validate(activate_version(db, version_id))
 
 
 @router.post("/{version_id}/cancel", response_model=DatasetVersionAdmin)
 def cancel(version_id: IdPath, db: SessionDep, admin: AdminUser) -> DatasetVersionAdmin:
     """Stop a queued or generating version (it fails, noting who cancelled it)."""
-    return present_admin(cancel_generation(db, get_dataset(db, version_id), admin))
+    version = cancel_generation(db, get_dataset(db, version_id), admin)
+    return DatasetVersionAdmin.model_validate(version)
 
 
 @router.post(
@@ -143,4 +135,4 @@ def import_copick(
         activate=body.activate,
         triggered_by=admin,
     )
-    return present_admin(version)
+    return DatasetVersionAdmin.model_validate(version)

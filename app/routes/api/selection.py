@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query
 from app.deps import MAX_ID, CurrentUser, SessionDep
 from app.schemas import SelectionPublic, SelectionUpdate
 from app.services.selection import (
-    Selection,
     clear_selection,
     phase_or_default,
     select_for_private,
@@ -24,30 +23,20 @@ PhaseQuery = Annotated[
 ]
 
 
-def present_selection(selection: Selection) -> SelectionPublic:
-    """The API view of an entry's pick."""
-    return SelectionPublic(
-        phase_id=selection.phase.id,
-        submission_id=selection.submission.id if selection.submission else None,
-        default=selection.default,
-        candidates=[submission.id for submission in selection.candidates],
-    )
-
-
 @router.get("", response_model=SelectionPublic)
 def my_selection(db: SessionDep, user: CurrentUser, phase: PhaseQuery = None) -> SelectionPublic:
     """The caller's entry's pick for the private board (`default`: its best public one)."""
-    return present_selection(selection_for(db, user, phase_or_default(db, phase)))
+    return SelectionPublic.model_validate(selection_for(db, user, phase_or_default(db, phase)))
 
 
 @router.put("", response_model=SelectionPublic, responses={409: {}})
 def choose(body: SelectionUpdate, db: SessionDep, user: CurrentUser) -> SelectionPublic:
     """Select one of the entry's scored submissions for its phase's private board (409 once
     the phase is closed)."""
-    return present_selection(select_for_private(db, user, body.submission_id))
+    return SelectionPublic.model_validate(select_for_private(db, user, body.submission_id))
 
 
 @router.delete("", response_model=SelectionPublic, responses={409: {}})
 def back_to_default(db: SessionDep, user: CurrentUser, phase: PhaseQuery = None) -> SelectionPublic:
     """Drop the choice: the entry's best public submission stands again."""
-    return present_selection(clear_selection(db, user, phase_or_default(db, phase)))
+    return SelectionPublic.model_validate(clear_selection(db, user, phase_or_default(db, phase)))
