@@ -177,9 +177,48 @@ def _write_tilt_series(out: Path, rows: list[tuple[str, tuple[int, ...], float, 
     starfile.write({"global": pd.DataFrame(table)}, out / "tomograms.star")
 
 
+def build_copick_project(settings: Settings, version: DatasetVersion) -> Path:
+    """Build the version's copick project beside its public files, with a listing of each
+    file's size and SHA-256 (an earlier build is replaced); the listing's path.
+
+    The generation's finalizing step builds it before the version is marked ready;
+    `copick_download` builds it on first request for a version made before (or whose
+    build failed).
+
+    Raises:
+        Conflict: if the folder is not a simulator's (no metadata to build the project from).
+    """
+    folder = dataset_folder(settings, version)
+    project = folder / PUBLIC_DIR / COPICK_DIR
+    listing = project.with_name(f"{COPICK_DIR}.json")
+    project.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=".copick-", dir=project.parent))
+    try:
+        export_copick_project(folder, partial / COPICK_DIR, name=version.name)
+    except (OSError, ValueError, KeyError) as error:  # not a simulator's dataset folder
+        shutil.rmtree(partial, ignore_errors=True)
+        log.error("copick export of version %s failed: %s", version.id, error)
+        raise Conflict(
+            f"dataset version {version.id} cannot be offered as a copick project: its "
+            "folder lacks the simulator's metadata (tilt angles, defocus, voxel size)"
+        ) from error
+    shutil.rmtree(project, ignore_errors=True)
+    (partial / COPICK_DIR).replace(project)
+    shutil.rmtree(partial, ignore_errors=True)
+    records = {}
+    for path in sorted(p for p in project.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        records[path.relative_to(project).as_posix()] = {
+            "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+    listing.write_text(json.dumps(records, indent=1))
+    return listing
+
+
 def copick_download(settings: Settings, version: DatasetVersion) -> list[DownloadFile]:
-    """The files of the version's copick project (built once, beside the public files),
-    named by their path inside the project.
+    """The files of the version's copick project (built at generation, or here on first
+    request for older versions), named by their path inside the project.
 
     Raises:
         Conflict: if the version is not ready, or its folder is not a simulator's (no
@@ -187,32 +226,10 @@ def copick_download(settings: Settings, version: DatasetVersion) -> list[Downloa
         Unavailable: if the dataset's public files cannot be read.
     """
     downloadable_files(settings, version)  # the version is ready and its files readable
-    folder = dataset_folder(settings, version)
-    project = folder / PUBLIC_DIR / COPICK_DIR
+    project = dataset_folder(settings, version) / PUBLIC_DIR / COPICK_DIR
     listing = project.with_name(f"{COPICK_DIR}.json")
     if not listing.is_file():
-        project.parent.mkdir(parents=True, exist_ok=True)
-        partial = Path(tempfile.mkdtemp(prefix=".copick-", dir=project.parent))
-        try:
-            export_copick_project(folder, partial / COPICK_DIR, name=version.name)
-        except (OSError, ValueError, KeyError) as error:  # not a simulator's dataset folder
-            shutil.rmtree(partial, ignore_errors=True)
-            log.error("copick export of version %s failed: %s", version.id, error)
-            raise Conflict(
-                f"dataset version {version.id} cannot be offered as a copick project: its "
-                "folder lacks the simulator's metadata (tilt angles, defocus, voxel size)"
-            ) from error
-        shutil.rmtree(project, ignore_errors=True)
-        (partial / COPICK_DIR).replace(project)
-        shutil.rmtree(partial, ignore_errors=True)
-        records = {}
-        for path in sorted(p for p in project.rglob("*") if p.is_file()):
-            data = path.read_bytes()
-            records[path.relative_to(project).as_posix()] = {
-                "bytes": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-            }
-        listing.write_text(json.dumps(records, indent=1))
+        build_copick_project(settings, version)
     records = json.loads(listing.read_text())
     return [
         DownloadFile("copick", "project", name, int(r["bytes"]), r["sha256"], project / name)

@@ -306,12 +306,19 @@ def _claim_finalization(
 def finalize_generation(
     factory: sessionmaker[Session], settings: Settings, version_id: int, *, activate: bool
 ) -> DatasetVersion | None:
-    """Write the manifest of a version whose tomograms are all simulated, checksum and load
-    its ground truth, mark it ready (and active if asked); None if it stopped generating.
+    """Write the manifest of a version whose tomograms are all simulated, build its copick
+    download, checksum and load its ground truth, mark it ready (and active if asked); None
+    if it stopped generating meanwhile.
+
+    The copick project is built outside the row's lock (it takes a while on full-size data,
+    and a cancel must not wait for it); a failed build is logged and left to the download's
+    own on-demand build.
 
     Raises:
-        Exception: whatever writing or loading raises, after failing the version.
+        Exception: whatever writing the manifest or loading the ground truth raises, after
+            failing the version.
     """
+    from app.services.copick_project import build_copick_project
     from app.services.datasets import complete_dataset_version, dataset_folder
     from simulation import SimulationParameters
     from simulation.dataset import write_manifest
@@ -330,6 +337,23 @@ def finalize_generation(
             manifest = write_manifest(
                 dataset_folder(settings, version), parameters, entries, secret_test=True
             )
+        except Exception as error:
+            db.rollback()
+            fail_generation(factory, settings, version_id, f"{type(error).__name__}: {error}")
+            raise
+        version.stage = "building the copick download"
+        db.commit()
+    try:
+        build_copick_project(settings, version)
+    except Exception:
+        log.exception("the copick project of version %s is left to its first request", version_id)
+    with factory() as db:
+        version = _locked_version(db, version_id)
+        if version is None or version.status != DatasetStatus.GENERATING:
+            db.rollback()
+            discard_stopped(factory, settings, version_id)
+            return None
+        try:
             version.simulator_version = str(manifest["simulator_version"])
             version.stage = "done"
             return complete_dataset_version(db, settings, version, activate=activate)

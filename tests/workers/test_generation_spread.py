@@ -17,6 +17,7 @@ from app.db import session_factory
 from app.models import DatasetStatus, DatasetVersion
 from app.queues.celery_app import create_celery_app
 from app.queues.routing import GENERATE_DATASET
+from app.services.copick_project import copick_download
 from app.services.datasets import create_dataset_version, dataset_folder, rebuild_dataset
 from app.services.regeneration import simulation_parameters
 from tests.app.support import running_worker, wait_until
@@ -109,6 +110,13 @@ def test_a_failing_tomogram_is_retried_alone_and_the_bytes_match(
     assert manifest["test_tomograms"] == ["model_2", "model_3"]
     assert manifest["test_seed"] == "secret"
     assert [entry["role"] for entry in manifest["tomograms"]] == ["train", "train", "test", "test"]
+    # the copick download was built before the version was ready: its first request reads it
+    listing = folder / "public" / "copick.json"
+    built = listing.stat().st_mtime_ns
+    files = copick_download(settings, version)
+    assert listing.stat().st_mtime_ns == built
+    runs = {name.split("/")[2] for name in (f.name for f in files) if "ExperimentRuns/" in name}
+    assert runs == {"model_0", "model_1", "model_2", "model_3"}
     # the tomograms the workers wrote are those of the whole dataset simulated in one
     # process from the same records (secret included), byte for byte
     assert rebuild_dataset(version, tmp_path / "rebuilt") == []
