@@ -1,5 +1,5 @@
 """Baseline runs: an admin asks for the reference pickers on the active dataset version; each
-is a status row and a task on the `gpu` queue that trains, predicts the test tomogram and
+is a status row and a task on the `gpu` queue that trains, predicts the test tomograms and
 submits the picks as a baseline entry (then scored like any submission).
 
 A run goes queued -> training -> predicting -> submitted, or failed with its reason; the
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from app.core.config import Settings
 from app.models import BaselineRun, BaselineRunStatus, DatasetStatus, DatasetVersion, User, utcnow
 from app.queues.routing import GPU_QUEUE, RUN_BASELINE, enqueue
-from app.services.datasets import active_dataset, dataset_folder
+from app.services.datasets import active_dataset, dataset_folder, hidden_test_names
 from app.services.errors import Conflict, NotFound, Unavailable
 from app.services.health import live_workers
 from app.services.submissions import create_submission
@@ -130,6 +130,21 @@ def list_baseline_runs(
     return list(db.scalars(query.limit(limit)))
 
 
+def _picks_upload(predicted: dict[str, Path]) -> tuple[bytes, str]:
+    """The bytes to submit and their file suffix: the picks of the one test tomogram, or a
+    zip of each test tomogram's picks named after it."""
+    if len(predicted) == 1:
+        return next(iter(predicted.values())).read_bytes(), ".txt"
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for test, path in predicted.items():
+            archive.write(path, f"{test}.txt")
+    return buffer.getvalue(), ".zip"
+
+
 def _recorder(
     factory: sessionmaker[Session], run_id: int, status: str, start: float, end: float
 ) -> Callable[[str, float], None]:
@@ -169,7 +184,7 @@ def _fail(factory: sessionmaker[Session], run_id: int, error: BaseException) -> 
 def execute_baseline_run(
     factory: sessionmaker[Session], settings: Settings, celery: Celery, run_id: int, seed: int = 0
 ) -> int | None:
-    """Train the run's baseline on its version, predict the test tomogram and submit the
+    """Train the run's baseline on its version, predict each test tomogram and submit the
     picks through the participants' path, keeping the run's row up to date; the submission
     id (None when the run is no longer queued, e.g. delivered twice).
 
@@ -192,7 +207,7 @@ def execute_baseline_run(
         version_id, name, config = run.dataset_version_id, run.name, run.config
         requested_by = run.requested_by_id
         folder = dataset_folder(settings, run.dataset_version)
-        test = run.dataset_version.test_tomogram
+        tests = hidden_test_names(run.dataset_version)
     work = settings.resolved_data_dir / "baselines" / f"run_{run_id}"
     try:
         model = baselines.train(
@@ -203,13 +218,22 @@ def execute_baseline_run(
             seed=seed,
             progress=_recorder(factory, run_id, BaselineRunStatus.TRAINING, 0.0, 0.9),
         )
-        picks: Path = baselines.predict(
-            name,
-            model,
-            folder / test,
-            work / "picks.txt",
-            progress=_recorder(factory, run_id, BaselineRunStatus.PREDICTING, 0.9, 1.0),
-        )
+        # every test tomogram is predicted; several are submitted as an archive of one
+        # file per tomogram, named after it (evaluation/formats/tomograms.py)
+        share = 0.1 / len(tests)
+        predicted: dict[str, Path] = {}
+        for index, test in enumerate(tests):
+            start = 0.9 + share * index
+            predicted[test] = baselines.predict(
+                name,
+                model,
+                folder / test,
+                work / ("picks.txt" if len(tests) == 1 else f"{test}.txt"),
+                progress=_recorder(
+                    factory, run_id, BaselineRunStatus.PREDICTING, start, start + share
+                ),
+            )
+        content, suffix = _picks_upload(predicted)
         with factory() as db:
             version = db.get(DatasetVersion, version_id)
             user = db.get(User, requested_by) if requested_by is not None else None
@@ -221,8 +245,8 @@ def execute_baseline_run(
                 settings,
                 celery,
                 user,
-                picks.read_bytes(),
-                filename=f"baseline_{name}.txt",
+                content,
+                filename=f"baseline_{name}{suffix}",
                 method=f"baseline: {name}",
                 description=f"Reference baseline {name} ({config} preset, seed {seed}).",
                 baseline=(baselines.code_version(), baselines.weights_checksum(model)),

@@ -101,3 +101,52 @@ def test_a_run_on_a_version_no_longer_active_fails_with_its_reason(
         assert run.error is not None
         assert "is not the active, ready version" in run.error
         assert db.query(Submission).count() == 0
+
+
+@pytest.mark.services
+def test_a_test_of_two_tomograms_is_predicted_and_submitted_whole(
+    production: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import json
+    import zipfile
+
+    from app.services.storage import read_stored
+    from tests.app.support import PARTICLES, write_tomogram
+
+    dataset = tmp_path / "two_tests"
+    roles = {"model_0": "train", "model_1": "test", "model_2": "test"}
+    for name in roles:
+        write_tomogram(dataset / name, PARTICLES)
+    tomograms = [{"name": name, "role": role, "files": {}} for name, role in roles.items()]
+    (dataset / "dataset.json").write_text(json.dumps({"tomograms": tomograms}))
+    predicted: list[str] = []
+
+    def train(name: str, folder: Path, out: Path, **_: object) -> Path:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(b"weights")
+        return out
+
+    def predict(name: str, model: Path, folder: Path, out: Path, **_: object) -> Path:
+        # the service only moves picks around: each test tomogram's own list stands in
+        predicted.append(folder.name)
+        out.write_text((folder / "particle_locations.txt").read_text())
+        return out
+
+    monkeypatch.setattr(baselines, "train", train)
+    monkeypatch.setattr(baselines, "predict", predict)
+    monkeypatch.setattr(baselines, "weights_checksum", lambda path: "0" * 64)
+    version_id = _install(production, dataset, activate=True)
+    run_id = _run(production, version_id, _organizer(production), "dog")
+    celery = create_celery_app(production)
+    submission_id = celery.tasks[run_baseline.name].apply(args=[run_id]).get()
+    assert predicted == ["model_1", "model_2"]
+    with session_factory(production.sqlalchemy_url)() as db:
+        submission = db.get(Submission, submission_id)
+        assert submission is not None
+        assert submission.status == "queued"
+        assert submission.filename == "baseline_dog.zip"
+        assert submission.predictions == 2 * len(PARTICLES)
+        stored = read_stored(production.storage_dir, submission.file_sha256)
+    with zipfile.ZipFile(io.BytesIO(stored)) as archive:
+        assert sorted(archive.namelist()) == ["model_1.txt", "model_2.txt"]
