@@ -348,7 +348,11 @@ def finalize_generation(
     except Exception:
         log.exception("the copick project of version %s is left to its first request", version_id)
     with factory() as db:
-        version = _locked_version(db, version_id)
+        version = db.get(DatasetVersion, version_id)
+        if version is not None:
+            # a row lock on PostgreSQL against a cancel; not SQLite's write lock, which the
+            # web app would wait on while the ground truth loads
+            db.refresh(version, with_for_update=True)
         if version is None or version.status != DatasetStatus.GENERATING:
             db.rollback()
             discard_stopped(factory, settings, version_id)
