@@ -101,13 +101,12 @@ PENDING = (SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED, SubmissionStatus.
 
 
 def pending_before_close(db: Session, phase: Phase) -> int:
-    """How many submissions uploaded to `phase` before its close are still being scored."""
-    if phase.closes_at is None:
-        return 0
+    """How many submissions of `phase` are still being scored. Once its window has ended
+    they were all uploaded before the close (later uploads are refused), so none is left
+    out by comparing times: an upload checked just before the close and stored just after
+    still counts."""
     query = select(func.count(Submission.id)).where(
-        Submission.phase_id == phase.id,
-        Submission.status.in_(PENDING),
-        Submission.created_at < phase.closes_at,
+        Submission.phase_id == phase.id, Submission.status.in_(PENDING)
     )
     return int(db.scalar(query) or 0)
 
@@ -142,7 +141,7 @@ def close_phase(
     if pending_before_close(db, phase):
         if commit:
             db.commit()
-        log.info("phase %s closing: waiting for submissions uploaded before it", phase.id)
+        log.debug("phase %s closing: waiting for submissions uploaded before it", phase.id)
         return None
     return _freeze(db, phase, moment, commit=commit)
 
