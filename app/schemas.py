@@ -368,6 +368,7 @@ class TeamInvitePublic(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
+    id: int  # what a member withdraws it by
     team_id: int
     team: str = Field(validation_alias=AliasPath("team", "name"))
     username: str = Field(validation_alias=AliasPath("user", "username"))
