@@ -4,6 +4,7 @@ can withdraw one; the report page links to the submission's method card when it 
 from __future__ import annotations
 
 import re
+import uuid
 
 from starlette.testclient import TestClient
 
@@ -11,7 +12,7 @@ from app.core.config import Settings
 from app.main import create_app
 from app.models import Role
 from tests.app.pages_support import PASSWORD, csrf_from, register_in_browser
-from tests.app.support import GOOD_SUBMISSION, install_dataset, new_user, upload
+from tests.app.support import GOOD_SUBMISSION, install_dataset, new_user, register, upload
 
 WITHDRAW = re.compile(r'action="(/team/\d+/invites/\d+/withdraw)"')
 
@@ -87,3 +88,24 @@ def test_report_page_links_to_the_method_card(fresh_settings: Settings) -> None:
             assert link in facts
         bare = client.get(f"/submissions/{without}", headers=owner).text
         assert "/methods/" not in bare.split('id="method-card"')[1].split("</dd>")[0]
+
+
+def test_member_withdraws_an_invitation_through_the_api(fresh_client: TestClient) -> None:
+    client = fresh_client
+    member, outsider = register(client), register(client)
+    invitee_name = f"invitee-{uuid.uuid4().hex[:8]}"
+    invitee = register(client, invitee_name)
+    team = client.post("/api/v1/teams", headers=member, json={"name": "API withdrawers"})
+    assert team.status_code == 201, team.text
+    team_id = team.json()["id"]
+    invite = client.post(
+        f"/api/v1/teams/{team_id}/members", headers=member, json={"username": invitee_name}
+    )
+    assert invite.status_code == 201, invite.text
+    path = f"/api/v1/teams/{team_id}/invites/{invite.json()['id']}"
+    assert client.delete(path, headers=outsider).status_code == 403
+    assert len(client.get("/api/v1/teams/mine", headers=invitee).json()["invites"]) == 1
+    assert client.delete(path, headers=member).status_code == 204
+    assert client.get("/api/v1/teams/mine", headers=invitee).json()["invites"] == []
+    assert client.delete(path, headers=member).status_code == 404
+    assert client.post(f"/api/v1/teams/{team_id}/join", headers=invitee).status_code == 403

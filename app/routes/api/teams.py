@@ -1,4 +1,5 @@
-"""`/api/v1/teams`: create a team, invite members, join (accept), decline, leave."""
+"""`/api/v1/teams`: create a team, invite members (and withdraw an invitation), join (accept),
+decline, leave."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app.services.teams import (
     join_team,
     leave_team,
     my_team,
+    withdraw_invite,
 )
 
 router = APIRouter(prefix="/teams", tags=["teams"])
@@ -59,6 +61,13 @@ def join(team_id: IdPath, db: SessionDep, user: CurrentUser) -> TeamPublic:
 def decline(team_id: IdPath, db: SessionDep, user: CurrentUser) -> None:
     """Decline an invitation."""
     decline_invite(db, user, team_id)
+
+
+@router.delete("/{team_id}/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT)
+def withdraw(team_id: IdPath, invite_id: IdPath, db: SessionDep, user: CurrentUser) -> None:
+    """A member withdraws an invitation of the team that waits for an answer (404 when
+    there is none: answered invitations are gone)."""
+    withdraw_invite(db, user, team_id, invite_id)
 
 
 @router.post("/{team_id}/leave", response_model=TeamPublic)
