@@ -49,10 +49,11 @@ def load_hidden_test(folders: dict[str, Path], profile: str) -> HiddenTest:
     Raises:
         GroundTruthError, ValueError, OSError: if a ground truth cannot be loaded.
     """
-    from evaluation import load_ground_truth
+    from evaluation.profiles import get_profile
     from evaluation.scoring import stack_tomograms
 
-    loaded = {name: load_ground_truth(path, profile) for name, path in folders.items()}
+    chosen = get_profile(profile)  # the evaluator's registry: the profile's own loader
+    loaded = {name: chosen.load(path) for name, path in folders.items()}
     return stack_tomograms(loaded)
 
 

@@ -168,3 +168,31 @@ def test_the_report_shows_each_test_tomograms_table_to_organizers(
     # model_1: 3 predictions, RR 3 TP 2 FP 1 FN 2; model_2: 2 predictions, RR 2 TP 1 FP 1 FN 1
     assert '<th scope="row">model_1</th><td>3</td><td>3</td><td>2</td><td>1</td><td>2</td>' in table
     assert '<th scope="row">model_2</th><td>2</td><td>2</td><td>1</td><td>1</td><td>1</td>' in table
+
+
+def test_a_simulated_version_with_two_test_tomograms_scores_its_own_ground_truth(
+    fresh_settings: Settings,
+) -> None:
+    from app.services.scoring import hidden_test_for
+    from evaluation import parse_submission
+    from evaluation.scoring import score_tomograms
+    from tests.app.datasets_support import folder_of, generate_small, load_version
+
+    version_id = generate_small(fresh_settings, tomograms=3, test_tomograms=2)
+    version = load_version(fresh_settings, version_id)
+    assert version.status == "ready", version.error
+    assert version.test_tomograms == ["model_1", "model_2"]
+    assert version.test_tomogram == "model_1"
+    hidden = hidden_test_for(fresh_settings, version)
+    rows = ["class,x,y,z,tomogram"]
+    folder = folder_of(fresh_settings, version_id)
+    for name in version.test_tomograms:
+        for line in (folder / name / "particle_locations.txt").read_text().splitlines():
+            label, x, y, z = line.split()[:4]
+            rows.append(f"{label},{x},{y},{z},{name}")
+    picks = parse_submission("\n".join(rows) + "\n", tomograms=hidden.names)
+    document = score_tomograms(hidden, picks, bootstrap=0).to_dict()
+    assert document["localization"]["recall"] == 1.0
+    assert document["localization"]["N"] == sum(
+        own["localization"]["N"] for own in document["per_tomogram"].values()
+    )
