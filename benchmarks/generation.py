@@ -38,10 +38,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _workers(settings: Settings, count: int, folder: Path) -> list[subprocess.Popen[bytes]]:
-    """`count` simulation workers of one process each, once their heartbeats show."""
+    """`count` simulation workers of one process each, started one after the other (two
+    workers starting at once on a new embedded broker race to create its queue table)."""
     command = [sys.executable, "-m", "app.cli", "worker", "--queues", "simulation", "-c", "1"]
     env = {**os.environ, **settings_env(settings)}
-    processes = []
+    factory = session_factory(settings.sqlalchemy_url)
+    processes: list[subprocess.Popen[bytes]] = []
     for number in range(count):
         with (folder / f"worker-{number}.log").open("wb") as log:
             processes.append(
@@ -54,16 +56,16 @@ def _workers(settings: Settings, count: int, folder: Path) -> list[subprocess.Po
                     start_new_session=True,
                 )
             )
-    factory = session_factory(settings.sqlalchemy_url)
-    deadline = time.monotonic() + 600  # a loaded machine starts them slowly
-    while True:
-        with factory() as db:
-            if live_workers(db, settings, "simulation") >= count:
-                return processes
-        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
-            logs = "\n".join(path.read_text()[-2000:] for path in folder.glob("worker-*.log"))
-            raise RuntimeError(f"the workers did not start:\n{logs}")
-        time.sleep(0.5)
+        deadline = time.monotonic() + 600  # a loaded machine starts them slowly
+        while True:
+            with factory() as db:
+                if live_workers(db, settings, "simulation") > number:
+                    break
+            if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+                logs = "\n".join(p.read_text()[-2000:] for p in folder.glob("worker-*.log"))
+                raise RuntimeError(f"the workers did not start:\n{logs}")
+            time.sleep(0.5)
+    return processes
 
 
 def _one_run(count: int, parameters: dict[str, object]) -> tuple[float, float]:
