@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from evaluation.classes import SIZE_GROUPS
 from evaluation.result import EvaluationResult
@@ -64,6 +64,7 @@ def render_report(result: EvaluationResult, *, truncate: bool = False) -> str:
         ),
         f"AD over first hits {f4(loc.AD_first)}, over all hits {f4(loc.AD_all)}"
         + (f"; {loc.ignored} hits on excluded particles" if loc.ignored else ""),
+        *_per_tomogram(result, f4),
         "",
         "Classification F1 (Table 2)",
     ]
@@ -99,6 +100,21 @@ def render_report(result: EvaluationResult, *, truncate: bool = False) -> str:
     if result.warnings:
         lines += ["", "Warnings", *(f"- {w}" for w in result.warnings)]
     return "\n".join(lines) + "\n"
+
+
+def _per_tomogram(result: EvaluationResult, f4: Callable[[float | None], str]) -> list[str]:
+    """Each test tomogram's own Table 1, when the test holds several (their sums are above)."""
+    if not result.per_tomogram:
+        return []
+    counts = ("RR", "TP", "FP", "FN", "MH", "RO")
+    ratios = ("AD", "recall", "precision", "f1")
+    rows = []
+    for name, own in result.per_tomogram.items():
+        located = own["localization"]
+        rows.append([name, *(str(located[k]) for k in counts), *(f4(located[k]) for k in ratios)])
+    header = ["Tomogram", *counts, "AD", "Recall", "Precision", "F1"]
+    title = "Each test tomogram (Table 1; the counts above are their sums)"
+    return ["", title, *table(header, rows)]
 
 
 def _added(result: EvaluationResult) -> list[str]:

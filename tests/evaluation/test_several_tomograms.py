@@ -250,3 +250,14 @@ def test_two_tomograms_split_by_tomogram_into_parts_that_add_up() -> None:
     for key in ("RR", "TP", "FP", "FN", "MH", "RO"):
         total = sum(parts[p]["localization"][key] for p in ("public", "private"))
         assert total == whole["localization"][key], key
+
+
+def test_the_text_report_lists_each_tomograms_table1() -> None:
+    picks = parse_submission(CSV, tomograms=("TS_a", "TS_b"))
+    text = score_tomograms(_test(), picks, bootstrap=0).to_text()
+    assert "Each test tomogram (Table 1; the counts above are their sums)" in text
+    lines = [line.split() for line in text.splitlines()]
+    rows = {fields[0]: fields[1:7] for fields in lines if fields and fields[0][:3] == "TS_"}
+    assert rows == {"TS_a": ["4", "1", "1", "1", "1", "0"], "TS_b": ["3", "2", "1", "1", "0", "1"]}
+    single = score(_truth(A), parse_submission("1bxn 2 4 4\n"), bootstrap=0).to_text()
+    assert "Each test tomogram" not in single
