@@ -15,23 +15,8 @@ from app.db import session_factory
 from app.errors import install_error_handlers
 from app.middleware import BodyReadDeadline, BodySizeLimit, SecurityHeaders
 from app.queues.celery_app import create_celery_app
-from app.routes import pages
-from app.routes.api import (
-    admin,
-    admin_datasets,
-    admin_moderation,
-    datasets,
-    docs,
-    health,
-    leaderboard,
-    method_cards,
-    phases,
-    selection,
-    submissions,
-    teams,
-    tokens,
-    users,
-)
+from app.routes import api, pages
+from app.routes.api import docs, health
 
 APP_DIR = Path(__file__).resolve().parent
 API_PREFIX = "/api/v1"
@@ -75,21 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(docs.router)
-    for module in (
-        users,
-        tokens,
-        submissions,
-        teams,
-        method_cards,
-        selection,
-        leaderboard,
-        phases,
-        datasets,
-        admin,
-        admin_datasets,
-        admin_moderation,
-    ):
-        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(api.router, prefix=API_PREFIX)
     # mounted before /static, which would otherwise catch its paths
     app.mount(docs.ASSETS_URL, docs.assets, name="docs-assets")
     app.mount("/static", StaticFiles(directory=APP_DIR / "static"), name="static")

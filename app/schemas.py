@@ -190,9 +190,9 @@ def _viewer(info: ValidationInfo) -> User:
     return viewer
 
 
+# what a result shows depends on who asks: build it with SubmissionPublic.seen_by
 class SubmissionPublic(BaseModel):
-    """A submission, its lifecycle status and, once scored, the evaluator's JSON as one
-    viewer may see it: `SubmissionPublic.seen_by(submission, viewer)`."""
+    """A submission, its lifecycle status and, once scored, the evaluator's JSON."""
 
     model_config = ConfigDict(from_attributes=True)
 
