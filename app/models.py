@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from sqlalchemy import (
     JSON,
@@ -260,6 +260,9 @@ class DatasetVersion(Base):
     triggered_by: Mapped[User | None] = relationship()
 
 
+PhaseState = Literal["upcoming", "open", "closed"]
+
+
 class Phase(Base):
     """A submission window of a dataset version with its own quota; closing it freezes its
     leaderboard (`PhaseSnapshot`) and reveals the private part of the hidden test."""
@@ -292,6 +295,21 @@ class Phase(Base):
     def private_revealed(self) -> bool:
         """Whether the private split's figures may be shown to everybody."""
         return self.closed_at is not None
+
+    def state_at(self, now: dt.datetime) -> PhaseState:
+        """`closed` once closed or past `closes_at`; `upcoming` before `opens_at` or while its
+        version is not yet ready and released (an edition on a version being simulated); else
+        `open`."""
+        if self.closed_at is not None or (self.closes_at is not None and now >= self.closes_at):
+            return "closed"
+        version = self.dataset_version
+        released = version.status == DatasetStatus.READY and version.released_at is not None
+        return "upcoming" if now < self.opens_at or not released else "open"
+
+    @property
+    def state(self) -> PhaseState:
+        """The phase's state now (see `state_at`)."""
+        return self.state_at(utcnow())
 
 
 class PhaseSnapshot(Base):

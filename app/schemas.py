@@ -715,9 +715,11 @@ class PhasePublic(BaseModel):
     """A phase: its window, state (`upcoming`, `open`, `closed`), quota, Ladder rule, and
     once closed, the SHA-256 of its frozen leaderboard."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     dataset_version_id: int
-    dataset_version: str
+    dataset_version: str = Field(validation_alias=AliasPath("dataset_version", "name"))
     name: str
     kind: str
     state: str
@@ -728,8 +730,13 @@ class PhasePublic(BaseModel):
     ladder: str | None
     ladder_threshold: float | None
     private_revealed: bool
-    snapshot_sha256: str | None
+    snapshot_sha256: str | None = Field(validation_alias="snapshot")
     created_at: dt.datetime
+
+    @field_validator("snapshot_sha256", mode="before")
+    @classmethod
+    def _snapshot_checksum(cls, snapshot: Any) -> Any:
+        return None if snapshot is None else snapshot.sha256
 
 
 class PhasesPublic(BaseModel):

@@ -32,7 +32,6 @@ from app.models import Phase, PhaseSnapshot, Result, Submission, SubmissionStatu
 from app.services.disclosure import Split
 from app.services.errors import Conflict
 from app.services.leaderboard import Mode, ranked_rows
-from app.services.phases import phase_state
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +177,7 @@ def close_due_phases(factory: sessionmaker[Session], now: dt.datetime | None = N
         due = select(Phase.id).where(Phase.closed_at.is_(None), Phase.closes_at <= now)
         for phase_id in list(db.scalars(due)):
             phase = db.get(Phase, phase_id)
-            if phase is None or phase_state(phase, now) != "closed":
+            if phase is None or phase.state_at(now) != "closed":
                 continue
             try:
                 # frozen at its closing time, or when its last pending submission was done

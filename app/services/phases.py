@@ -10,7 +10,6 @@ leaderboard as a `PhaseSnapshot` and reveals its private split (app/services/sna
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from celery import Celery
 from sqlalchemy import select
@@ -24,24 +23,11 @@ from app.services.errors import Conflict, InvalidInput, NotFound, Unavailable
 from app.services.quota import Quota, quota_status
 
 MAX_ID = 2**31 - 1
-PhaseState = Literal["upcoming", "open", "closed"]
 
 
 def as_utc(moment: dt.datetime) -> dt.datetime:
     """A timestamp in UTC; one without a zone is read as UTC (the API documents this)."""
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
-def phase_state(phase: Phase, now: dt.datetime | None = None) -> PhaseState:
-    """`closed` once closed or past `closes_at`; `upcoming` before `opens_at` or while its
-    version is not yet ready and released (an edition on a version being simulated); else
-    `open`."""
-    now = now or utcnow()
-    if phase.closed_at is not None or (phase.closes_at is not None and now >= phase.closes_at):
-        return "closed"
-    version = phase.dataset_version
-    released = version.status == DatasetStatus.READY and version.released_at is not None
-    return "upcoming" if now < phase.opens_at or not released else "open"
 
 
 def ladder_setting(value: bool | float | str | None) -> tuple[str | None, float | None]:
@@ -126,7 +112,7 @@ def version_default_phase(db: Session, version: DatasetVersion) -> Phase | None:
     """A version's default phase: its open continuous phase, else its open phase, else its
     newest phase (a closed version still shows its last board)."""
     phases = list_phases(db, version.id)
-    open_ = [phase for phase in phases if phase_state(phase) == "open"]
+    open_ = [phase for phase in phases if phase.state == "open"]
     continuous = [phase for phase in open_ if phase.kind == PhaseKind.CONTINUOUS]
     return next(iter(continuous or open_ or phases), None)
 
@@ -177,7 +163,7 @@ def phase_for_upload_check(phase: Phase, now: dt.datetime | None = None) -> None
         Conflict: the phase is upcoming, closed, or its version is not active, with when it
             opens or closed.
     """
-    state = phase_state(phase, now or utcnow())
+    state = phase.state_at(now or utcnow())
     label = f"phase {phase.id} ({phase.name})"
     if state == "upcoming":
         when = (

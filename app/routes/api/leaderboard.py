@@ -8,8 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
 from app.deps import MAX_ID, OptionalUser, SessionDep
-from app.routes.api.phases import present_phase
-from app.schemas import DatasetVersionPublic, LeaderboardColumn, LeaderboardPublic
+from app.schemas import DatasetVersionPublic, LeaderboardColumn, LeaderboardPublic, PhasePublic
 from app.services.leaderboard import COLUMNS, Leaderboard, build_leaderboard, leaderboard_csv
 
 router = APIRouter(tags=["leaderboard"])
@@ -56,7 +55,7 @@ def leaderboard_rows(board: BoardDep) -> LeaderboardPublic:
     version = board.dataset_version
     return LeaderboardPublic(
         dataset_version=DatasetVersionPublic.model_validate(version) if version else None,
-        phase=present_phase(board.phase) if board.phase else None,
+        phase=PhasePublic.model_validate(board.phase) if board.phase else None,
         split=board.split,
         frozen=board.frozen,
         mode=board.mode,

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import PlainTextResponse
 
 from app.deps import MAX_ID, AdminUser, CeleryDep, IdPath, SessionDep
-from app.models import Phase
 from app.schemas import (
     DatasetVersionPublic,
     EditionCreate,
@@ -19,31 +18,9 @@ from app.schemas import (
 )
 from app.services.closing import close_phase
 from app.services.phase_report import phase_report, report_csv, report_tex
-from app.services.phases import create_phase, get_phase, list_phases, open_edition, phase_state
+from app.services.phases import create_phase, get_phase, list_phases, open_edition
 
 router = APIRouter(tags=["phases"])
-
-
-def present_phase(phase: Phase) -> PhasePublic:
-    """The API view of a phase."""
-    snapshot = phase.snapshot
-    return PhasePublic(
-        id=phase.id,
-        dataset_version_id=phase.dataset_version_id,
-        dataset_version=phase.dataset_version.name,
-        name=phase.name,
-        kind=phase.kind,
-        state=phase_state(phase),
-        opens_at=phase.opens_at,
-        closes_at=phase.closes_at,
-        closed_at=phase.closed_at,
-        daily_quota=phase.daily_quota,
-        ladder=phase.ladder,
-        ladder_threshold=phase.ladder_threshold,
-        private_revealed=phase.private_revealed,
-        snapshot_sha256=snapshot.sha256 if snapshot else None,
-        created_at=phase.created_at,
-    )
 
 
 @router.get("/phases", response_model=PhasesPublic)
@@ -52,20 +29,20 @@ def phases(
     dataset: Annotated[int | None, Query(ge=1, le=MAX_ID, description="one version's")] = None,
 ) -> PhasesPublic:
     """Every phase, newest first, with its state."""
-    rows = [present_phase(phase) for phase in list_phases(db, dataset)]
+    rows = [PhasePublic.model_validate(phase) for phase in list_phases(db, dataset)]
     return PhasesPublic(data=rows, count=len(rows))
 
 
 @router.get("/phases/{phase_id}", response_model=PhasePublic)
 def phase_detail(phase_id: IdPath, db: SessionDep) -> PhasePublic:
     """One phase."""
-    return present_phase(get_phase(db, phase_id))
+    return PhasePublic.model_validate(get_phase(db, phase_id))
 
 
 @router.post("/admin/phases", response_model=PhasePublic, status_code=status.HTTP_201_CREATED)
 def new_phase(body: PhaseCreate, db: SessionDep, admin: AdminUser) -> PhasePublic:
     """Open a phase on a dataset version: `continuous` (no end needed) or `edition`."""
-    return present_phase(create_phase(db, admin, body))
+    return PhasePublic.model_validate(create_phase(db, admin, body))
 
 
 @router.post("/admin/phases/{phase_id}/close", response_model=PhasePublic)
@@ -77,7 +54,7 @@ def close(phase_id: IdPath, db: SessionDep, admin: AdminUser) -> PhasePublic:
     are done."""
     phase = get_phase(db, phase_id)
     close_phase(db, phase, admin)
-    return present_phase(phase)
+    return PhasePublic.model_validate(phase)
 
 
 def _download(text: str, media_type: str, filename: str) -> PlainTextResponse:
@@ -108,5 +85,6 @@ def new_edition(
     new secret seed, activated when ready, and the edition phase on it, which opens then."""
     phase, version = open_edition(db, celery, admin, body)
     return EditionQueued(
-        phase=present_phase(phase), dataset_version=DatasetVersionPublic.model_validate(version)
+        phase=PhasePublic.model_validate(phase),
+        dataset_version=DatasetVersionPublic.model_validate(version),
     )

@@ -16,7 +16,7 @@ from app.routes.pages.render import CsrfChecked, PageDep, add_flash
 from app.schemas import EditionCreate
 from app.services.closing import close_phase
 from app.services.errors import InvalidInput, ServiceError
-from app.services.phases import get_phase, list_phases, open_edition, phase_state
+from app.services.phases import get_phase, list_phases, open_edition
 
 router = APIRouter(route_class=HTMLErrorRoute)
 
@@ -24,7 +24,7 @@ router = APIRouter(route_class=HTMLErrorRoute)
 def _phases_page(
     page: PageDep, form: dict[str, str] | None = None, error: ServiceError | None = None
 ) -> HTMLResponse:
-    phases = [{"phase": phase, "state": phase_state(phase)} for phase in list_phases(page.db)]
+    phases = [{"phase": phase, "state": phase.state} for phase in list_phases(page.db)]
     context = {
         "phases": phases,
         "form": form or {},

@@ -21,7 +21,7 @@ from app.routes.pages.render import PageDep
 from app.services.datasets import list_datasets
 from app.services.leaderboard import COLUMNS, Leaderboard, build_leaderboard
 from app.services.leaderboard import Column as BoardColumn
-from app.services.phases import list_phases, phase_state
+from app.services.phases import list_phases
 from app.services.report import LOCALIZATION_COLUMNS
 from app.services.report_format import Cell, cell, interval_text
 from evaluation.classes import CLASSES, SIZE_GROUPS
@@ -175,7 +175,7 @@ def leaderboard(
         ),
         "with_classes": with_classes,
         "phases": list_phases(page.db),
-        "phase_state": phase_state(board.phase) if board.phase else None,
+        "phase_state": board.phase.state if board.phase else None,
         "classes_toggle": "?" + urlencode({**toggle, "sort": board.sort, "order": board.order}),
         **leaderboard_view(board, query, with_classes),
     }
