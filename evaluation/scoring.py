@@ -280,12 +280,4 @@ def score_tomograms(hidden: HiddenTest, submission: Submission, **options: Any) 
 
 def _rows(submission: Submission, keep: npt.NDArray[np.bool_]) -> Submission:
     """The predictions ``keep`` selects, as a submission of one tomogram."""
-    return dataclasses.replace(
-        submission,
-        classes=submission.classes[keep],
-        coords=submission.coords[keep],
-        angles=None if submission.angles is None else submission.angles[keep],
-        scores=None if submission.scores is None else submission.scores[keep],
-        line_numbers=submission.line_numbers[keep],
-        tomograms=None,
-    )
+    return dataclasses.replace(submission.select(keep), tomograms=None)

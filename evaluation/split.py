@@ -140,18 +140,6 @@ def _part_ground_truth(
     )
 
 
-def _part_submission(submission: Submission, keep: npt.NDArray[np.bool_]) -> Submission:
-    return dataclasses.replace(
-        submission,
-        classes=submission.classes[keep],
-        coords=submission.coords[keep],
-        angles=None if submission.angles is None else submission.angles[keep],
-        scores=None if submission.scores is None else submission.scores[keep],
-        line_numbers=submission.line_numbers[keep],
-        tomograms=None if submission.tomograms is None else submission.tomograms[keep],
-    )
-
-
 @dataclass(frozen=True, eq=False)
 class SplitGroundTruth:
     """A ground truth cut in a public and a private part; build once, score many."""
@@ -189,7 +177,7 @@ class SplitGroundTruth:
             truth = self.parts[part]
             values: list[float] | None = None
             if keep.any():
-                picks = _part_submission(submission, keep)
+                picks = submission.select(keep)
                 document = score(truth, picks, **options).to_dict()
                 if samples and resamples:
                     found = localization_f1_samples(truth, picks, resamples=resamples, seed=seed)
@@ -316,7 +304,7 @@ class TomogramSplit:
             hidden = self.parts[part]
             values: list[float] | None = None
             if keep.any():
-                picks = _part_submission(submission, keep)
+                picks = submission.select(keep)
                 document = score_tomograms(hidden, picks, **options).to_dict()
                 if samples and resamples:
                     placed, _ = hidden.place(picks)

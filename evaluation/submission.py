@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
 import numpy as np
@@ -73,6 +73,18 @@ class Submission:
 
     def __len__(self) -> int:
         return len(self.classes)
+
+    def select(self, keep: npt.NDArray[np.bool_]) -> Submission:
+        """The predictions `keep` (a mask over the rows) selects, every column with them."""
+        return replace(
+            self,
+            classes=self.classes[keep],
+            coords=self.coords[keep],
+            angles=None if self.angles is None else self.angles[keep],
+            scores=None if self.scores is None else self.scores[keep],
+            line_numbers=self.line_numbers[keep],
+            tomograms=None if self.tomograms is None else self.tomograms[keep],
+        )
 
     @property
     def class_names(self) -> tuple[str, ...]:

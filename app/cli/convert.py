@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+import numpy as np
 
 from evaluation import SubmissionError, parse_submission
 from evaluation.formats import Frame
@@ -74,19 +75,10 @@ def convert(
     except SubmissionError as error:
         _fail(f"rejected {source.name}: {error}")
     if only_class is not None:
-        from dataclasses import replace
-
-        keep = [name == only_class.lower() for name in submission.class_names]
-        if not any(keep):
+        keep = np.array([name == only_class.lower() for name in submission.class_names])
+        if not keep.any():
             _fail(f"no picks of class {only_class!r} in {source.name}")
-        submission = replace(
-            submission,
-            classes=submission.classes[keep],
-            coords=submission.coords[keep],
-            angles=None if submission.angles is None else submission.angles[keep],
-            scores=None if submission.scores is None else submission.scores[keep],
-            line_numbers=submission.line_numbers[keep],
-        )
+        submission = submission.select(keep)
     try:
         text = write_submission(submission, to_format, frame, tomogram=tomogram)  # type: ignore[arg-type]
     except ConversionError as error:

@@ -59,12 +59,9 @@ def claim_for_generation(db: Session, version: DatasetVersion) -> bool:
     return True
 
 
-class ProgressRecorder:
-    """A simulator progress callback storing (stage, fraction) on the version's row.
-
-    Calling it raises GenerationCancelled once the version is no longer `generating`,
-    which stops the simulator at its next report.
-    """
+class ThrottledProgress:
+    """A simulator progress callback that stores a report only when its stage changes or
+    its fraction has moved by `PROGRESS_STEP` (the simulator reports far more often)."""
 
     def __init__(self, factory: sessionmaker[Session], version_id: int) -> None:
         self.factory = factory
@@ -76,6 +73,23 @@ class ProgressRecorder:
         fraction = max(0.0, min(fraction, 1.0))
         if stage == self.stage and fraction - self.fraction < PROGRESS_STEP:
             return
+        self.store(stage, fraction)
+        self.stage, self.fraction = stage, fraction
+
+    def store(self, stage: str, fraction: float) -> None:
+        """Write one report; raise GenerationCancelled once the version is no longer
+        `generating`, which stops the simulator at its next report."""
+        raise NotImplementedError
+
+    def cancelled(self) -> GenerationCancelled:
+        """The error that stops the simulator of a version no longer generating."""
+        return GenerationCancelled(f"dataset version {self.version_id} was cancelled")
+
+
+class ProgressRecorder(ThrottledProgress):
+    """The progress of a version generated in one run: (stage, fraction) on its row."""
+
+    def store(self, stage: str, fraction: float) -> None:
         with self.factory() as db:
             written = db.execute(
                 update(DatasetVersion)
@@ -87,8 +101,7 @@ class ProgressRecorder:
             )
             db.commit()
         if cast("CursorResult[Any]", written).rowcount == 0:
-            raise GenerationCancelled(f"dataset version {self.version_id} was cancelled")
-        self.stage, self.fraction = stage, fraction
+            raise self.cancelled()
 
 
 # ---------------------------------------------------------------------------------------
@@ -169,34 +182,26 @@ def plan_generation(factory: sessionmaker[Session], settings: Settings, version_
         return parameters.tomograms
 
 
-class TomogramProgress:
-    """The progress callback of one tomogram: stores its fraction in its entry and the
-    version's mean on the row; raises GenerationCancelled once the version is no longer
-    `generating`, which stops the simulator at its next report."""
+class TomogramProgress(ThrottledProgress):
+    """The progress of one tomogram: its fraction in its entry and the version's mean on
+    the row."""
 
     def __init__(self, factory: sessionmaker[Session], version_id: int, name: str) -> None:
-        self.factory = factory
-        self.version_id = version_id
+        super().__init__(factory, version_id)
         self.name = name
-        self.stage = ""
-        self.fraction = -1.0
 
-    def __call__(self, stage: str, fraction: float) -> None:
-        fraction = max(0.0, min(fraction, 1.0))
-        if stage == self.stage and fraction - self.fraction < PROGRESS_STEP:
-            return
+    def store(self, stage: str, fraction: float) -> None:
         with self.factory() as db:
             version = _locked_version(db, self.version_id)
             if version is None or version.status != DatasetStatus.GENERATING:
                 db.rollback()
-                raise GenerationCancelled(f"dataset version {self.version_id} was cancelled")
+                raise self.cancelled()
             entries = dict(version.files)
             entries[self.name] = {**entries.get(self.name, {}), "progress": round(fraction, 4)}
             version.files = entries
             version.progress = _overall_progress(entries)
             version.stage = f"{self.name}: {stage}"[:MAX_STAGE]
             db.commit()
-        self.stage, self.fraction = stage, fraction
 
 
 def simulate_version_tomogram(
