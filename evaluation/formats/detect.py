@@ -9,17 +9,11 @@ from typing import Final
 from evaluation.formats.header import is_header
 from evaluation.formats.picks import Picks
 from evaluation.formats.rows import split_fields
-from evaluation.submission import SubmissionFormat
+from evaluation.submission import SUBMISSION_FORMATS, SubmissionFormat
 
 # formats read through Picks (their own units, origins and angle conventions)
-FIELD_FORMATS: Final[tuple[SubmissionFormat, ...]] = (
-    "copick",
-    "portal",
-    "kaggle",
-    "relion5",
-    "relion4",
-    "dynamo",
-    "deepfinder",
+FIELD_FORMATS: Final[tuple[SubmissionFormat, ...]] = tuple(
+    name for name in SUBMISSION_FORMATS if name not in ("text", "csv", "star")
 )
 
 

@@ -25,7 +25,7 @@ import numpy.typing as npt
 from evaluation.errors import SubmissionError
 from evaluation.formats.picks import Picks, rotation_matrices
 from evaluation.formats.rows import parse_number
-from evaluation.formats.star_layout import StarLoop, star_loops
+from evaluation.formats.star_layout import StarLoop, check_rows, star_loops
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,16 +83,7 @@ def read_relion(text: str, lines: Sequence[str]) -> Picks:
     for column in axes:
         if column not in loop.columns:
             raise SubmissionError(f"data block 'data_{loop.name}' lacks _{column}")
-    if not loop.rows:
-        raise SubmissionError(f"no predictions: data block 'data_{loop.name}' has no rows")
-    for line in loop.rows:
-        fields = len(lines[line - 1].split())
-        if fields != len(loop.columns):
-            raise SubmissionError(
-                f"{fields} fields, but the loop of 'data_{loop.name}' names "
-                f"{len(loop.columns)} columns",
-                line,
-            )
+    check_rows(loop, lines)
     table = _read_block(text, loop.name)
     rows = np.asarray(loop.rows, dtype=np.int64)
     if len(rows) != len(table):

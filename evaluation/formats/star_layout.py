@@ -70,6 +70,16 @@ def particle_loop(lines: Sequence[str]) -> StarLoop:
     missing = [column for column in COORDINATES if column not in loop.columns]
     if missing:
         raise SubmissionError(f"data block 'data_{loop.name}' lacks _{missing[0]}")
+    check_rows(loop, lines)
+    return loop
+
+
+def check_rows(loop: StarLoop, lines: Sequence[str]) -> None:
+    """Refuse a loop without rows, or with a row whose field count is not its columns'.
+
+    Raises:
+        SubmissionError: naming the first such row's line.
+    """
     if not loop.rows:
         raise SubmissionError(f"no predictions: data block 'data_{loop.name}' has no rows")
     for line in loop.rows:
@@ -80,4 +90,3 @@ def particle_loop(lines: Sequence[str]) -> StarLoop:
                 f"{len(loop.columns)} columns",
                 line,
             )
-    return loop

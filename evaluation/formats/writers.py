@@ -18,23 +18,13 @@ import numpy as np
 import numpy.typing as npt
 
 from evaluation.formats.picks import Frame, euler_angles
-from evaluation.submission import Submission, SubmissionFormat
+from evaluation.submission import SUBMISSION_FORMATS, Submission, SubmissionFormat
 
 if TYPE_CHECKING:
     from scipy.spatial.transform import Rotation
 
-WRITABLE: tuple[SubmissionFormat, ...] = (
-    "text",
-    "csv",
-    "star",
-    "copick",
-    "portal",
-    "kaggle",
-    "relion5",
-    "relion4",
-    "dynamo",
-    "deepfinder",
-)
+# every format that is read can be written
+WRITABLE: tuple[SubmissionFormat, ...] = SUBMISSION_FORMATS
 
 
 class ConversionError(ValueError):
