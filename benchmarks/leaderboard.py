@@ -37,12 +37,9 @@ sys.path.insert(0, str(HERE.parent))
 from app.db import session_factory  # noqa: E402
 from app.migrate import upgrade_database  # noqa: E402
 from app.models import (  # noqa: E402
-    DatasetVersion,
     Phase,
-    Result,
     Submission,
     SubmissionStatus,
-    User,
 )
 from app.services.disclosure import SAMPLES, Split, split_metrics  # noqa: E402
 from app.services.leaderboard import (  # noqa: E402
@@ -101,55 +98,11 @@ def whole_document_rows(db: Session, phase: Phase, split: Split) -> list[dict[st
     return rows
 
 
-def fill(db: Session, result: dict[str, Any]) -> Phase:
-    """A version, its phase and `ENTRIES` scored submissions with split results."""
-    version = DatasetVersion(name="bench", seed=1, status="ready", is_active=True)
-    db.add(version)
-    db.flush()
-    phase = Phase(dataset_version_id=version.id, name="bench")
-    db.add(phase)
-    db.flush()
-    rng = np.random.default_rng(1)
-    for index in range(ENTRIES):
-        user = User(username=f"user{index}", email=f"u{index}@x.org", password_hash="-")
-        db.add(user)
-        db.flush()
-        submission = Submission(
-            user_id=user.id,
-            dataset_version_id=version.id,
-            phase_id=phase.id,
-            method=f"method {index}",
-            file_sha256="0" * 64,
-            file_bytes=1,
-            predictions=5000,
-            status="scored",
-        )
-        db.add(submission)
-        db.flush()
-        parts = {
-            part: {**result, SAMPLES: rng.uniform(0.4, 0.6, 1000).round(6).tolist()}
-            for part in ("public", "private")
-        }
-        db.add(
-            Result(
-                submission_id=submission.id,
-                dataset_version_id=version.id,
-                ground_truth_checksum=str(index),
-                evaluator_version="bench",
-                metrics=result,
-                metrics_public=parts["public"],
-                metrics_private=parts["private"],
-            )
-        )
-    db.commit()
-    return phase
-
-
 def run(url: str, result: dict[str, Any]) -> None:
     """Fill the database at `url` and print the side-by-side times."""
     upgrade_database(url)
     with session_factory(url)() as db:
-        phase = fill(db, result)
+        phase = pages.fill_board(db, result, np.random.default_rng(1))
         phase_id = phase.id
     factory = session_factory(url)
 

@@ -68,6 +68,55 @@ def median_ms(action: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
+def fill_board(db: Any, result: dict[str, Any], split_samples: Any = None) -> Any:
+    """A version, its phase and `ENTRIES` scored submissions whose result is `result`; with
+    `split_samples` (a NumPy generator) each also gets public and private parts with their
+    own F1 samples. Returns the phase."""
+    from app.models import DatasetVersion, Phase, Result, Submission, User
+    from app.services.disclosure import SAMPLES
+
+    version = DatasetVersion(name="bench", seed=1, status="ready", is_active=True)
+    db.add(version)
+    db.flush()
+    phase = Phase(dataset_version_id=version.id, name="bench")
+    db.add(phase)
+    db.flush()
+    for index in range(ENTRIES):
+        user = User(username=f"user{index}", email=f"u{index}@x.org", password_hash="-")
+        db.add(user)
+        db.flush()
+        submission = Submission(
+            user_id=user.id,
+            dataset_version_id=version.id,
+            phase_id=phase.id,
+            method=f"method {index}",
+            file_sha256="0" * 64,
+            file_bytes=1,
+            predictions=PREDICTIONS,
+            status="scored",
+        )
+        db.add(submission)
+        db.flush()
+        parts = {
+            part: {**result, SAMPLES: split_samples.uniform(0.4, 0.6, 1000).round(6).tolist()}
+            for part in ("public", "private")
+            if split_samples is not None
+        }
+        db.add(
+            Result(
+                submission_id=submission.id,
+                dataset_version_id=version.id,
+                ground_truth_checksum=str(index),
+                evaluator_version="bench",
+                metrics=result,
+                metrics_public=parts.get("public"),
+                metrics_private=parts.get("private"),
+            )
+        )
+    db.commit()
+    return phase
+
+
 def page_timings(result: dict[str, Any]) -> dict[str, float]:
     """Render the report and leaderboard pages through the app, in-process."""
     with warnings.catch_warnings():
@@ -78,45 +127,14 @@ def page_timings(result: dict[str, Any]) -> dict[str, float]:
     from app.db import session_factory
     from app.main import create_app
     from app.migrate import upgrade_database
-    from app.models import DatasetVersion, Phase, Result, Submission, User
+    from app.models import User
     from app.services.leaderboard import build_leaderboard
 
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(data_dir=Path(folder))
         upgrade_database(settings.sqlalchemy_url)
         with session_factory(settings.sqlalchemy_url)() as db:
-            version = DatasetVersion(name="bench", seed=1, status="ready", is_active=True)
-            db.add(version)
-            db.flush()
-            phase = Phase(dataset_version_id=version.id, name="bench")
-            db.add(phase)
-            db.flush()
-            for index in range(ENTRIES):
-                user = User(username=f"user{index}", email=f"u{index}@x.org", password_hash="-")
-                db.add(user)
-                db.flush()
-                submission = Submission(
-                    user_id=user.id,
-                    dataset_version_id=version.id,
-                    phase_id=phase.id,
-                    method=f"method {index}",
-                    file_sha256="0" * 64,
-                    file_bytes=1,
-                    predictions=PREDICTIONS,
-                    status="scored",
-                )
-                db.add(submission)
-                db.flush()
-                db.add(
-                    Result(
-                        submission_id=submission.id,
-                        dataset_version_id=version.id,
-                        ground_truth_checksum=str(index),
-                        evaluator_version="bench",
-                        metrics=result,
-                    )
-                )
-            db.commit()
+            fill_board(db, result)
         with TestClient(create_app(settings)) as client:
             client.post(
                 "/api/v1/users",
