@@ -81,11 +81,14 @@ def write_dataset(folder: Path) -> None:
     (folder / "dataset.json").write_text(json.dumps({"tomograms": tomograms}))
 
 
-def install_dataset(settings: Settings, name: str = "test-v1") -> int:
-    """Register and activate a hand-built dataset version; its id."""
+def install_dataset(settings: Settings, name: str = "test-v1", secret: str | None = None) -> int:
+    """Register and activate a hand-built dataset version; its id. A test whose figures
+    depend on the public/private split gives the `secret` it derives from (else random)."""
     factory = session_factory(settings.sqlalchemy_url)
     with factory() as db:
         version = create_dataset_version(db, name=name, parameters={"size": 48}, seed=1)
+        if secret is not None:
+            version.test_secret = secret
         write_dataset(settings.datasets_dir / version.path)
         complete_dataset_version(db, settings, version, activate=True)
         return version.id
