@@ -12,7 +12,11 @@ Per preset it simulates one SHREC-size test tomogram (512³, seed 90) and runs:
   evaluator, and the recall per size group;
 - optionally (``--baselines dog unet``) the project's baselines at full resolution, trained
   on ``--train`` small training tomograms of the same preset (bounded CPU time), scored on
-  the same test tomogram: localization F1 and Table 4 size-group F1.
+  the same test tomogram: localization F1 and Table 4 size-group F1. ``dog`` runs its ``cpu``
+  preset (DoG picking at full resolution, classifier boxes binned 2×). ``unet``'s ``cpu``
+  preset bins by 2, so here it runs unbinned (``--unet-binning 1``) for a fixed number of
+  training steps (``--unet-steps``, the bound on its CPU time; the ``cpu`` preset's 300 by
+  default); the CPU seconds of training and prediction are printed beside each row.
 
 The machine's load average is printed before and after: every figure here shares two cores
 with other work.
@@ -21,6 +25,7 @@ with other work.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -110,8 +115,19 @@ def score_picks(folder: Path, picks: np.ndarray) -> dict[str, Any]:
     }
 
 
+def unet_config(preset: str, binning: int, steps: int) -> Any:
+    """The U-Net's `preset` configuration at `binning`, trained for about `steps` steps (its
+    epochs kept, steps per epoch rounded up)."""
+    from baselines import unet
+
+    base = unet.PRESETS[preset]
+    return dataclasses.replace(
+        base, binning=binning, steps_per_epoch=max(1, -(-steps // base.epochs))
+    )
+
+
 def baseline_scores(
-    name: str, train_dir: Path, test_dir: Path, work: Path, config: str
+    name: str, train_dir: Path, test_dir: Path, work: Path, config: Any
 ) -> dict[str, Any]:
     """Train a baseline on a dataset's training tomograms and score it on the test folder."""
     import baselines
@@ -147,6 +163,12 @@ def main() -> None:
     parser.add_argument("--train", type=int, default=2, help="training tomograms per preset")
     parser.add_argument("--train-size", type=int, default=192, help="their x and y edge")
     parser.add_argument("--config", default="cpu", help="baseline preset (cpu or gpu)")
+    parser.add_argument(
+        "--unet-binning", type=int, default=1, help="unet's binning (1: full resolution)"
+    )
+    parser.add_argument(
+        "--unet-steps", type=int, default=300, help="unet's training steps (bounds its CPU time)"
+    )
     parser.add_argument("--tomogram", type=Path, default=None, help="only score this folder")
     parser.add_argument("--scratch", default=None)
     parser.add_argument(
@@ -191,7 +213,12 @@ def main() -> None:
                         **overrides,
                     )
                     simulate_dataset(train_dir, small)
-                figures = baseline_scores(name, train_dir, test_dir, work, arguments.config)
+                config = (
+                    unet_config(arguments.config, arguments.unet_binning, arguments.unet_steps)
+                    if name == "unet"
+                    else arguments.config
+                )
+                figures = baseline_scores(name, train_dir, test_dir, work, config)
                 print(_row(f"{label}: {name} ({figures['cpu_s']:.0f} s CPU)", figures), flush=True)
             print(f"  ({preset}: test tomogram simulated in {simulated:.1f} s)")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
