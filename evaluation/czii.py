@@ -16,12 +16,22 @@ weights in :data:`CZII_TABLE`.
 Points are read from a Kaggle CSV (``experiment,particle_type,x,y,z`` in Å) or from copick
 picks (one file, a JSON list, or a folder / copick project: every
 ``ExperimentRuns/<run>/Picks/*.json`` under it, the run naming the experiment).
+
+A dataset version scored with this profile (a real-data track imported from a copick
+project) keeps, in each test run's folder, the hidden reference points as a Kaggle solution
+CSV (:data:`SOLUTION`) and the table in its ``metadata.json`` (:data:`PARAMETERS_KEY`);
+:func:`load_czii_hidden_test` reads them back and :class:`CziiSplit` cuts them in a public
+and a private part, as the hitbox profiles' hidden tests are cut (evaluation/split.py).
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -32,6 +42,14 @@ import numpy.typing as npt
 
 from evaluation.errors import SubmissionError
 from evaluation.profiles import CZII
+from evaluation.version import EVALUATOR_VERSION
+
+# a test run's hidden reference points and a training run's picks: Kaggle CSV, Å
+SOLUTION: Final = "solution.csv"
+PICKS: Final = "picks.csv"
+# the key of a run's metadata.json that holds the version's table (CziiParameters.document)
+PARAMETERS_KEY: Final = "czii"
+KAGGLE_HEADER: Final = ("experiment", "particle_type", "x", "y", "z")
 
 # particle type -> (radius in Å, weight), the competition's table
 CZII_TABLE: Final = MappingProxyType(
@@ -82,6 +100,32 @@ class CziiParameters:
             raise ValueError("radii must be positive and weights not negative")
         if not sum(self.weights.values()) > 0:
             raise ValueError("the weights must not all be zero")
+
+    def document(self) -> dict[str, Any]:
+        """The table as JSON: ``radii``, ``weights``, ``multiplier``, ``beta``."""
+        return {
+            "radii": dict(self.radii),
+            "weights": dict(self.weights),
+            "multiplier": self.multiplier,
+            "beta": self.beta,
+        }
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> CziiParameters:
+        """The table :meth:`document` wrote.
+
+        Raises:
+            ValueError: a missing key or a value the table refuses.
+        """
+        try:
+            return cls(
+                radii={str(k): float(v) for k, v in document["radii"].items()},
+                weights={str(k): float(v) for k, v in document["weights"].items()},
+                multiplier=float(document["multiplier"]),
+                beta=float(document["beta"]),
+            )
+        except (KeyError, TypeError, AttributeError) as error:
+            raise ValueError(f"not a CZII table ({error!r})") from None
 
 
 @dataclass(frozen=True)
@@ -215,20 +259,28 @@ def _select(points: CziiPoints, experiment: str, name: str, rows: Any) -> npt.ND
     return points.coords[chosen] if chosen else np.zeros((0, 3))
 
 
-def read_czii_points(path: Path, *, what: str = "submission") -> CziiPoints:
+def read_czii_points(
+    source: Path | bytes,
+    *,
+    what: str = "submission",
+    max_bytes: int | None = None,
+    max_lines: int | None = None,
+) -> CziiPoints:
     """Points from a Kaggle CSV, a copick picks file (or JSON list), or a folder of copick
-    picks (``ExperimentRuns/<run>/Picks/*.json``).
+    picks (``ExperimentRuns/<run>/Picks/*.json``); ``source`` is a path or a file's bytes
+    (an upload, read within ``max_bytes`` and ``max_lines``).
 
     Raises:
-        SubmissionError: a file that is neither, a bad number (names the line or point).
+        SubmissionError: a file that is neither, a bad number (names the line or point),
+            over the limits.
     """
     from evaluation.formats.copick import read_copick, read_kaggle
     from evaluation.formats.decode import read_text, split_lines
 
-    if path.is_dir():
-        return _read_copick_folder(path, what)
-    text = read_text(path, max_bytes=None)
-    lines = split_lines(text, max_lines=None)
+    if isinstance(source, Path) and source.is_dir():
+        return _read_copick_folder(source, what)
+    text = read_text(source, max_bytes=max_bytes)
+    lines = split_lines(text, max_lines=max_lines)
     first = next((line.strip() for line in lines if line.strip()), "")
     if first.startswith(("{", "[")):
         picks = read_copick(text)
@@ -272,6 +324,276 @@ def _read_copick_folder(folder: Path, what: str) -> CziiPoints:
         coords.append(picks.coords)
         lines += picks.lines.tolist()
     return CziiPoints(experiments, types, np.concatenate(coords), lines)
+
+
+def points_csv(points: CziiPoints) -> str:
+    """The points as a Kaggle solution CSV (``experiment,particle_type,x,y,z``, Å), the
+    form :func:`read_czii_points` reads back to the same values (17 significant digits)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(KAGGLE_HEADER)
+    for experiment, name, (x, y, z) in zip(
+        points.experiments, points.types, points.coords.tolist(), strict=True
+    ):
+        writer.writerow((experiment, name, repr(x), repr(y), repr(z)))
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class CziiHiddenTest:
+    """A version's hidden test as the CZII profile scores it: the reference points of its
+    test runs (each run an experiment), the table, the runs' names and a checksum of both."""
+
+    solution: CziiPoints
+    parameters: CziiParameters
+    names: list[str]
+    checksum: str
+    # each run's tomogram: extent (x, y, z Å) and voxel size (Å), for the frame check
+    extents: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    voxel_sizes: dict[str, float] = field(default_factory=dict)
+
+    def score(self, submission: CziiPoints) -> dict[str, Any]:
+        """The result document: :meth:`CziiResult.to_dict` with the checksum and the
+        evaluator's version, as every result of the service carries them."""
+        return _document(czii_score(self.solution, submission, self.parameters), self.checksum)
+
+
+def _document(result: CziiResult, checksum: str) -> dict[str, Any]:
+    return {
+        **result.to_dict(),
+        "evaluator_version": EVALUATOR_VERSION,
+        "ground_truth_checksum": checksum,
+    }
+
+
+def load_czii_hidden_test(folders: Mapping[str, Path]) -> CziiHiddenTest:
+    """The hidden test of the test runs in ``folders`` (name -> folder, in order): each
+    folder's :data:`SOLUTION`, its points' experiment the run's name, and the table in the
+    first run's ``metadata.json``.
+
+    Raises:
+        ValueError: no runs, a solution naming another run, a missing or broken table.
+        SubmissionError: a solution file that does not parse.
+        OSError: a file that cannot be read.
+    """
+    import mrcfile
+
+    if not folders:
+        raise ValueError("a CZII hidden test needs at least one test run")
+    digest = hashlib.sha256()
+    extents: dict[str, tuple[float, float, float]] = {}
+    voxel_sizes: dict[str, float] = {}
+    experiments: list[str] = []
+    types: list[str] = []
+    coords: list[npt.NDArray[np.float64]] = []
+    lines: list[int] = []
+    for name, folder in folders.items():
+        data = (folder / SOLUTION).read_bytes()
+        points = read_czii_points(data, what="solution")
+        if any(experiment != name for experiment in points.experiments):
+            raise ValueError(f"{folder / SOLUTION}: every point must name the run {name!r}")
+        digest.update(json.dumps(name).encode() + b"\n" + data)
+        with mrcfile.open(folder / "reconstruction.mrc", header_only=True) as mrc:
+            header = mrc.header
+            size = float(mrc.voxel_size.x) or 1.0
+            voxel_sizes[name] = size
+            extents[name] = (
+                int(header.nx) * size,
+                int(header.ny) * size,
+                int(header.nz) * size,
+            )
+        experiments += points.experiments
+        types += points.types
+        coords.append(points.coords.reshape(-1, 3))
+        lines += points.lines
+    first = next(iter(folders.values()))
+    metadata = json.loads((first / "metadata.json").read_text(encoding="utf-8"))
+    if PARAMETERS_KEY not in metadata:
+        raise ValueError(f"{first / 'metadata.json'} holds no {PARAMETERS_KEY!r} table")
+    parameters = CziiParameters.from_document(metadata[PARAMETERS_KEY])
+    digest.update(json.dumps(parameters.document(), sort_keys=True).encode())
+    solution = CziiPoints(experiments, types, np.concatenate(coords), lines)
+    return CziiHiddenTest(
+        solution, parameters, list(folders), digest.hexdigest(), extents, voxel_sizes
+    )
+
+
+def check_czii_frame(
+    hidden: CziiHiddenTest, points: CziiPoints, *, allow_misframed: bool = False
+) -> None:
+    """Refuse, before it costs a quota slot, a file the hidden test cannot score as meant:
+    an experiment that is not one of its runs (or none named when there are several), a
+    particle type not in its table, and, unless ``allow_misframed``, coordinates that look
+    like voxels rather than Å or that mostly lie outside the tomogram.
+
+    Raises:
+        SubmissionError: naming the line and the problem.
+    """
+    runs = hidden.names
+    if not len(points):
+        raise SubmissionError("no points: the file names no particle")
+    for i, experiment in enumerate(points.experiments):
+        if experiment and experiment not in runs:
+            raise SubmissionError(
+                f"experiment {experiment!r} is not a run of the hidden test "
+                f"(runs: {', '.join(runs)})",
+                points.lines[i],
+            )
+        if not experiment and len(runs) > 1:
+            raise SubmissionError(
+                f"no experiment named: the hidden test has several runs ({', '.join(runs)})",
+                points.lines[i],
+            )
+    for i, name in enumerate(points.types):
+        if name not in hidden.parameters.radii:
+            known = ", ".join(hidden.parameters.radii)
+            raise SubmissionError(
+                f"unknown particle_type {name!r} (known: {known})", points.lines[i]
+            )
+    if allow_misframed or not hidden.extents:
+        return
+    diagnosis = _misframing(hidden, points)
+    if diagnosis is not None:
+        raise SubmissionError(
+            f"the coordinates look misframed: {diagnosis}. Fix the file, or score it anyway "
+            "with allow_misframed (--allow-misframed)"
+        )
+
+
+def _misframing(hidden: CziiHiddenTest, points: CziiPoints) -> str | None:
+    names = [e or hidden.names[0] for e in points.experiments]
+    extent = np.array([hidden.extents[n] for n in names])
+    size = np.array([hidden.voxel_sizes[n] for n in names])[:, None]
+    coords = points.coords.reshape(-1, 3)
+    # a reference's max over its run's grid in voxels: points in voxels stay under it
+    grid = extent / size
+    reference_reach = float(np.max(hidden.solution.coords.reshape(-1, 3).max(axis=0) / grid[0]))
+    if size[0, 0] > 1.5 and np.all(coords <= grid * 1.02) and reference_reach > 2.0:
+        return (
+            f"they look like voxels, not Å: every coordinate fits the tomogram's grid of "
+            f"{' × '.join(str(round(v)) for v in grid[0])} voxels; multiply by the voxel size "
+            f"({size[0, 0]:g} Å)"
+        )
+    outside = int(np.count_nonzero(np.any((coords < 0) | (coords > extent), axis=1)))
+    if outside * 2 > len(coords):
+        box = " × ".join(f"{v:g}" for v in extent[0])
+        return f"{outside} of {len(coords)} points lie outside the tomogram ({box} Å)"
+    return None
+
+
+# a single run's checkerboard: blocks along the shortest side of the references' extent (as
+# evaluation/split.py), never smaller than a few matching distances
+_BLOCKS_PER_SIDE = 4
+_CANDIDATE_GRIDS = 64
+
+
+@dataclass(frozen=True)
+class CziiSplit:
+    """A CZII hidden test cut in a public and a private part, like the hitbox profiles'
+    (evaluation/split.py): whole runs with two or more, else a seeded 3-D checkerboard of
+    ``block`` Å shifted by ``offset``. A reference is in the part of its run or block; a
+    candidate in the part of the nearest reference of its type it finds, else of its own
+    run or block, so each found reference is found in its own part."""
+
+    hidden: CziiHiddenTest
+    public_runs: frozenset[str] | None
+    block: float = 0.0
+    offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    public_parity: int = 0
+
+    def _public(self, points: CziiPoints) -> npt.NDArray[np.bool_]:
+        if self.public_runs is not None:
+            return np.array([e in self.public_runs for e in points.experiments], dtype=bool)
+        cells = np.floor((points.coords.reshape(-1, 3) - self.offset) / self.block)
+        parity: npt.NDArray[np.int64] = cells.sum(axis=1).astype(np.int64) % 2
+        return np.equal(parity, self.public_parity)
+
+    def score(self, submission: CziiPoints) -> dict[str, dict[str, Any]]:
+        """``{"public": document, "private": document}`` of ``submission``."""
+        from scipy.spatial import cKDTree
+
+        solution, parameters = self.hidden.solution, self.hidden.parameters
+        names = self.hidden.names
+        if len(names) == 1 and not any(submission.experiments):  # picks naming no run
+            submission = CziiPoints(
+                [names[0]] * len(submission), submission.types, submission.coords, submission.lines
+            )
+        reference_public = self._public(solution)
+        public = self._public(submission)
+        for experiment, name in set(zip(solution.experiments, solution.types, strict=True)):
+            rows = _rows(solution, experiment, name)
+            candidates = _rows(submission, experiment, name)
+            if not len(candidates):
+                continue
+            tree = cKDTree(solution.coords[rows])
+            radius = parameters.radii[name] * parameters.multiplier
+            distance, nearest = tree.query(
+                submission.coords[candidates], distance_upper_bound=radius
+            )
+            found = np.isfinite(distance)
+            public[candidates[found]] = reference_public[rows[nearest[found]]]
+        parts = {}
+        for part, chosen, references in (
+            ("public", public, reference_public),
+            ("private", ~public, ~reference_public),
+        ):
+            result = czii_score(
+                _subset(solution, references), _subset(submission, chosen), parameters
+            )
+            parts[part] = _document(result, self.hidden.checksum)
+        return parts
+
+
+def _rows(points: CziiPoints, experiment: str, name: str) -> npt.NDArray[np.int64]:
+    return np.array(
+        [
+            i
+            for i, (e, t) in enumerate(zip(points.experiments, points.types, strict=True))
+            if e == experiment and t == name
+        ],
+        dtype=np.int64,
+    )
+
+
+def _subset(points: CziiPoints, chosen: npt.NDArray[np.bool_]) -> CziiPoints:
+    rows = np.flatnonzero(chosen)
+    return CziiPoints(
+        [points.experiments[i] for i in rows],
+        [points.types[i] for i in rows],
+        points.coords.reshape(-1, 3)[rows],
+        [points.lines[i] for i in rows],
+    )
+
+
+def split_czii(hidden: CziiHiddenTest, seed: int) -> CziiSplit | None:
+    """The public/private cut of ``hidden`` drawn by ``seed``: by run with two or more runs
+    (as ``evaluation.split.parts_by_tomogram``), else the first of the checkerboards the
+    seed draws in which both parts hold every type that has two or more references; None
+    for a test too small to cut (scored whole)."""
+    from evaluation.split import parts_by_tomogram
+
+    if len(hidden.names) >= 2:
+        parts = parts_by_tomogram(hidden.names, seed)
+        return CziiSplit(hidden, frozenset(n for n, p in parts.items() if p == "public"))
+    coords = hidden.solution.coords.reshape(-1, 3)
+    if len(coords) < 2:
+        return None
+    extent = np.ptp(coords, axis=0)
+    reach = 4 * hidden.parameters.multiplier * max(hidden.parameters.radii.values())
+    block = max(float(extent[extent > 0].min(initial=reach)) / _BLOCKS_PER_SIDE, reach)
+    rng = np.random.default_rng(seed)
+    types = np.array(hidden.solution.types)
+    needed = [t for t in set(hidden.solution.types) if np.count_nonzero(types == t) >= 2]
+    first: CziiSplit | None = None
+    for _ in range(_CANDIDATE_GRIDS):
+        x, y, z = (float(v) for v in rng.uniform(0, block, 3))
+        split = CziiSplit(hidden, None, block, (x, y, z), int(rng.integers(2)))
+        public = split._public(hidden.solution)
+        first = first or split
+        if all(public[types == t].any() and (~public[types == t]).any() for t in needed):
+            return split
+    public = first._public(hidden.solution) if first else np.zeros(0, dtype=bool)
+    return first if public.any() and (~public).any() else None
 
 
 def parse_table(values: tuple[str, ...], what: str) -> dict[str, float]:

@@ -1,15 +1,24 @@
 """A dataset version from a local copick project (real data included).
 
-Each run becomes a tomogram folder in the native layout: ``reconstruction.mrc`` (the run's
-tomogram at its voxel spacing, level 0 of the OME-Zarr), ``particle_locations.txt`` (every
-pick of a particle object, in voxels, with its pose as native ZXZ angles),
-``occupancy_mask.mrc`` (the hitbox: a sphere of the object's radius around each pick,
-CZII-style; where spheres meet, the later pick wins) and ``class_mask.mrc``. The runs named
-as tests (one or more) are the hidden test; the others, when they have picks, are for
-training. The objects
-must be classes of the native profile (a project exported by tomobench is); other objects
-are refused with their names, since the scoring worker scores versions with the native
-profile.
+The version is scored with one of two profiles (``profile``; ``auto``, the default, takes
+``native`` when every particle object is one of the native profile's twelve classes, as in a
+project tomobench exported, and ``czii`` otherwise, as for the CZII challenge's data):
+
+- ``native``: each run becomes a tomogram folder in the native layout: ``reconstruction.mrc``
+  (the run's tomogram at its voxel spacing, level 0 of the OME-Zarr),
+  ``particle_locations.txt`` (every pick of a particle object, in voxels, with its pose as
+  native ZXZ angles), ``occupancy_mask.mrc`` (the hitbox: a sphere of the object's radius
+  around each pick, CZII-style; where spheres meet, the later pick wins) and
+  ``class_mask.mrc``.
+- ``czii``: the Kaggle CZII score (evaluation/czii.py), points in Å. A test run's folder
+  holds ``reconstruction.mrc`` and its hidden reference points (``solution.csv``); a
+  training run's holds its picks as the same CSV (``picks.csv``) and the masks above, the
+  class mask numbering the project's particle objects in order. Each run's ``metadata.json``
+  carries the table (radius per object from the project, else the competition's; weight
+  the competition's, else 1; multiplier 0.5; beta 4).
+
+The runs named as tests (one or more) are the hidden test; the others, when they have
+picks, are for training.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +34,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from evaluation.classes import CLASSES
+from evaluation.czii import (
+    CZII_TABLE,
+    PARAMETERS_KEY,
+    PICKS,
+    SOLUTION,
+    CziiParameters,
+    CziiPoints,
+    points_csv,
+)
 from evaluation.layout import CLASS_MASK, OCCUPANCY_MASK, PARTICLE_LOCATIONS, RECONSTRUCTION
 from simulation.layout import DATASET, METADATA
 
@@ -38,6 +57,12 @@ class CopickImportError(ValueError):
     """The project cannot become a dataset version (the message says why)."""
 
 
+AUTO = "auto"
+NATIVE = "native"
+CZII = "czii"
+IMPORT_PROFILES = (AUTO, CZII, NATIVE)
+
+
 @dataclass(frozen=True)
 class ImportedRun:
     """One run as imported: its name, role, voxel spacing (Å), shape and particle count."""
@@ -49,29 +74,50 @@ class ImportedRun:
     particles: int
 
 
+@dataclass(frozen=True)
+class ImportedProject:
+    """What an import wrote: its runs and the profile the version is scored with."""
+
+    runs: list[ImportedRun]
+    profile: str
+
+
 def import_copick_project(
-    config: Path, out: Path, tests: list[str], *, voxel_spacing: float | None = None
-) -> list[ImportedRun]:
-    """Write the dataset folder ``out`` (native layout, ``dataset.json``) from the copick
-    project whose config is ``config``.
+    config: Path,
+    out: Path,
+    tests: list[str],
+    *,
+    voxel_spacing: float | None = None,
+    profile: str = AUTO,
+) -> ImportedProject:
+    """Write the dataset folder ``out`` (the profile's layout, ``dataset.json``) from the
+    copick project whose config is ``config``.
 
     Raises:
         CopickImportError: no such test run, a run without a tomogram or without picks, an
-            object that is not a class of the native profile, several voxel spacings.
+            object that is not a class of the native profile (when native is asked), an
+            object without a radius (czii), an unknown profile.
     """
     from app.services.copick_library import load_copick
 
     copick = load_copick()
 
     tests = hidden_runs(tests)
+    if profile not in IMPORT_PROFILES:
+        raise CopickImportError(
+            f"unknown profile {profile!r} (choose one of {', '.join(IMPORT_PROFILES)})"
+        )
     root = copick.from_string(json.dumps(_anchored(config)))
     particles = {o.name: o for o in root.pickable_objects if o.is_particle}
     unknown = sorted(name for name in particles if name.lower() not in CLASSES)
-    if unknown:
+    if profile == AUTO:
+        profile = CZII if unknown or not particles else NATIVE
+    if unknown and profile == NATIVE:
         raise CopickImportError(
             f"objects {', '.join(unknown)} are not classes of the native profile "
-            f"({', '.join(CLASSES)}); score such projects offline with --profile czii"
+            f"({', '.join(CLASSES)}); import the project with the czii profile"
         )
+    table = _czii_table(particles) if profile == CZII else None
     runs = {run.name: run for run in root.runs}
     missing = [name for name in tests if name not in runs]
     if missing:
@@ -81,16 +127,48 @@ def import_copick_project(
     manifest = []
     for name, run in runs.items():
         role = "test" if name in tests else "train"
-        done = _import_run(run, particles, out / name, voxel_spacing, required=role == "test")
+        done = _import_run(run, particles, out / name, voxel_spacing, role=role, table=table)
         if done is None:  # a run without picks teaches nothing: left out
             continue
         imported.append(ImportedRun(name, role, *done))
-        metadata = {"name": name, "role": role, "source": "copick", "voxel_size_a": done[0]}
+        metadata: dict[str, Any] = {
+            "name": name,
+            "role": role,
+            "source": "copick",
+            "voxel_size_a": done[0],
+        }
+        if table is not None:
+            metadata[PARAMETERS_KEY] = table.document()
         (out / name / METADATA).write_text(json.dumps(metadata, indent=2) + "\n")
         manifest.append({"name": name, "role": role, "files": _records(out / name)})
-    document = {"tomograms": manifest, "test_tomograms": tests}  # in the order given
+    document = {"tomograms": manifest, "test_tomograms": tests, "profile": profile}
     (out / DATASET).write_text(json.dumps(document, indent=2) + "\n")
-    return imported
+    return ImportedProject(imported, profile)
+
+
+def _czii_table(particles: dict[str, Any]) -> CziiParameters:
+    """The version's CZII table: each particle object's radius from the project (else the
+    competition's), its weight the competition's (else 1).
+
+    Raises:
+        CopickImportError: no particle object, or one with no radius anywhere.
+    """
+    if not particles:
+        raise CopickImportError("the project has no particle objects to score")
+    radii: dict[str, float] = {}
+    weights: dict[str, float] = {}
+    for obj in particles.values():
+        name = obj.name.lower()
+        known = CZII_TABLE.get(name)
+        radius = float(obj.radius) if obj.radius else (known[0] if known else 0.0)
+        if not radius > 0:
+            raise CopickImportError(f"object {obj.name!r} has no radius (Å) in the project")
+        radii[name] = radius
+        weights[name] = known[1] if known else 1.0
+    try:
+        return CziiParameters(radii=radii, weights=weights)
+    except ValueError as error:
+        raise CopickImportError(f"the objects make no CZII table: {error}") from None
 
 
 def split_runs(given: str | list[str]) -> list[str]:
@@ -137,13 +215,15 @@ def _import_run(
     folder: Path,
     voxel_spacing: float | None,
     *,
-    required: bool,
+    role: str,
+    table: CziiParameters | None,
 ) -> tuple[float, tuple[int, int, int], int] | None:
-    import mrcfile
+    """Write one run's folder; (voxel size Å, shape, picks), or None for a training run
+    without picks."""
     from scipy.spatial.transform import Rotation
 
     if not any(picks.pickable_object_name in particles for picks in run.picks):
-        if required:
+        if role == "test":
             raise CopickImportError(f"run {run.name!r} has no picks of a particle object")
         return None
     spacings = [vs for vs in run.voxel_spacings if vs.tomograms]
@@ -156,21 +236,40 @@ def _import_run(
     volume = np.asarray(spacing.tomograms[0].numpy(), dtype=np.float32)
     shape = (int(volume.shape[0]), int(volume.shape[1]), int(volume.shape[2]))
     lines: list[str] = []
+    names: list[str] = []
     centres: list[np.ndarray] = []
     radii: list[float] = []
     classes: list[int] = []
+    # the class mask numbers the native classes, or the project's objects in order (czii)
+    numbering = CLASSES if table is None else [name.lower() for name in particles]
     for picks in run.picks:
         obj = particles.get(picks.pickable_object_name)
         if obj is None:
             continue
         positions, transforms = picks.numpy()
-        angles = Rotation.from_matrix(transforms[:, :3, :3]).as_euler("ZXZ", degrees=True)
+        with warnings.catch_warnings():  # identity poses (no orientation picked) are common
+            warnings.filterwarnings("ignore", "Gimbal lock", UserWarning)
+            angles = Rotation.from_matrix(transforms[:, :3, :3]).as_euler("ZXZ", degrees=True)
+        name = obj.name.lower()
+        radius = table.radii[name] if table is not None else float(obj.radius or 0.0)
         for position, angle in zip(positions / size, angles, strict=True):
-            name = obj.name.lower()
             lines.append(" ".join([name, *(f"{v:.3f}" for v in (*position, *angle))]))
+            names.append(name)
             centres.append(position)
-            radii.append(float(obj.radius or 0.0) / size)
-            classes.append(CLASSES.index(name) + 1)
+            radii.append(radius / size)
+            classes.append(numbering.index(name) + 1)
+    folder.mkdir(parents=True)
+    if table is not None:
+        points = CziiPoints(
+            [run.name] * len(names),
+            names,
+            np.asarray(centres, dtype=np.float64).reshape(-1, 3) * size,
+            list(range(1, len(names) + 1)),
+        )
+        (folder / (SOLUTION if role == "test" else PICKS)).write_text(points_csv(points))
+        if role == "test":  # scored from its points: no masks to make
+            _write_mrc(folder / RECONSTRUCTION, volume, size)
+            return size, shape, len(names)
     # MRC has no 32-bit integers: whole float labels beyond int16 (the evaluator reads both)
     occupancy = np.zeros(shape, dtype=np.int16 if len(lines) < 32767 else np.float32)
     class_mask = np.zeros(shape, dtype=np.int8)
@@ -180,17 +279,23 @@ def _import_run(
         ball = inside <= max(radius, 1.0) ** 2
         occupancy[ball] = label
         class_mask[ball] = index
-    folder.mkdir(parents=True)
     for file_name, data in (
         (RECONSTRUCTION, volume),
         (OCCUPANCY_MASK, occupancy),
         (CLASS_MASK, class_mask),
     ):
-        with mrcfile.new(folder / file_name) as mrc:
-            mrc.set_data(data)
-            mrc.voxel_size = size
-    (folder / PARTICLE_LOCATIONS).write_text("\n".join(lines) + "\n")
+        _write_mrc(folder / file_name, data, size)
+    if table is None:
+        (folder / PARTICLE_LOCATIONS).write_text("\n".join(lines) + "\n")
     return size, shape, len(lines)
+
+
+def _write_mrc(path: Path, data: np.ndarray, voxel_size: float) -> None:
+    import mrcfile
+
+    with mrcfile.new(path) as mrc:
+        mrc.set_data(data)
+        mrc.voxel_size = voxel_size
 
 
 def _records(folder: Path) -> dict[str, dict[str, Any]]:
@@ -209,12 +314,14 @@ def import_copick_version(
     *,
     name: str | None = None,
     voxel_spacing: float | None = None,
+    profile: str = AUTO,
     activate: bool = False,
     triggered_by: User | None = None,
 ) -> tuple[DatasetVersion, list[ImportedRun]]:
     """Register a dataset version made from the copick project at ``project`` (its config
-    or the folder holding ``copick_config.json``). A refused import leaves the version
-    ``failed`` with the reason, and no files.
+    or the folder holding ``copick_config.json``), scored with ``profile`` (``auto``: see
+    the module). A refused import leaves the version ``failed`` with the reason, and no
+    files.
 
     Raises:
         Conflict: the name is taken.
@@ -237,7 +344,10 @@ def import_copick_version(
     try:
         if not config.is_file():
             raise CopickImportError(f"no copick config at {config}")
-        runs = import_copick_project(config, folder, list(tests), voxel_spacing=voxel_spacing)
+        imported = import_copick_project(
+            config, folder, list(tests), voxel_spacing=voxel_spacing, profile=profile
+        )
+        version.profile = imported.profile
         complete_dataset_version(db, settings, version, activate=activate)
     except (CopickImportError, ValueError, OSError) as error:
         db.rollback()
@@ -246,4 +356,4 @@ def import_copick_version(
         version.error = f"cannot import {config}: {error}"
         db.commit()
         raise InvalidInput(f"project: {version.error}") from error
-    return version, runs
+    return version, imported.runs

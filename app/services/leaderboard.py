@@ -4,7 +4,8 @@ of its own).
 
 Rows are flat dicts keyed by the column keys of `COLUMNS`, so the page, the JSON and the CSV
 show the same thing. Ranks follow localization F1 (SHREC'19's headline figure), ties broken
-by mean class F1, then by who submitted first.
+by mean class F1, then by who submitted first; on a version of the ``czii`` profile (a
+real-data track) they follow the CZII score, its F-beta per particle type in the columns.
 
 A phase's board has two splits: `public` (the live ranking while the phase is open) and
 `private` (hidden from participants until the phase closes, then the official ranking). A
@@ -33,6 +34,7 @@ from app.services.method_cards import method_card_ids
 from app.services.phases import default_phase, get_phase, version_default_phase
 from app.services.selection import EntryKey, entry_key, entry_picks
 from evaluation import CLASSES, SIZE_GROUPS, TABLE1_KEYS
+from evaluation.czii import CZII_TABLE
 
 Mode = Literal["best", "latest"]
 
@@ -70,7 +72,14 @@ def _metric_columns() -> list[Column]:
             Column(f"{group}_low", f"{group.capitalize()} 95% low", up),
             Column(f"{group}_high", f"{group.capitalize()} 95% high", up),
         ]
+    columns.append(Column(CZII_SCORE, "CZII score", up))
+    columns += [Column(f"fbeta_{name}", f"F-beta {name}", up) for name in CZII_TYPES]
     return columns
+
+
+# a czii version's columns: its score and the F-beta of the competition's particle types
+CZII_SCORE = "czii_score"
+CZII_TYPES = tuple(CZII_TABLE)
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -127,7 +136,17 @@ def metric_row(metrics: dict[str, Any]) -> dict[str, Any]:
         row[f"{group}_low"], row[f"{group}_high"] = _interval(
             metrics, "bootstrap", "size_groups", group
         )
+    row[CZII_SCORE] = _get(metrics, "czii", "score")
+    for name in CZII_TYPES:
+        row[f"fbeta_{name}"] = _get(metrics, "czii", "per_class", name, "fbeta")
     return rounded(row)  # type: ignore[no-any-return]
+
+
+def headline(row: dict[str, Any]) -> float | None:
+    """The figure an entry is ranked by: localization F1, or the CZII score on a czii
+    version (whose rows have no F1)."""
+    value = row.get("f1")
+    return value if value is not None else row.get(CZII_SCORE)
 
 
 def _mean_class_f1(row: dict[str, Any]) -> float:
@@ -136,14 +155,15 @@ def _mean_class_f1(row: dict[str, Any]) -> float:
 
 
 def _merit(row: dict[str, Any]) -> tuple[float, float, int]:
-    """Higher is better: localization F1, then mean class F1, then the earlier submission."""
-    return (row["f1"] or 0.0, _mean_class_f1(row), -row["submission_id"])
+    """Higher is better: localization F1 (or CZII score), then mean class F1, then the
+    earlier submission."""
+    return (headline(row) or 0.0, _mean_class_f1(row), -row["submission_id"])
 
 
 # the parts of a result document the board shows (and the F1 samples of its rank groups and
 # the Ladder), read by SQL JSON paths: the precision-recall curves and the rest of the
 # document never leave the database
-_SHOWN_PARTS = ("localization", "classification", "size_groups", "bootstrap", SAMPLES)
+_SHOWN_PARTS = ("localization", "classification", "size_groups", "bootstrap", "czii", SAMPLES)
 # Each result's figures are read and parsed once per process: a result row changes only when
 # a re-delivered scoring rewrites it, which moves `updated_at` (part of the key), and a
 # re-score adds a new row. Parsing is most of a board's time (the samples are 1,000 floats).
@@ -196,7 +216,11 @@ def _figures(db: Session, stamps: dict[int, dt.datetime], split: Split) -> dict[
     column = Result.metrics_public if split == "public" else Result.metrics_private
     documents = _read_figures(db, missing, column)
     # a result scored before the split existed has one document for both parts
-    unsplit = [result_id for result_id in missing if "localization" not in documents[result_id]]
+    unsplit = [
+        result_id
+        for result_id in missing
+        if "localization" not in documents[result_id] and "czii" not in documents[result_id]
+    ]
     documents |= _read_figures(db, unsplit, Result.metrics) if unsplit else {}
     with _FIGURES_LOCK:
         for result_id in missing:
@@ -279,8 +303,8 @@ def ranked_rows(
         elif ladder:
             threshold = phase.ladder_threshold if phase.ladder == "fixed" else None
             improves = ladder_improves(
-                row["f1"],
-                current["f1"],
+                headline(row),
+                headline(current),
                 threshold=threshold,
                 new_samples=samples[row["submission_id"]],
                 shown_samples=samples[current["submission_id"]],

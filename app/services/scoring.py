@@ -8,7 +8,9 @@ submission, ground-truth checksum and evaluator version; a new evaluator version
 The hidden test (one or more test tomograms, loaded for the version's profile) is loaded once
 per process and checksum. Every submission is scored on the whole hidden test and on its
 public and private parts (evaluation/split.py): by tomogram with two or more test
-tomograms, a checkerboard of the one otherwise.
+tomograms, a checkerboard of the one otherwise. A version of the ``czii`` profile (a
+real-data track) is scored the same way with the Kaggle CZII score (evaluation/czii.py):
+its hidden test is reference points, its uploads Kaggle CSV or copick picks in Å.
 """
 
 from __future__ import annotations
@@ -31,8 +33,12 @@ from app.services.storage import read_stored
 
 if TYPE_CHECKING:
     from evaluation import Submission as Picks
+    from evaluation.czii import CziiHiddenTest, CziiPoints, CziiSplit
     from evaluation.scoring import HiddenTest
     from evaluation.split import SplitGroundTruth, TomogramSplit
+
+    AnyHiddenTest = HiddenTest | CziiHiddenTest
+    AnySplit = SplitGroundTruth | TomogramSplit | CziiSplit
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +47,22 @@ class GroundTruthMismatch(RuntimeError):
     """The hidden ground truth on disk is not the one the dataset version recorded."""
 
 
-def load_hidden_test(folders: dict[str, Path], profile: str) -> HiddenTest:
+def load_hidden_test(folders: dict[str, Path], profile: str) -> AnyHiddenTest:
     """The hidden test of the test tomograms in ``folders`` (name -> folder, in order),
     loaded for ``profile``: the one place the service turns a version's files and profile
     into what submissions are scored against.
 
     Raises:
-        GroundTruthError, ValueError, OSError: if a ground truth cannot be loaded.
+        GroundTruthError, SubmissionError, ValueError, OSError: if a ground truth cannot be
+            loaded.
     """
-    from evaluation.profiles import get_profile
+    from evaluation.profiles import CZII, get_profile
     from evaluation.scoring import stack_tomograms
+
+    if profile == CZII:
+        from evaluation.czii import load_czii_hidden_test
+
+        return load_czii_hidden_test(folders)
 
     chosen = get_profile(profile)  # the evaluator's registry: the profile's own loader
     loaded = {name: chosen.load(path) for name, path in folders.items()}
@@ -60,7 +72,7 @@ def load_hidden_test(folders: dict[str, Path], profile: str) -> HiddenTest:
 @functools.lru_cache(maxsize=4)
 def _load_hidden_test(
     folders: tuple[tuple[str, str], ...], profile: str, checksum: str
-) -> HiddenTest:
+) -> AnyHiddenTest:
     hidden = load_hidden_test({name: Path(path) for name, path in folders}, profile)
     if hidden.checksum != checksum:
         shown = ", ".join(path for _, path in folders)
@@ -71,10 +83,13 @@ def _load_hidden_test(
 @functools.lru_cache(maxsize=2)  # two parts' hitboxes each: keep few versions in memory
 def _split_hidden_test(
     folders: tuple[tuple[str, str], ...], profile: str, checksum: str, seed: int
-) -> SplitGroundTruth | TomogramSplit:
+) -> AnySplit | None:
+    from evaluation.czii import CziiHiddenTest, split_czii
     from evaluation.split import split_by_tomogram, split_ground_truth
 
     hidden = _load_hidden_test(folders, profile, checksum)
+    if isinstance(hidden, CziiHiddenTest):
+        return split_czii(hidden, seed)
     if len(hidden.names) > 1:
         return split_by_tomogram(hidden, seed)
     return split_ground_truth(hidden.whole, seed)
@@ -91,9 +106,7 @@ def _key(settings: Settings, version: DatasetVersion) -> tuple[tuple[str, str], 
     return tuple((name, str(path)) for name, path in folders.items())
 
 
-def split_for(
-    settings: Settings, version: DatasetVersion
-) -> SplitGroundTruth | TomogramSplit | None:
+def split_for(settings: Settings, version: DatasetVersion) -> AnySplit | None:
     """The version's hidden test cut in a public and a private part, cached per process: by
     tomogram with two or more test tomograms, else a checkerboard of the one; None for a
     test too small to cut (a single particle: it is scored whole, unsplit)."""
@@ -113,7 +126,7 @@ def split_for(
         return None
 
 
-def hidden_test_for(settings: Settings, version: DatasetVersion) -> HiddenTest:
+def hidden_test_for(settings: Settings, version: DatasetVersion) -> AnyHiddenTest:
     """The version's hidden test (all its test tomograms, loaded for its profile), cached
     per process by checksum.
 
@@ -133,6 +146,32 @@ def parse_for(
 ) -> Picks:
     """A stored upload parsed as its version reads it (its test tomograms' names)."""
     return parse_upload(data, settings, filename, tomograms=hidden_test_names(version))
+
+
+def parse_czii_upload(
+    settings: Settings,
+    version: DatasetVersion,
+    data: bytes,
+    *,
+    allow_misframed: bool = False,
+) -> CziiPoints:
+    """An upload to a ``czii`` version read as its points (Kaggle CSV or copick picks, Å),
+    checked against the version's hidden test: every particle type in its table, every
+    experiment one of its test runs, coordinates in Å and inside the tomogram.
+
+    Raises:
+        evaluation.SubmissionError: naming the line and the problem, or the misframing.
+        GroundTruthMismatch, ValueError, OSError: if the hidden test cannot be used.
+    """
+    from evaluation.czii import CziiHiddenTest, check_czii_frame, read_czii_points
+
+    hidden = hidden_test_for(settings, version)
+    assert isinstance(hidden, CziiHiddenTest)
+    points = read_czii_points(
+        data, max_bytes=settings.max_upload_bytes, max_lines=settings.max_submission_lines
+    )
+    check_czii_frame(hidden, points, allow_misframed=allow_misframed)
+    return points
 
 
 OPEN = (SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED)
@@ -267,6 +306,7 @@ def score_claimed(
         CorruptedFile: if the stored file is missing or altered.
         GroundTruthMismatch, ValueError, OSError: if the ground truth cannot be used.
     """
+    from evaluation.czii import CziiHiddenTest, CziiSplit
     from evaluation.scoring import score_tomograms
 
     with factory() as db:
@@ -278,12 +318,20 @@ def score_claimed(
         version = submission.dataset_version
         hidden = hidden_test_for(settings, version)
         data = read_stored(settings.storage_dir, submission.file_sha256)  # checks integrity
-        parsed = load_parsed(settings.storage_dir, submission.file_sha256) or parse_for(
-            settings, version, data, submission.filename
-        )
-        metrics = score_tomograms(hidden, parsed).to_dict()
         split = split_for(settings, version)
-        parts = {str(k): v for k, v in split.score(parsed, samples=True).items()} if split else None
+        if isinstance(hidden, CziiHiddenTest):
+            # checked at upload; an organizer's override of the frame check is not stored
+            points = parse_czii_upload(settings, version, data, allow_misframed=True)
+            metrics = hidden.score(points)
+            parts = split.score(points) if isinstance(split, CziiSplit) else None
+        else:
+            parsed = load_parsed(settings.storage_dir, submission.file_sha256) or parse_for(
+                settings, version, data, submission.filename
+            )
+            metrics = score_tomograms(hidden, parsed).to_dict()
+            parts = None
+            if split is not None and not isinstance(split, CziiSplit):
+                parts = {str(k): v for k, v in split.score(parsed, samples=True).items()}
         if not _own(db, submission_id, attempt, status=SubmissionStatus.SCORED):
             db.rollback()
             log.warning("submission %s: attempt %s was taken over", submission_id, attempt)

@@ -7,6 +7,7 @@ the quota -> send.
 
 from __future__ import annotations
 
+import logging
 import math
 import unicodedata
 from dataclasses import dataclass
@@ -17,23 +18,34 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.core.config import Settings
-from app.models import Phase, Role, Submission, User
+from app.models import DatasetVersion, Phase, Role, Submission, User
 from app.services.datasets import hidden_test_names
 from app.services.dispatch import enqueue_scoring
-from app.services.errors import InvalidInput, NotFound, PermissionDenied, QuotaExceeded
+from app.services.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    QuotaExceeded,
+    Unavailable,
+)
 from app.services.names import clean_display_name
 from app.services.parsed_cache import parse_upload, save_parsed, stored_form
 from app.services.phases import phase_for_upload
 from app.services.quota import lock_quota, quota_status
+from app.services.scoring import parse_czii_upload
 from app.services.storage import store_bytes
 from app.services.teams import check_upload_team
 from app.services.upload_frame import upload_ground_truth
+from evaluation.profiles import CZII
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from evaluation import GroundTruth
     from evaluation import Submission as ParsedSubmission
+    from evaluation.czii import CziiPoints
+
+log = logging.getLogger(__name__)
 
 MAX_METHOD = 100
 MAX_TEAM = 100
@@ -144,6 +156,31 @@ def validate_file(
     return parsed
 
 
+def validate_czii_file(
+    data: bytes,
+    settings: Settings,
+    version: DatasetVersion,
+    options: UploadOptions | None = None,
+) -> CziiPoints:
+    """Read an upload to a ``czii`` version as its points and check them against the
+    hidden test (its runs, its particle types, Å inside the tomogram).
+
+    Raises:
+        InvalidInput: naming the line and the problem, or the misframing.
+        Unavailable: if the version's hidden test cannot be read right now.
+    """
+    from evaluation import SubmissionError
+
+    allow = bool(options and options.allow_misframed)
+    try:
+        return parse_czii_upload(settings, version, data, allow_misframed=allow)
+    except SubmissionError as error:
+        raise InvalidInput(f"file: {error}") from error
+    except (ValueError, OSError) as error:
+        log.error("dataset version %s: hidden test unreadable: %s", version.id, error)
+        raise Unavailable("the dataset version's hidden test cannot be read right now") from error
+
+
 def ensure_quota(
     db: Session, user: User, settings: Settings, *, including_new: bool, phase: Phase | None = None
 ) -> None:
@@ -209,15 +246,23 @@ def create_submission(
     description = _clean_text("description", description, MAX_DESCRIPTION)
     shown_name = display_filename(filename)
     dataset = phase.dataset_version
-    truth = upload_ground_truth(settings, dataset)
-    parsed = validate_file(data, settings, shown_name, options, truth, hidden_test_names(dataset))
-    data = stored_form(data, parsed)
+    parsed: ParsedSubmission | None = None
+    if dataset.profile == CZII:  # Kaggle CSV or copick picks in Å, stored as uploaded
+        predictions = len(validate_czii_file(data, settings, dataset, options))
+    else:
+        truth = upload_ground_truth(settings, dataset)
+        parsed = validate_file(
+            data, settings, shown_name, options, truth, hidden_test_names(dataset)
+        )
+        data = stored_form(data, parsed)
+        predictions = len(parsed)
     if baseline is not None and user.role == Role.PARTICIPANT:
         raise PermissionDenied("only organizers and admins may submit baselines")
 
     ensure_quota(db, user, settings, including_new=False, phase=phase)  # cheap check before storing
     sha256 = store_bytes(settings.storage_dir, data)
-    save_parsed(settings.storage_dir, sha256, parsed)
+    if parsed is not None:
+        save_parsed(settings.storage_dir, sha256, parsed)
     if user.role == Role.PARTICIPANT:  # only a limited quota needs uploads taken in turn
         lock_quota(db, user)
     submission = Submission(
@@ -231,7 +276,7 @@ def create_submission(
         filename=shown_name,
         file_sha256=sha256,
         file_bytes=len(data),
-        predictions=len(parsed),
+        predictions=predictions,
         is_baseline=baseline is not None,
         baseline_code_version=baseline[0] if baseline else None,
         baseline_weights_checksum=baseline[1] if baseline else None,

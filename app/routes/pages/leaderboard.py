@@ -19,12 +19,19 @@ from app.models import DatasetStatus
 from app.routes.pages.errors import HTMLErrorRoute
 from app.routes.pages.render import PageDep
 from app.services.datasets import list_datasets
-from app.services.leaderboard import COLUMNS, Leaderboard, build_leaderboard
+from app.services.leaderboard import (
+    COLUMNS,
+    CZII_SCORE,
+    CZII_TYPES,
+    Leaderboard,
+    build_leaderboard,
+)
 from app.services.leaderboard import Column as BoardColumn
 from app.services.phases import list_phases
 from app.services.report import LOCALIZATION_COLUMNS
 from app.services.report_format import Cell, cell, interval_text
 from evaluation.classes import CLASSES, SIZE_GROUPS
+from evaluation.profiles import CZII
 
 router = APIRouter(route_class=HTMLErrorRoute)
 
@@ -55,6 +62,16 @@ class CellView:
 
 
 CLASS_KEYS = tuple(f"f1_{name}" for name in CLASSES)
+# a real-data track (czii profile): the Kaggle CZII score and its F-beta per particle type
+CZII_GROUPS = (
+    ("CZII score", (CZII_SCORE,)),
+    ("F-beta per particle type", tuple(f"fbeta_{name}" for name in CZII_TYPES)),
+)
+
+
+def is_czii(board: Leaderboard) -> bool:
+    """Whether the board ranks a czii version (the CZII score, not the hitbox tables)."""
+    return board.dataset_version is not None and board.dataset_version.profile == CZII
 
 
 def _metric_keys(with_classes: bool) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -98,7 +115,7 @@ def _headers(board: Leaderboard, keys: tuple[str, ...], query: dict[str, Any]) -
         order = ("asc" if board.order == "desc" else "desc") if current else default
         aria = ("descending" if board.order == "desc" else "ascending") if current else None
         href = "?" + urlencode({**query, "sort": key, "order": order})
-        label = column.label.removeprefix("F1 ") if key.startswith("f1_") else column.label
+        label = column.label.removeprefix("F1 ").removeprefix("F-beta ")
         direction = {True: "higher is better", False: "lower is better", None: ""}
         title = f"{column.label}: {direction[column.higher_is_better]}".rstrip(": ")
         headers.append(HeaderView(key, label, title, href, aria))
@@ -109,7 +126,7 @@ def leaderboard_view(
     board: Leaderboard, query: dict[str, Any], with_classes: bool = True
 ) -> dict[str, Any]:
     """Template context of the leaderboard table."""
-    groups = _metric_keys(with_classes)
+    groups = CZII_GROUPS if is_czii(board) else _metric_keys(with_classes)
     keys = tuple(key for _, members in groups for key in members)
     best = _best_values(board, keys)
     rows = [
@@ -174,6 +191,7 @@ def leaderboard(
             | {"sort": board.sort, "order": board.order}
         ),
         "with_classes": with_classes,
+        "czii": is_czii(board),
         "phases": list_phases(page.db),
         "phase_state": board.phase.state if board.phase else None,
         "classes_toggle": "?" + urlencode({**toggle, "sort": board.sort, "order": board.order}),
