@@ -63,6 +63,14 @@ def rebuild(version_id: int, out_dir: Path, data_dir: Path | None) -> None:
 @click.option(
     "--voxel-spacing", type=float, default=None, help="Voxel spacing (Å) to import [smallest]."
 )
+@click.option(
+    "--profile",
+    type=click.Choice(["auto", "czii", "native"]),
+    default="auto",
+    show_default=True,
+    help="Scoring: czii (the Kaggle CZII score on the picks, Å) or native (hitboxes); auto "
+    "takes native when every particle object is a native class, czii otherwise.",
+)
 @click.option("--activate", is_flag=True, help="Make it the version submissions are scored on.")
 @data_dir_option
 def import_copick(
@@ -70,6 +78,7 @@ def import_copick(
     tests: tuple[str, ...],
     name: str | None,
     voxel_spacing: float | None,
+    profile: str,
     activate: bool,
     data_dir: Path | None,
 ) -> None:
@@ -90,6 +99,7 @@ def import_copick(
                 list(tests),
                 name=name,
                 voxel_spacing=voxel_spacing,
+                profile=profile,
                 activate=activate,
             )
         except ServiceError as error:
@@ -100,4 +110,7 @@ def import_copick(
                 f"{run.shape[2]}x{run.shape[1]}x{run.shape[0]} voxels of {run.voxel_size:g} Å"
             )
         state = "active" if activate else "ready"
-        click.echo(f"dataset version {version.name} (id {version.id}) {state}")
+        click.echo(
+            f"dataset version {version.name} (id {version.id}) {state}, scored with the "
+            f"{version.profile} profile"
+        )

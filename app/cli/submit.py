@@ -59,7 +59,13 @@ def print_scores(submission: dict[str, Any], base: str = "") -> None:
     result = submission["result"] or {}
     localization = result.get("localization", {})
     click.echo(f"submission {submission['id']} ({submission['method']}): scored")
-    click.echo("  ".join(f"{key}={_format(localization.get(key))}" for key in TABLE1_KEYS))
+    czii = result.get("czii")
+    if isinstance(czii, dict):  # a real-data track: the CZII score and its F-beta per type
+        click.echo(f"CZII score={_format(czii.get('score'))}")
+        per_type = (czii.get("per_class") or {}).items()
+        click.echo("F-beta: " + "  ".join(f"{k}={_format(v.get('fbeta'))}" for k, v in per_type))
+    else:
+        click.echo("  ".join(f"{key}={_format(localization.get(key))}" for key in TABLE1_KEYS))
     groups = result.get("size_groups", {})
     if groups:
         click.echo("size groups F1: " + "  ".join(f"{k}={_format(v)}" for k, v in groups.items()))

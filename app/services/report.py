@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.services.report_added import AddedMetrics, added_metrics
-from app.services.report_format import Cell, cell, interval_text
+from app.services.report_format import Cell, cell, finite_number, interval_text
 from evaluation.classes import CLASSES, SIZE_GROUPS
 
 
@@ -195,3 +195,79 @@ def build_report(result: Mapping[str, Any]) -> ReportView:
             if isinstance(own, Mapping)
         ),
     )
+
+
+@dataclass(frozen=True)
+class CziiTypeRow:
+    """One particle type of a CZII result: its table entry and its summed counts."""
+
+    name: str
+    weight: Cell
+    radius: Cell
+    tp: Cell
+    fp: Cell
+    fn: Cell
+    precision: Cell
+    recall: Cell
+    fbeta: Cell
+
+
+@dataclass(frozen=True)
+class CziiReportView:
+    """What the report page shows of a result scored with the CZII profile."""
+
+    score: Cell
+    beta: Cell
+    multiplier: Cell
+    experiments: tuple[str, ...]
+    types: tuple[CziiTypeRow, ...]
+    evaluator_version: str
+    ground_truth_checksum: str
+
+
+def _table_value(value: Any) -> Cell:
+    """A table entry (weight, radius, beta, multiplier) as written, e.g. 0.5 or 60."""
+    number = finite_number(value)
+    return cell(None) if number is None else Cell(f"{number:g}", float(number))
+
+
+def build_czii_report(result: Mapping[str, Any]) -> CziiReportView | None:
+    """The report of a CZII result (real-data tracks), or None for any other result."""
+    section = result.get("czii")
+    if not isinstance(section, Mapping):
+        return None
+    weights = section.get("weights") or {}
+    radii = section.get("radii") or {}
+    return CziiReportView(
+        score=cell(section.get("score"), 4),
+        beta=_table_value(section.get("beta")),
+        multiplier=_table_value(section.get("multiplier")),
+        experiments=tuple(str(name) for name in section.get("experiments") or ()),
+        types=tuple(
+            CziiTypeRow(
+                name=str(name),
+                weight=_table_value(weights.get(name)),
+                radius=_table_value(radii.get(name)),
+                tp=cell(counts.get("tp")),
+                fp=cell(counts.get("fp")),
+                fn=cell(counts.get("fn")),
+                precision=cell(counts.get("precision"), 4),
+                recall=cell(counts.get("recall"), 4),
+                fbeta=cell(counts.get("fbeta"), 4),
+            )
+            for name, counts in (section.get("per_class") or {}).items()
+            if isinstance(counts, Mapping)
+        ),
+        evaluator_version=str(result.get("evaluator_version") or "–"),
+        ground_truth_checksum=str(result.get("ground_truth_checksum") or "–"),
+    )
+
+
+def headline_of(metrics: Mapping[str, Any]) -> Any:
+    """The figure a result is known by: localization F1, or the CZII score of a real-data
+    track's result (None when neither is there)."""
+    localization = metrics.get("localization")
+    if isinstance(localization, Mapping):
+        return localization.get("f1")
+    section = metrics.get("czii")
+    return section.get("score") if isinstance(section, Mapping) else None

@@ -19,6 +19,7 @@ from app.services.disclosure import split_metrics
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.phases import default_phase, get_phase
 from app.services.quota import lock_quota
+from app.services.report import headline_of
 from app.services.teams import team_of
 
 EntryKey = tuple[str, int, str]
@@ -64,7 +65,7 @@ def _public_merit(submission: Submission) -> tuple[float, float, int] | None:
     metrics = split_metrics(result, "public") if result is not None else None
     if metrics is None:
         return None
-    f1 = (metrics.get("localization") or {}).get("f1") or 0.0
+    f1 = headline_of(metrics) or 0.0  # the CZII score on a real-data track
     classes = [c.get("f1") for c in (metrics.get("classification") or {}).values()]
     known = [value for value in classes if value is not None]
     return (f1, sum(known) / len(known) if known else 0.0, -submission.id)

@@ -16,13 +16,14 @@ from starlette.testclient import TestClient
 from app.core.config import Settings
 from app.db import session_factory
 from app.main import create_app
-from app.models import DatasetVersion, Result, Submission
+from app.models import DatasetVersion, Result, Role, Submission
 from app.queues.celery_app import create_celery_app
 from app.queues.routing import SCORE_SUBMISSION
 from app.services.copick_import import import_copick_version
 from app.services.copick_library import load_copick
 from app.services.scoring import hidden_test_for, split_for
 from evaluation.czii import CziiParameters, CziiPoints, CziiSplit, czii_score
+from tests.app.datasets_support import browser_login
 from tests.app.support import new_user, upload
 from tests.conftest import backend_settings
 
@@ -191,6 +192,18 @@ def test_an_upload_is_scored_as_the_czii_metric_scores_it(
         assert board.status_code == 200, board.text
         row = board.json()["rows"][0]
         assert row["czii_score"] == pytest.approx(public["czii"]["score"], abs=1e-4)
+        assert row["f1"] is None
+        # the pages a participant reads: the board's CZII columns, the report's table
+        browser_login(client, settings, Role.ADMIN)
+        page = client.get("/leaderboard")
+        assert page.status_code == 200
+        assert "ranked by the CZII score" in page.text
+        assert ">apo-ferritin<" in page.text
+        report = client.get(f"/submissions/{response.json()['id']}")
+        assert report.status_code == 200
+        assert 'id="czii-types"' in report.text
+        assert f"{whole['czii']['score']:.4f}" in report.text  # organizers see the whole test
+        assert client.get(f"/datasets/{version_id}").status_code == 200
 
 
 def test_misframed_and_foreign_files_are_refused_before_any_quota(
@@ -241,6 +254,10 @@ def test_the_hidden_references_never_leave_the_server(
         names = {(f["tomogram"], f["name"]) for f in listed.json()["data"]}
         assert ("TS_0", "picks.csv") in names  # training picks, Kaggle CSV in Å
         assert not any(name == "solution.csv" for _, name in names)
+        copick = client.get(f"/api/v1/datasets/{version_id}/copick.tar", headers=headers)
+        # an imported version came from a copick project: it is not rebuilt as one
+        assert copick.status_code == 409, copick.text
+        assert "cannot be offered as a copick project" in copick.json()["detail"]
         assert {name for tomogram, name in names if tomogram != "TS_0"} <= {
             "reconstruction.mrc",
             "metadata.json",

@@ -77,7 +77,7 @@ def test_an_exported_project_imports_as_a_version_that_scores(tmp_path: Path) ->
         assert f"run {test!r} has no picks of a particle object" in refused.output
 
 
-def test_objects_that_are_not_classes_are_refused_by_name(tmp_path: Path) -> None:
+def test_objects_that_are_not_classes_are_refused_by_the_native_profile(tmp_path: Path) -> None:
     copick = load_copick()
 
     with ExitStack() as stack:
@@ -110,7 +110,24 @@ def test_objects_that_are_not_classes_are_refused_by_name(tmp_path: Path) -> Non
             ],
         )
         assert result.exit_code == 1
-        assert "objects apo-ferritin are not classes of the native profile" in result.output
+        assert "run 'TS_5_4' has no picks of a particle object" in result.output
+        native = CliRunner().invoke(
+            main,
+            [
+                "datasets",
+                "import-copick",
+                str(config),
+                "--test",
+                "TS_5_4",
+                "--profile",
+                "native",
+                "--data-dir",
+                str(settings.resolved_data_dir),
+            ],
+        )
+        assert native.exit_code == 1
+        assert "objects apo-ferritin are not classes of the native profile" in native.output
+        assert "import the project with the czii profile" in native.output
         two = CliRunner().invoke(
             main,
             [
@@ -233,7 +250,10 @@ def test_admins_import_from_the_admin_page(tmp_path: Path) -> None:
             data={"csrf_token": csrf_from(client, "/admin/datasets"), **fields},
             follow_redirects=True,
         )
-        assert "Dataset version real-page imported from copick: 1 tomogram(s)." in response.text
+        assert (
+            "Dataset version real-page imported from copick: 1 tomogram(s), scored with the "
+            "native profile." in response.text
+        )
         bad = client.post(
             "/admin/datasets/import-copick",
             data={

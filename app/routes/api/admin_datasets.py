@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
@@ -110,6 +110,11 @@ class CopickImport(BaseModel):
     ) = Field(description="the run(s) of the hidden test: a name, comma-separated names, or a list")
     name: str | None = Field(default=None, max_length=100)
     voxel_spacing: float | None = Field(default=None, gt=0)
+    profile: Literal["auto", "czii", "native"] = Field(
+        default="auto",
+        description="czii: the Kaggle CZII score; native: hitboxes; auto: native when every "
+        "particle object is a native class, else czii",
+    )
     activate: bool = False
 
 
@@ -132,6 +137,7 @@ def import_copick(
         split_runs(body.test),
         name=body.name,
         voxel_spacing=body.voxel_spacing,
+        profile=body.profile,
         activate=body.activate,
         triggered_by=admin,
     )

@@ -270,9 +270,13 @@ def admin_import_copick(
             split_runs(test),
             name=fields.get("name", "").strip() or None,
             voxel_spacing=voxel_spacing,
+            profile=fields.get("profile", "auto"),
             activate="activate" in fields,
             triggered_by=user,
         )
-        return f"Dataset version {version.name} imported from copick: {len(runs)} tomogram(s)."
+        return (
+            f"Dataset version {version.name} imported from copick: {len(runs)} tomogram(s), "
+            f"scored with the {version.profile} profile."
+        )
 
     return page.act(import_project, "/admin/datasets")

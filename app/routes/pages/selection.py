@@ -14,6 +14,7 @@ from app.routes.pages.render import CsrfChecked, PageDep, PageUser, add_flash
 from app.services.disclosure import split_metrics
 from app.services.errors import ServiceError
 from app.services.phases import list_phases
+from app.services.report import headline_of
 from app.services.report_format import cell
 from app.services.selection import (
     clear_selection,
@@ -35,7 +36,7 @@ def selection_page(
     for submission in chosen.candidates:
         result = submission.current_result
         metrics = split_metrics(result, "public") if result is not None else None
-        f1 = (metrics or {}).get("localization", {}).get("f1")
+        f1 = headline_of(metrics or {})
         rows.append({"submission": submission, "public_f1": cell(f1, 4)})
     context = {"selection": chosen, "rows": rows, "phases": list_phases(page.db)}
     return page.render("selection.html", context)

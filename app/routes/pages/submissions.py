@@ -16,7 +16,7 @@ from app.services.errors import NotFound, ServiceError
 from app.services.method_cards import method_card_for
 from app.services.phases import open_phases, parse_phase_id
 from app.services.quota import quota_status, until
-from app.services.report import build_report
+from app.services.report import build_czii_report, build_report, headline_of
 from app.services.report_figure_cache import result_figure_svg
 from app.services.report_figures import FIGURES, report_figures
 from app.services.report_format import cell
@@ -120,7 +120,7 @@ def _f1_of(submission: Submission, viewer: User) -> object:
     result = submission.current_result
     if result is None:
         return None
-    return (visible_metrics(result, viewer, submission).get("localization") or {}).get("f1")
+    return headline_of(visible_metrics(result, viewer, submission))
 
 
 @router.get("/submissions", response_class=HTMLResponse)
@@ -146,12 +146,14 @@ def submission_report(page: PageDep, user: PageUser, submission_id: IdPath) -> H
     submission = get_submission(page.db, user, submission_id)
     result = submission.current_result
     metrics = visible_metrics(result, user, submission) if result else None
+    czii = build_czii_report(metrics) if metrics is not None else None  # a real-data track
     card = method_card_for(page.db, submission)
     context = {
         "submission": submission,
         "method_card_id": card.id if card is not None else None,
-        "report": build_report(metrics) if metrics is not None else None,
-        "figures": report_figures(metrics) if metrics is not None else {},
+        "czii": czii,
+        "report": build_report(metrics) if metrics is not None and czii is None else None,
+        "figures": report_figures(metrics) if metrics is not None and czii is None else {},
         "pending": submission.status in PENDING,
         "public_part": metrics is not None and metrics.get("split") == "public",
     }
