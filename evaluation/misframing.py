@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from evaluation.ground_truth import GroundTruth
+from evaluation.ground_truth import GroundTruth, file_facts
 from evaluation.quantiles import percentile  # np.percentile's, without numpy.ma
 from evaluation.submission import Submission
 
@@ -129,18 +129,36 @@ def _particle_box(
     key = "misframing-box"
     cached = ground_truth._cache.get(key)
     if cached is None:
-        hitbox = np.asarray(ground_truth.hitbox)
-        bounds = []
-        for axis in (2, 1, 0):  # x, y, z
-            others = tuple(a for a in range(3) if a != axis)
-            occupied = np.flatnonzero(hitbox.any(axis=others))
-            bounds.append((occupied[0], occupied[-1]) if len(occupied) else (0, -1))
+        facts = file_facts.of_array(ground_truth.hitbox)
+        bounds = facts.get("occupied_xyz", lambda: _occupied(ground_truth.hitbox), _is_bounds)
         low = np.array([b[0] for b in bounds], dtype=np.float64)
         high = np.array([b[1] for b in bounds], dtype=np.float64)
         grow = MARGIN * np.array(ground_truth.shape[::-1], dtype=np.float64)
         cached = (low - grow - 0.5, high + grow + 0.5)
         ground_truth._cache[key] = cached
     return cached  # type: ignore[return-value]
+
+
+def _occupied(hitbox: npt.NDArray[np.integer]) -> list[list[int]]:
+    """[first, last] occupied index along x, y and z ([0, -1] along all for an empty one)."""
+    volume = np.asarray(hitbox)
+    bounds = []
+    for axis in (2, 1, 0):  # x, y, z
+        others = tuple(a for a in range(3) if a != axis)
+        occupied = np.flatnonzero(volume.any(axis=others))
+        bounds.append([int(occupied[0]), int(occupied[-1])] if len(occupied) else [0, -1])
+    return bounds
+
+
+def _is_bounds(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 3
+        and all(
+            isinstance(pair, list) and len(pair) == 2 and all(type(i) is int for i in pair)
+            for pair in value
+        )
+    )
 
 
 def _candidates(

@@ -98,6 +98,12 @@ def _option_help(option: str, text: str) -> str:
     "--allow-misframed", is_flag=True, help="Score a file even if its coordinates look misframed."
 )
 @click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Recompute the hitbox file's checksum and checks instead of reading them from the "
+    "user cache (also: TOMOBENCH_NO_CACHE=1).",
+)
+@click.option(
     "--czii-radius", multiple=True, metavar="TYPE=Å", help="czii: a particle type's radius."
 )
 @click.option(
@@ -118,6 +124,7 @@ def evaluate(
     class_name: str | None,
     pixel_size: float | None,
     allow_misframed: bool,
+    no_cache: bool,
     czii_radius: tuple[str, ...],
     czii_weight: tuple[str, ...],
     **given: Any,
@@ -132,7 +139,7 @@ def evaluate(
         return
     options = _profile_options(profile, boxes, given)
     try:
-        truth = load_ground_truth(ground_truth, profile, **options)
+        truth = load_ground_truth(ground_truth, profile, cache=not no_cache, **options)
     except GroundTruthError as error:
         _fail(f"bad ground truth: {error}", 3)
     except ValueError as error:

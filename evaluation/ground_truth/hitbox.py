@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evaluation.errors import GroundTruthError
+from evaluation.ground_truth import file_facts
 
 Hitbox = npt.NDArray[np.integer]
 
@@ -45,14 +46,23 @@ def read_voxel_size(path: Path) -> float | None:
 def read_hitbox(path: Path, *, memory_map: bool = False) -> Hitbox:
     """Read a label volume from an MRC file.
 
-    Integer modes are returned as stored (memory-mapped, read-only, if ``memory_map``);
-    a float volume is accepted only if every value is a whole number, and is converted to
-    int32 in memory.
+    Integer modes are returned as stored (memory-mapped, read-only, if ``memory_map`` or
+    while the file-facts cache is on: :mod:`evaluation.ground_truth.file_facts`, whose facts
+    of the file the mapped array then carries); a float volume is accepted only if every
+    value is a whole number, and is converted to int32 in memory.
 
     Raises:
         GroundTruthError: missing, not MRC, not 3-D, truncated, or holding fractional labels.
     """
     shape, dtype, offset = _layout(path)
+    cached = file_facts.for_file(path) if np.issubdtype(dtype, np.integer) else None
+    if cached is not None:
+        # mapped: scoring reads only the voxels at the predictions, the facts the rest
+        facts, status = cached
+        mapped: Hitbox = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
+        if file_facts.still_same(path, status):
+            file_facts.attach(mapped, facts)
+        return mapped
     if np.issubdtype(dtype, np.integer) and not memory_map:
         # one read into memory: copying a memory map faults every page in twice
         count = math.prod(shape)
