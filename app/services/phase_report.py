@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from app.models import Phase, Submission
 from app.services.csv_export import csv_document
 from app.services.errors import Conflict
-from app.services.leaderboard import build_leaderboard
+from app.services.leaderboard import CZII_SCORE, CZII_TYPES, build_leaderboard
 from app.services.method_cards import card_view, method_card_for
 from evaluation import CLASSES, SIZE_GROUPS
+from evaluation.profiles import CZII
 
 # Table 1 as the paper prints it: (row key, header, digits, better: max / min / None)
 TABLE1: tuple[tuple[str, str, int, str | None], ...] = (
@@ -41,16 +42,26 @@ TABLE1: tuple[tuple[str, str, int, str | None], ...] = (
 )
 TABLE2 = tuple((f"f1_{name}", name, 3, "max") for name in CLASSES)
 TABLE4 = tuple((group, group.capitalize(), 3, "max") for group in SIZE_GROUPS)
+# a real-data track (czii profile): one table, the CZII score and its F-beta per type
+TABLE_CZII = (
+    (CZII_SCORE, "CZII score", 4, "max"),
+    *((f"fbeta_{name}", name, 3, "max") for name in CZII_TYPES),
+)
+ENTRY_KEYS = ("rank", "rank_group", "method", "team", "submission_id")
 CSV_KEYS = (
-    "rank",
-    "rank_group",
-    "method",
-    "team",
-    "submission_id",
+    *ENTRY_KEYS,
     *(key for key, *_ in TABLE1),
     *(key for key, *_ in TABLE2),
     *(key for key, *_ in TABLE4),
 )
+CZII_CSV_KEYS = (*ENTRY_KEYS, *(key for key, *_ in TABLE_CZII))
+# each table's LaTeX label
+LABELS = {
+    "table1": "tab:localization",
+    "table2": "tab:classes",
+    "table4": "tab:sizes",
+    "czii": "tab:czii",
+}
 CAPTIONS = {
     "table1": "Results of localization evaluation. RR: results reported; TP: true positive, "
     "unique particles found; FP: false positive, reported non-existent particles; FN: false "
@@ -61,6 +72,10 @@ CAPTIONS = {
     "best results in each column are highlighted.",
     "table4": "F1 scores of each submission for the size groups. The best results in each "
     "column are highlighted.",
+    "czii": "Results of the CZII score (Kaggle CryoET Object Identification): the weighted "
+    "mean over particle types of F-beta (beta 4), a pick finding a particle of its type "
+    "within half its radius; F-beta per particle type. The best results in each column are "
+    "highlighted.",
 }
 
 Spec = tuple[str, str, int, str | None]
@@ -139,11 +154,14 @@ def phase_report(db: Session, phase: Phase) -> PhaseReport:
             f"phase {phase.id} ({phase.name}) is not closed; its report comes when it closes"
         )
     entries = build_leaderboard(db, phase_id=phase.id, split="private").rows
-    tables = [
-        _table("table1", TABLE1, entries),
-        _table("table2", TABLE2, entries),
-        _table("table4", TABLE4, entries),
-    ]
+    if phase.dataset_version.profile == CZII:
+        tables = [_table("czii", TABLE_CZII, entries)]
+    else:
+        tables = [
+            _table("table1", TABLE1, entries),
+            _table("table2", TABLE2, entries),
+            _table("table4", TABLE4, entries),
+        ]
     ids = [int(row["submission_id"]) for row in entries]
     cards: dict[int, dict[str, Any]] = {}
     for submission in db.scalars(select(Submission).where(Submission.id.in_(ids))):
@@ -260,19 +278,17 @@ def report_tex(report: PhaseReport) -> str:
         "\\begin{document}",
         f"\\section*{{Results: {latex_escape(title)}}}",
     ]
-    for table, label in zip(
-        report.tables, ("tab:localization", "tab:classes", "tab:sizes"), strict=True
-    ):
-        lines += _latex_table(table, f"{label}-{phase.id}")
+    for table in report.tables:
+        lines += _latex_table(table, f"{LABELS[table.key]}-{phase.id}")
     lines.append("\\end{document}")
     return "\n".join(lines) + "\n"
 
 
 def report_csv(report: PhaseReport) -> str:
     """The same figures as CSV, one row per ranked entry."""
-    return csv_document(
-        list(CSV_KEYS), ([row.get(key) for key in CSV_KEYS] for row in report.entries)
-    )
+    czii = report.phase.dataset_version.profile == CZII
+    keys = CZII_CSV_KEYS if czii else CSV_KEYS
+    return csv_document(list(keys), ([row.get(key) for key in keys] for row in report.entries))
 
 
 def entries_f1_svg(report: PhaseReport) -> str:
@@ -284,16 +300,19 @@ def entries_f1_svg(report: PhaseReport) -> str:
     from app.services.plots import _SVG_SETTINGS, figure_to_svg
 
     names = [name for group in SIZE_GROUPS.values() for name in group]
+    key, measure, order = "f1_", "F1", "classes from tiny to large"
+    if report.phase.dataset_version.profile == CZII:
+        names, key, measure, order = list(CZII_TYPES), "fbeta_", "F-beta", "particle types"
     with matplotlib.rc_context(_SVG_SETTINGS):
         figure = Figure(figsize=(7.5, 3.4), dpi=96)
         axes = figure.add_subplot()
         for row in report.entries:
-            values = [row.get(f"f1_{name}") for name in names]
+            values = [row.get(f"{key}{name}") for name in names]
             heights = [float("nan") if v is None else float(v) for v in values]
             axes.plot(names, heights, marker="o", linewidth=1, label=entry_name(row))
         axes.set_ylim(0.0, 1.05)
-        axes.set_ylabel("F1")
-        axes.set_title("F1 per class of every entry (classes from tiny to large)")
+        axes.set_ylabel(measure)
+        axes.set_title(f"{measure} per class of every entry ({order})")
         axes.tick_params(axis="x", labelrotation=45)
         if report.entries:
             axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)

@@ -5,6 +5,7 @@ the service exactly as `evaluation.czii` scores them, misframed files refused fo
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -25,6 +26,8 @@ from app.services.scoring import hidden_test_for, split_for
 from evaluation.czii import CziiParameters, CziiPoints, CziiSplit, czii_score
 from tests.app.datasets_support import browser_login
 from tests.app.support import new_user, upload
+from tests.app.test_phase_report import pdflatex
+from tests.app.test_phases import create_phase
 from tests.conftest import backend_settings
 
 VOXEL = 10.0  # Å
@@ -262,3 +265,46 @@ def test_the_hidden_references_never_leave_the_server(
             "reconstruction.mrc",
             "metadata.json",
         }
+
+
+def test_an_edition_of_a_track_closes_with_its_czii_table(
+    track: tuple[Settings, dict[str, dict[str, np.ndarray]], int], tmp_path: Path
+) -> None:
+    settings, picks, version_id = track
+    with TestClient(create_app(settings)) as client:
+        admin = new_user(settings, Role.ADMIN)
+        phase = create_phase(client, admin, version_id)
+        runs = ("TS_1", "TS_2")
+        half = {run: {k: v[:1] for k, v in picks[run].items()} for run in runs}
+        for sent, method in ((picks, "All_found"), (half, "Some")):
+            headers = new_user(settings)
+            answer = upload(
+                client, headers, _kaggle(sent, runs), method=method, phase=str(phase["id"])
+            )
+            assert answer.status_code == 201, answer.text
+            _score(settings, answer.json()["id"])
+        closed = client.post(f"/api/v1/admin/phases/{phase['id']}/close", headers=admin)
+        assert closed.status_code == 200, closed.text
+        board = client.get("/api/v1/leaderboard", params={"phase": phase["id"]}).json()
+        assert [row["method"] for row in board["rows"]] == ["All_found", "Some"]
+        assert board["rows"][0]["czii_score"] == 1.0
+        tex = client.get(f"/api/v1/phases/{phase['id']}/report.tex").text
+        assert "CZII score" in tex
+        assert "\\textbf{1.0000}" in tex
+        assert "All\\_found" in tex
+        (tmp_path / "report.tex").write_text(tex)
+        compiled = subprocess.run(
+            [pdflatex(), "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+            cwd=tmp_path,
+            capture_output=True,
+            check=False,
+        )
+        assert compiled.returncode == 0, compiled.stdout.decode()[-2000:]
+        table = client.get(f"/api/v1/phases/{phase['id']}/report.csv").text.splitlines()
+        assert table[0].startswith("rank,rank_group,method,team,submission_id,czii_score,")
+        page = client.get(f"/phases/{phase['id']}/report")
+        assert page.status_code == 200
+        assert 'id="czii"' in page.text
+        figure = client.get(f"/phases/{phase['id']}/report/f1.svg")
+        assert figure.status_code == 200
+        assert b"F-beta" in figure.content
