@@ -57,7 +57,11 @@ def _particle_major_weights(ground_truth: GroundTruth, resamples: int, seed: int
     if isinstance(cached, np.ndarray):
         return cached
     n = ground_truth.n_particles
-    drawn = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    # int32 draws are the int64 draws (both take numpy's 32-bit bounded path below 2**32;
+    # tests/evaluation/test_fast_paths.py) in half the memory: the first run of a process
+    # spends most of this function faulting that memory in
+    dtype = np.int32 if n <= np.iinfo(np.int32).max else np.int64
+    drawn = np.random.default_rng(seed).integers(0, n, size=(resamples, n), dtype=dtype)
     # counted a block of resamples at a time: the bins stay in cache and no array of
     # resamples x N counts is ever allocated
     particle_major = np.empty((n, resamples), dtype=np.uint8)

@@ -125,6 +125,25 @@ def test_bootstrap_sums_equal_the_sparse_product() -> None:
     assert result.bootstrap.localization_f1.low is not None
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 40, 2540, 65_537, 2**31 - 1])
+def test_bootstrap_draws_in_int32_are_the_int64_draws(n: int) -> None:
+    """The resample weights draw int32 indices: numpy's default int64 draws, value for
+    value, for every particle count up to 2**31 - 1 (both take the 32-bit bounded path)."""
+    for seed in (0, 1, 12345):
+        wide = np.random.default_rng(seed).integers(0, n, size=(7, 301))
+        narrow = np.random.default_rng(seed).integers(0, n, size=(7, 301), dtype=np.int32)
+        assert np.array_equal(wide, narrow)
+
+
+def test_bootstrap_weights_count_the_draws() -> None:
+    truth = memory_truth([f"{CLASSES[k % 12]} {k} 1 1" for k in range(25)], (3, 3, 30))
+    weights = bootstrap_module._particle_major_weights(truth, 130, 6)
+    drawn = np.random.default_rng(6).integers(0, 25, size=(130, 25))
+    expected = np.stack([np.bincount(row, minlength=25) for row in drawn], axis=1)
+    assert weights.dtype == np.uint8
+    assert np.array_equal(weights, expected)
+
+
 def test_per_class_ranking_is_the_curve_of_each_class() -> None:
     rng = np.random.default_rng(9)
     particles = [f"{CLASSES[k % 4]} {2 * k + 1} 1 1" for k in range(30)]
