@@ -206,7 +206,10 @@ def test_an_upload_is_scored_as_the_czii_metric_scores_it(
         assert report.status_code == 200
         assert 'id="czii-types"' in report.text
         assert f"{whole['czii']['score']:.4f}" in report.text  # organizers see the whole test
-        assert client.get(f"/datasets/{version_id}").status_code == 200
+        dataset_page = client.get(f"/datasets/{version_id}")
+        assert dataset_page.status_code == 200
+        assert 'id="czii-track"' in dataset_page.text
+        assert 'id="copick-download"' not in dataset_page.text  # it came from one: no 409 link
 
 
 def test_misframed_and_foreign_files_are_refused_before_any_quota(
