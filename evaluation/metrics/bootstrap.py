@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evaluation.classes import SIZE_GROUPS
-from evaluation.ground_truth import GroundTruth
+from evaluation.ground_truth import GroundTruth, file_facts
 from evaluation.metrics.localization import Localization
 from evaluation.metrics.matching import Hits
 from evaluation.quantiles import percentile
@@ -57,6 +57,28 @@ def _particle_major_weights(ground_truth: GroundTruth, resamples: int, seed: int
     if isinstance(cached, np.ndarray):
         return cached
     n = ground_truth.n_particles
+
+    def valid(weights: np.ndarray) -> bool:  # each resample draws n particles
+        return (
+            weights.shape == (n, resamples)
+            and weights.dtype in (np.uint8, np.uint32)
+            and bool(np.all(weights.sum(axis=0, dtype=np.int64) == n))
+        )
+
+    # the weights depend on n, resamples, seed and numpy's generator only: with the hitbox
+    # file's facts they are kept in the cache (a process's first draw costs ~15 ms)
+    particle_major = file_facts.stored_array(
+        file_facts.of_array(ground_truth.hitbox),
+        f"bootstrap-weights-{n}-{resamples}-{seed}-numpy{np.__version__}",
+        lambda: _draw_weights(n, resamples, seed),
+        valid,
+    )
+    ground_truth._cache[key] = particle_major
+    return particle_major
+
+
+def _draw_weights(n: int, resamples: int, seed: int) -> np.ndarray:
+    """(n, resamples) multiplicities of ``resamples`` draws of n of n particles."""
     # int32 draws are the int64 draws (both take numpy's 32-bit bounded path below 2**32;
     # tests/evaluation/test_fast_paths.py) in half the memory: the first run of a process
     # spends most of this function faulting that memory in
@@ -73,7 +95,6 @@ def _particle_major_weights(ground_truth: GroundTruth, resamples: int, seed: int
         if counts.max() > np.iinfo(np.uint8).max:  # one particle drawn 256 times or more
             particle_major = particle_major.astype(np.uint32)
         particle_major[:, first : first + len(rows)] = counts.T
-    ground_truth._cache[key] = particle_major
     return particle_major
 
 

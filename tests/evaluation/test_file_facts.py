@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from app.cli import main
 from evaluation import GroundTruth, GroundTruthError, load_ground_truth, score
 from evaluation.ground_truth import file_facts
+from evaluation.metrics.bootstrap import resample_weights
 from evaluation.misframing import check_frame, diagnose
 from tests.evaluation.helpers import picks, small_volume, write_native
 
@@ -95,6 +96,22 @@ def test_a_changed_file_of_the_same_size_is_checked_again(
     for _ in range(2):
         with pytest.raises(GroundTruthError, match="label 9 lies beyond the particle list"):
             load_ground_truth(folder, cache=True)
+
+
+def test_resample_weights_are_kept_and_checked(tmp_path: Path, facts_cache: Path) -> None:
+    folder = _folder(tmp_path)
+    drawn = resample_weights(load_ground_truth(folder), 70, 3)
+    assert np.array_equal(resample_weights(load_ground_truth(folder, cache=True), 70, 3), drawn)
+    (kept,) = (facts_cache / "arrays").glob("bootstrap-weights-4-70-3-*.npy")
+    assert np.array_equal(np.load(kept).T, drawn)
+    assert np.array_equal(resample_weights(load_ground_truth(folder, cache=True), 70, 3), drawn)
+    wrong = np.load(kept)
+    wrong[0, 0] += 1  # resample 0 would draw five particles of four
+    np.save(kept, wrong)
+    assert np.array_equal(resample_weights(load_ground_truth(folder, cache=True), 70, 3), drawn)
+    assert np.array_equal(np.load(kept).T, drawn)  # replaced
+    kept.write_bytes(b"not an array")
+    assert np.array_equal(resample_weights(load_ground_truth(folder, cache=True), 70, 3), drawn)
 
 
 def test_a_file_just_written_is_not_recorded(tmp_path: Path, facts_cache: Path) -> None:
