@@ -18,7 +18,6 @@ from evaluation.formats.header import is_header, parse_with_header, refuse_unkno
 from evaluation.formats.picks import Frame, rescale, to_submission
 from evaluation.formats.plain import Row, parse_plain, parse_plain_table
 from evaluation.formats.rows import split_fields
-from evaluation.formats.star import parse_star
 from evaluation.formats.tomograms import archive_kind, name_tomograms, parse_archive
 from evaluation.profiles import Profile, get_profile
 from evaluation.submission import SUBMISSION_FORMATS, Submission, SubmissionFormat
@@ -122,6 +121,8 @@ def _parse_native(
         raise SubmissionError(f"no predictions: the file {what}")
     first_fields = rows[0][1]
     if file_format == "star":
+        from evaluation.formats.star import parse_star  # not needed by other files
+
         return parse_star(text, lines, chosen)
     if file_format == "csv" and is_header(first_fields):
         if len(rows) == 1:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import tarfile
-import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -62,6 +60,8 @@ def archive_kind(data: bytes | str | os.PathLike[str]) -> str | None:
     """ "zip" or "tar" when ``data`` (bytes or a path, never text) is such an archive."""
     if isinstance(data, str):
         return None
+    import zipfile  # here and below: archives are rare, and these modules slow start-up
+
     if isinstance(data, bytes | bytearray | memoryview):
         head = bytes(data[:512])
         if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
@@ -77,6 +77,8 @@ def archive_kind(data: bytes | str | os.PathLike[str]) -> str | None:
 
 
 def _is_tar(handle: io.BufferedIOBase | io.BytesIO) -> bool:
+    import tarfile
+
     try:
         with tarfile.open(fileobj=handle, mode="r:*"):
             return True
@@ -135,6 +137,9 @@ def parse_archive(
 def _members(raw: bytes, max_bytes: int | None) -> list[tuple[str, bytes]]:
     """(name, bytes) of each regular file of a zip or tar, skipping folders and hidden
     files (``__MACOSX/``, ``.DS_Store``); their sizes are checked before reading."""
+    import tarfile
+    import zipfile
+
     files: list[tuple[str, bytes]] = []
     total = 0
 
