@@ -6,6 +6,7 @@ problem); 2 bad command-line usage; 3 the ground truth could not be loaded.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -168,6 +169,8 @@ def evaluate(
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         click.echo(result.to_text(truncate=paper_digits), nl=False)
+    if not gc.isenabled() and sys.stdout is sys.__stdout__:
+        gc.freeze()  # a process of its own (app.cli) ends: nothing for the last collection
 
 
 def _evaluate_czii(
