@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evaluation.ground_truth import GroundTruth
-from evaluation.metrics.bootstrap import CONFIDENCE, resample_weights
+from evaluation.metrics.bootstrap import CONFIDENCE, _group_sums, _particle_major_weights
 from evaluation.metrics.localization import localization
 from evaluation.metrics.matching import match
 from evaluation.quantiles import percentile
@@ -33,12 +33,20 @@ def localization_f1_samples(
     (the values whose percentiles are the evaluator's F1 interval)."""
     hits = match(ground_truth, submission)
     located = localization(ground_truth, hits)
-    weights = resample_weights(ground_truth, resamples, seed).astype(np.float64)  # (R, N)
-    counts = hits.hit_count[ground_truth.counted].astype(np.float64)
-    found = weights @ (counts > 0).astype(np.float64)
-    hit_total = weights @ counts
+    # the cached (N, resamples) integer multiplicities summed per hit count, as the
+    # evaluator's bootstrap does: exact integers, no float copy of the weights per call
+    weights = _particle_major_weights(ground_truth, resamples, seed)
+    counts = hits.hit_count[ground_truth.counted]
+    found_rows = np.flatnonzero(counts > 0)
+    per_count = _group_sums(weights, found_rows, counts[found_rows], int(counts.max(initial=0)) + 1)
+    found = per_count.sum(axis=0)
+    hit_total = (np.arange(len(per_count), dtype=np.int64)[:, None] * per_count).sum(axis=0)
     fixed = located.FP + located.ignored
-    samples: npt.NDArray[np.float64] = 2 * found / (fixed + hit_total + ground_truth.n_particles)
+    samples: npt.NDArray[np.float64] = (
+        2
+        * found.astype(np.float64)
+        / (fixed + hit_total.astype(np.float64) + ground_truth.n_particles)
+    )
     return samples
 
 

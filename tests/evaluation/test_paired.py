@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 
 from evaluation import load_ground_truth, parse_submission, score
+from evaluation.metrics.bootstrap import resample_weights
 from evaluation.paired import (
     distinguishable,
     ladder_improves,
     localization_f1_samples,
     rank_groups,
 )
+from tests.evaluation.helpers import memory_truth, picks
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "evaluation" / "examples"
 RNG = np.random.default_rng(3)
@@ -32,6 +34,33 @@ def test_the_samples_are_those_of_the_evaluators_interval() -> None:
     assert high == pytest.approx(interval["high"], abs=1e-6)
     # the same resamples for every submission: a file against itself differs by nothing
     assert not distinguishable(samples, localization_f1_samples(truth, picks))
+
+
+def test_the_samples_match_a_plain_loop_over_resamples() -> None:
+    """Each resample's F1 by definition (its particles with repeats), to the last bit."""
+    rng = np.random.default_rng(5)
+    classes = ["1s3x", "3qm1", "3gl1", "1bxn", "4d8q"]
+    lines = [f"{classes[k % 5]} {2 * k + 1} 1 1" for k in range(20)]
+    hitbox = np.zeros((3, 3, 42), dtype=np.int16)
+    hitbox[1, 1, 1:41:2] = np.arange(1, 21)
+    truth = memory_truth(lines, (3, 3, 42), hitbox)
+    # repeated hits on some particles, none on others, and three background picks
+    guesses = [f"{classes[rng.integers(5)]} {2 * rng.integers(12) + 1} 1 1" for _ in range(30)]
+    submission = picks(*guesses, "1bxn 0 0 0", "1bxn 2 1 1", "3qm1 4 1 1")
+    hits = np.zeros(20)
+    for x in submission.coords[:, 0]:
+        if x % 2 == 1:
+            hits[int(x) // 2] += 1
+    expected = []
+    for row in resample_weights(truth, 300, 9):
+        sample = [k for k in range(20) for _ in range(int(row[k]))]
+        found = sum(1 for k in sample if hits[k] > 0)
+        predictions = 3 + sum(hits[k] for k in sample)
+        expected.append(2 * found / (predictions + 20))
+    samples = localization_f1_samples(truth, submission, resamples=300, seed=9)
+    assert samples.tolist() == expected
+    # no hit at all: every resample's F1 is zero
+    assert not localization_f1_samples(truth, picks("1bxn 0 0 0"), resamples=300, seed=9).any()
 
 
 def test_distinguishable_needs_the_whole_interval_above_zero() -> None:
