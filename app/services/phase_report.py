@@ -301,8 +301,9 @@ def entries_f1_svg(report: PhaseReport) -> str:
 
     names = [name for group in SIZE_GROUPS.values() for name in group]
     key, measure, order = "f1_", "F1", "classes from tiny to large"
-    if report.phase.dataset_version.profile == CZII:
-        names, key, measure, order = list(CZII_TYPES), "fbeta_", "F-beta", "particle types"
+    if report.phase.dataset_version.profile == CZII:  # the types some entry was scored on
+        key, measure, order = "fbeta_", "F-beta", "particle types"
+        names = [t for t in CZII_TYPES if any(r.get(key + t) is not None for r in report.entries)]
     with matplotlib.rc_context(_SVG_SETTINGS):
         figure = Figure(figsize=(7.5, 3.4), dpi=96)
         axes = figure.add_subplot()

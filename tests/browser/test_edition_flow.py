@@ -19,6 +19,7 @@ from tests.app.test_serve import ADMIN_LINE, Served, serving
 from tests.browser.predictions import write_predictions
 from tests.browser.test_admin_flow import login
 from tests.browser.test_flow import register, submit_by_api
+from tests.browser.test_layout import _check
 
 pytestmark = pytest.mark.browser
 
@@ -136,6 +137,10 @@ def test_an_edition_from_opening_to_its_report(
     expect(figure).to_be_visible()
     assert figure.evaluate("image => image.naturalWidth") > 0
     participant.screenshot(path=str(screenshot_dir / "edition-report.png"), full_page=True)
+    # the report page fits a laptop and a phone (its figure and checksum included)
+    report_url = f"{url}/phases/{edition['id']}/report"
+    problems = _check(participant, report_url, "edition-report", screenshot_dir)
+    assert problems == [], "\n".join(problems)
     tex = httpx.get(f"{url}/api/v1/phases/{edition['id']}/report.tex")
     assert tex.status_code == 200
     assert "DeepPicker" in tex.text
