@@ -209,6 +209,7 @@ def test_an_upload_is_scored_as_the_czii_metric_scores_it(
         dataset_page = client.get(f"/datasets/{version_id}")
         assert dataset_page.status_code == 200
         assert 'id="czii-track"' in dataset_page.text
+        assert "scored as in the Kaggle CZII challenge" in dataset_page.text  # the footer
         assert 'id="copick-download"' not in dataset_page.text  # it came from one: no 409 link
 
 
