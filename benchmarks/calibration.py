@@ -203,14 +203,19 @@ def main() -> None:
             for name in arguments.baselines:
                 train_dir = work / preset / "train"
                 if not train_dir.exists():
+                    # the test's depth (the baselines learn the slab's z range from training)
+                    # and its density of particles and beads
+                    area = (arguments.train_size / params.volume_shape[2]) ** 2
                     small = SimulationParameters.from_preset(
                         preset,
-                        # the test's depth: the baselines learn the slab's z range from training
-                        shape=(512, arguments.train_size, arguments.train_size),
-                        particles=int(2500 * (arguments.train_size / 512) ** 2),
-                        tomograms=arguments.train + 1,
-                        seed=TEST_SEED + 1,
-                        **overrides,
+                        **{
+                            **overrides,
+                            "shape": (512, arguments.train_size, arguments.train_size),
+                            "particles": int(params.particles * area),
+                            "fiducials": int(params.fiducials * area),
+                            "tomograms": arguments.train + 1,
+                            "seed": TEST_SEED + 1,
+                        },
                     )
                     simulate_dataset(train_dir, small)
                 config = (
