@@ -10,9 +10,8 @@ import math
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-import mrcfile
-import mrcfile.utils
 import numpy as np
 import numpy.typing as npt
 
@@ -54,15 +53,24 @@ def read_hitbox(path: Path, *, memory_map: bool = False) -> Hitbox:
     Raises:
         GroundTruthError: missing, not MRC, not 3-D, truncated, or holding fractional labels.
     """
-    shape, dtype, offset = _layout(path)
-    cached = file_facts.for_file(path) if np.issubdtype(dtype, np.integer) else None
-    if cached is not None:
-        # mapped: scoring reads only the voxels at the predictions, the facts the rest
+    cached = file_facts.for_file(path)
+    if cached is None:
+        shape, dtype, offset = _layout(path)
+    else:
         facts, status = cached
-        mapped: Hitbox = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
-        if file_facts.still_same(path, status):
-            file_facts.attach(mapped, facts)
-        return mapped
+        # the header's layout is a fact of the file too: mrcfile is not even imported
+        layout = facts.get("layout", lambda: _layout_fact(path), _is_layout_fact)
+        shape, dtype, offset = (
+            (layout[0][0], layout[0][1], layout[0][2]),
+            np.dtype(layout[1]),
+            layout[2],
+        )
+        if np.issubdtype(dtype, np.integer):
+            # mapped: scoring reads only the voxels at the predictions, the facts the rest
+            mapped: Hitbox = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
+            if file_facts.still_same(path, status):
+                file_facts.attach(mapped, facts)
+            return mapped
     if np.issubdtype(dtype, np.integer) and not memory_map:
         # one read into memory: copying a memory map faults every page in twice
         count = math.prod(shape)
@@ -77,8 +85,30 @@ def read_hitbox(path: Path, *, memory_map: bool = False) -> Hitbox:
     return labels.astype(np.int32)
 
 
+def _layout_fact(path: Path) -> list[Any]:
+    """:func:`_layout` as JSON values: ``[[z, y, x], dtype string, offset]``."""
+    shape, dtype, offset = _layout(path)
+    return [list(shape), dtype.str, offset]
+
+
+def _is_layout_fact(value: object) -> bool:
+    if not (isinstance(value, list) and len(value) == 3 and isinstance(value[1], str)):
+        return False
+    shape, dtype, offset = value
+    sides_ok = isinstance(shape, list) and len(shape) == 3
+    if not sides_ok or not all(type(side) is int and side >= 1 for side in shape):
+        return False
+    try:
+        np.dtype(dtype)
+    except TypeError:
+        return False
+    return type(offset) is int and offset >= 1024
+
+
 def _layout(path: Path) -> tuple[tuple[int, int, int], np.dtype, int]:
     """Shape, data type and data offset from the header, checked against the file size."""
+    import mrcfile.utils  # here: a cached hitbox file needs no header, nor mrcfile
+
     header = _read_header(path)
     shape = (int(header.nz), int(header.ny), int(header.nx))
     try:
@@ -148,6 +178,8 @@ def class_sides(
 
 
 def _read_header(path: Path) -> np.recarray:
+    import mrcfile
+
     if not path.is_file():
         raise GroundTruthError(f"missing file: {path}")
     with warnings.catch_warnings(record=True) as caught:

@@ -53,6 +53,7 @@ def test_second_load_maps_the_file_and_reads_its_facts(tmp_path: Path, facts_cac
     facts = json.loads(entry.read_text())["facts"]
     assert facts["unsigned_max"] == 4
     assert facts["occupied_xyz"] == [[1, 9], [1, 7], [1, 5]]
+    assert facts["layout"] == [[6, 8, 10], "<i2", 1024]  # shape, data type, data offset
     assert facts["checksums"] == {first._checksum._prefix_hex: plain.checksum}
     second = load_ground_truth(folder, cache=True)
     assert isinstance(second.hitbox, np.memmap)
@@ -141,12 +142,18 @@ def test_wrong_values_in_an_entry_are_recomputed(tmp_path: Path, facts_cache: Pa
     _load(folder)
     (entry,) = _entries(facts_cache)
     stored = json.loads(entry.read_text())
-    stored["facts"] = {"unsigned_max": "4", "occupied_xyz": [[1]], "checksums": {"x": 1}}
+    stored["facts"] = {
+        "unsigned_max": "4",
+        "occupied_xyz": [[1]],
+        "checksums": {"x": 1},
+        "layout": [[6, 8, 10], "not a type", 1024],
+    }
     entry.write_text(json.dumps(stored))
     assert _load(folder).checksum == expected
     facts = json.loads(entry.read_text())["facts"]
     assert facts["unsigned_max"] == 4
     assert facts["occupied_xyz"] == [[1, 9], [1, 7], [1, 5]]
+    assert facts["layout"] == [[6, 8, 10], "<i2", 1024]
 
 
 def test_an_unwritable_cache_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
