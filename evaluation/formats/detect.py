@@ -24,7 +24,6 @@ def detect_format(lines: Sequence[str], filename: str | None = None) -> Submissi
     RELION 4 / pytom-match-pick without a class column, else the native STAR), a header
     with ``experiment`` and ``particle_type`` Kaggle, another header CSV, a line of 26 or
     more numbers (or a ``.tbl`` name) Dynamo, anything else plain text."""
-    from evaluation.formats.relion import is_relion_table, relion_loop
     from evaluation.formats.tables import looks_like_dynamo
 
     name = (filename or "").lower()
@@ -40,6 +39,8 @@ def detect_format(lines: Sequence[str], filename: str | None = None) -> Submissi
     if first[0] == "<":
         return "deepfinder"
     if first.startswith("data_") or (name.endswith(".star") and first.startswith("loop_")):
+        from evaluation.formats.relion import is_relion_table, relion_loop  # STAR files only
+
         loop = relion_loop(lines)
         if loop is not None and is_relion_table(loop):
             return "relion5" if "rlnCenteredCoordinateXAngst" in loop.columns else "relion4"

@@ -143,7 +143,13 @@ def _shrec19_list(path: Path) -> Path:
         return path
     if not path.is_dir():
         raise GroundTruthError(f"no such file or folder: {path}")
-    candidates = sorted(path.glob(SHREC19_PARTICLE_LOCATIONS_GLOB))
+    # the glob's matches, without compiling it into a regular expression (~1 ms per process)
+    prefix, suffix = SHREC19_PARTICLE_LOCATIONS_GLOB.split("*")
+    candidates = sorted(
+        entry
+        for entry in path.iterdir()
+        if entry.name.startswith(prefix) and entry.name.endswith(suffix)
+    )
     if not candidates:
         raise GroundTruthError(f"{path}: no {SHREC19_PARTICLE_LOCATIONS_GLOB} in the folder")
     if len(candidates) > 1:
