@@ -115,7 +115,7 @@ class Load:
     upload began."""
 
     def __init__(
-        self, url: str, tokens: list[str], files: list[bytes], cpu: Callable[[], float]
+        self, url: str, tokens: list[str], files: list[bytes], cpu: Callable[[], list[float]]
     ) -> None:
         self.url, self.files, self.cpu = url, files, cpu
         self.cpu_at_start = cpu()
@@ -165,10 +165,10 @@ class Load:
             list(pool.map(self.upload, range(count)))
 
 
-def process_cpu_seconds(group_ids: list[int]) -> float:
-    """CPU time (user + system) used so far by every live process of these process groups."""
+def process_cpu_seconds(group_ids: list[int]) -> list[float]:
+    """CPU time (user + system) used so far by the live processes of each process group."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    totals = dict.fromkeys(group_ids, 0)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -176,9 +176,10 @@ def process_cpu_seconds(group_ids: list[int]) -> float:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended meanwhile
-        if int(fields[2]) in group_ids:  # fields: state ppid pgrp ... utime(11) stime(12)
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
+        group = int(fields[2])  # fields: state ppid pgrp ... utime(11) stime(12)
+        if group in totals:
+            totals[group] += int(fields[11]) + int(fields[12])
+    return [totals[group] / ticks for group in group_ids]
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -224,10 +225,15 @@ def report(title: str, load: Load, settings: Settings, timeout: float) -> None:
     print(
         f"  scored per second {len(scored) / span:.1f} (first upload to last score: {span:.1f} s)"
     )
-    per_submission = (load.cpu() - load.cpu_at_start) / max(len(scored), 1)
+    web, worker = (
+        (now - before) / max(len(scored), 1)
+        for now, before in zip(load.cpu(), load.cpu_at_start, strict=True)
+    )
+    per_submission = web + worker
     print(
         f"  web + worker CPU per scored submission {per_submission * 1000:.0f} ms "
-        f"(2 idle cores would score about {2 / per_submission:.0f}/s)",
+        f"(web {web * 1000:.0f} ms, worker {worker * 1000:.0f} ms; "
+        f"2 idle cores would score about {2 / per_submission:.0f}/s)",
         flush=True,
     )
 
@@ -269,7 +275,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{args.port}"
         wait_until(lambda: _ready(url), 120, "the service to be healthy")
 
-        def cpu() -> float:
+        def cpu() -> list[float]:  # web, worker
             return process_cpu_seconds([web.pid, worker.pid])
 
         def phase(title: str, send: Callable[[Load], None], timeout: float) -> None:
