@@ -34,6 +34,8 @@ VOXEL = 10.0  # Å
 SHAPE = (24, 40, 48)  # z, y, x voxels: 480 × 400 × 240 Å
 OBJECTS = {"apo-ferritin": 60.0, "ribosome": 150.0, "beta-amylase": 65.0}
 RUNS = ("TS_0", "TS_1", "TS_2")  # TS_0 for training, TS_1 and TS_2 the hidden test
+Picks = dict[str, dict[str, np.ndarray]]  # run -> object -> centres (x, y, z Å)
+Track = tuple[Settings, Picks, int]  # settings with the track active, its picks, its id
 
 
 def _points(seed: int) -> dict[str, np.ndarray]:
@@ -50,7 +52,7 @@ def _points(seed: int) -> dict[str, np.ndarray]:
     return {name: np.array(centres) for name, centres in found.items()}
 
 
-def _project(root: Path) -> tuple[Path, dict[str, dict[str, np.ndarray]]]:
+def _project(root: Path) -> tuple[Path, Picks]:
     """A copick project of three runs with tomograms and picks; its config and the picks."""
     copick = load_copick()
     config = root / "copick_config.json"
@@ -71,7 +73,7 @@ def _project(root: Path) -> tuple[Path, dict[str, dict[str, np.ndarray]]]:
         )
     )
     project = copick.from_file(str(config))
-    picks: dict[str, dict[str, np.ndarray]] = {}
+    picks: Picks = {}
     for seed, name in enumerate(RUNS):
         run = project.new_run(name)
         volume = np.random.default_rng(seed).normal(size=SHAPE).astype(np.float32)
@@ -83,9 +85,7 @@ def _project(root: Path) -> tuple[Path, dict[str, dict[str, np.ndarray]]]:
     return config, picks
 
 
-def _kaggle(
-    picks: dict[str, dict[str, np.ndarray]], runs: tuple[str, ...], scale: float = 1.0
-) -> bytes:
+def _kaggle(picks: Picks, runs: tuple[str, ...], scale: float = 1.0) -> bytes:
     rows = ["id,experiment,particle_type,x,y,z"]
     for run in runs:
         for obj, centres in picks[run].items():
@@ -94,7 +94,7 @@ def _kaggle(
     return ("\n".join(rows) + "\n").encode()
 
 
-def _as_points(picks: dict[str, dict[str, np.ndarray]], runs: tuple[str, ...]) -> CziiPoints:
+def _as_points(picks: Picks, runs: tuple[str, ...]) -> CziiPoints:
     experiments, types, coords = [], [], []
     for run in runs:
         for obj, centres in picks[run].items():
@@ -106,9 +106,7 @@ def _as_points(picks: dict[str, dict[str, np.ndarray]], runs: tuple[str, ...]) -
 
 
 @pytest.fixture(params=["embedded", "production"])
-def track(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[tuple[Settings, dict[str, dict[str, np.ndarray]], int]]:
+def track(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Track]:
     """Settings with the imported track active, its picks, and the version's id."""
     with ExitStack() as stack:
         settings = backend_settings(stack, request.param, tmp_path / "data")
@@ -141,7 +139,7 @@ def _score(settings: Settings, submission_id: int) -> dict[str, object]:
 
 
 def test_an_upload_is_scored_as_the_czii_metric_scores_it(
-    track: tuple[Settings, dict[str, dict[str, np.ndarray]], int],
+    track: Track,
 ) -> None:
     settings, picks, version_id = track
     with TestClient(create_app(settings)) as client:
@@ -214,7 +212,7 @@ def test_an_upload_is_scored_as_the_czii_metric_scores_it(
 
 
 def test_misframed_and_foreign_files_are_refused_before_any_quota(
-    track: tuple[Settings, dict[str, dict[str, np.ndarray]], int],
+    track: Track,
 ) -> None:
     settings, picks, _ = track
     settings = settings.model_copy(update={"daily_quota": 1})
@@ -251,7 +249,7 @@ def test_misframed_and_foreign_files_are_refused_before_any_quota(
 
 
 def test_the_hidden_references_never_leave_the_server(
-    track: tuple[Settings, dict[str, dict[str, np.ndarray]], int],
+    track: Track,
 ) -> None:
     settings, _, version_id = track
     with TestClient(create_app(settings)) as client:
@@ -271,9 +269,7 @@ def test_the_hidden_references_never_leave_the_server(
         }
 
 
-def test_an_edition_of_a_track_closes_with_its_czii_table(
-    track: tuple[Settings, dict[str, dict[str, np.ndarray]], int], tmp_path: Path
-) -> None:
+def test_an_edition_of_a_track_closes_with_its_czii_table(track: Track, tmp_path: Path) -> None:
     settings, picks, version_id = track
     with TestClient(create_app(settings)) as client:
         admin = new_user(settings, Role.ADMIN)

@@ -8,7 +8,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from app.cli import main
 from app.db import session_factory
@@ -97,51 +97,20 @@ def test_objects_that_are_not_classes_are_refused_by_the_native_profile(tmp_path
             )
         )
         copick.from_file(str(config)).new_run("TS_5_4")
-        result = CliRunner().invoke(
-            main,
-            [
-                "datasets",
-                "import-copick",
-                str(config),
-                "--test",
-                "TS_5_4",
-                "--data-dir",
-                str(settings.resolved_data_dir),
-            ],
-        )
+
+        def imported(*options: str) -> Result:
+            arguments = ["datasets", "import-copick", str(config), *options]
+            return CliRunner().invoke(main, [*arguments, "--data-dir", str(data_dir)])
+
+        data_dir = settings.resolved_data_dir
+        result = imported("--test", "TS_5_4")
         assert result.exit_code == 1
         assert "run 'TS_5_4' has no picks of a particle object" in result.output
-        native = CliRunner().invoke(
-            main,
-            [
-                "datasets",
-                "import-copick",
-                str(config),
-                "--test",
-                "TS_5_4",
-                "--profile",
-                "native",
-                "--data-dir",
-                str(settings.resolved_data_dir),
-            ],
-        )
+        native = imported("--test", "TS_5_4", "--profile", "native")
         assert native.exit_code == 1
         assert "objects apo-ferritin are not classes of the native profile" in native.output
         assert "import the project with the czii profile" in native.output
-        two = CliRunner().invoke(
-            main,
-            [
-                "datasets",
-                "import-copick",
-                str(config),
-                "--test",
-                "a",
-                "--test",
-                "a",
-                "--data-dir",
-                str(settings.resolved_data_dir),
-            ],
-        )
+        two = imported("--test", "a", "--test", "a")
         assert "is named twice as a test run" in two.output
         with session_factory(settings.sqlalchemy_url)() as db:
             states = {v.status for v in db.query(DatasetVersion).all()}
