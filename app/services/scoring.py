@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from app.core.config import Settings
 from app.models import DatasetVersion, Result, Submission, SubmissionStatus, utcnow
@@ -270,12 +270,14 @@ def _store_result(
 ) -> Result:
     checksum = metrics["ground_truth_checksum"]
     version = metrics["evaluator_version"]
-    result = db.scalar(
-        select(Result).where(
-            Result.submission_id == submission.id,
-            Result.ground_truth_checksum == checksum,
-            Result.evaluator_version == version,
-        )
+    # the submission's results came with it (`score_claimed`): no query of their own
+    result = next(
+        (
+            row
+            for row in submission.results
+            if row.ground_truth_checksum == checksum and row.evaluator_version == version
+        ),
+        None,
     )
     if result is None:
         result = Result(
@@ -310,7 +312,18 @@ def score_claimed(
     from evaluation.scoring import score_tomograms
 
     with factory() as db:
-        submission = db.get(Submission, submission_id)
+        # its version and its earlier results in the same query: one round trip, not three
+        submission = db.get(
+            Submission,
+            submission_id,
+            options=[
+                joinedload(Submission.dataset_version),
+                # which scorings exist, not their documents (a re-score rewrites one)
+                joinedload(Submission.results).load_only(
+                    Result.ground_truth_checksum, Result.evaluator_version
+                ),
+            ],
+        )
         if submission is None:
             log.warning("submission %s vanished before scoring", submission_id)
             return False
