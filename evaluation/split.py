@@ -181,7 +181,7 @@ class SplitGroundTruth:
                 document = score(truth, picks, **options).to_dict()
                 if samples and resamples:
                     found = localization_f1_samples(truth, picks, resamples=resamples, seed=seed)
-                    values = [round(float(v), 6) for v in found]
+                    values = [round(v, 6) for v in found.tolist()]
             else:
                 document = score_empty(truth, submission, **options)
                 values = [0.0] * resamples if samples and resamples else None
@@ -311,7 +311,7 @@ class TomogramSplit:
                     found = localization_f1_samples(
                         hidden.whole, placed, resamples=resamples, seed=seed
                     )
-                    values = [round(float(v), 6) for v in found]
+                    values = [round(v, 6) for v in found.tolist()]
             else:
                 document = score_empty(hidden.whole, submission, **options)
                 values = [0.0] * resamples if samples and resamples else None
