@@ -31,7 +31,7 @@ from app.services.errors import (
 from app.services.names import clean_display_name
 from app.services.parsed_cache import parse_upload, save_parsed, stored_form
 from app.services.phases import phase_for_upload
-from app.services.quota import lock_quota, quota_status
+from app.services.quota import Quota, lock_quota, quota_status
 from app.services.scoring import parse_czii_upload
 from app.services.storage import store_bytes
 from app.services.teams import check_upload_team
@@ -183,16 +183,16 @@ def validate_czii_file(
 
 def ensure_quota(
     db: Session, user: User, settings: Settings, *, including_new: bool, phase: Phase | None = None
-) -> None:
+) -> Quota:
     """Check the user's daily quota (in `phase`), counting a just-inserted row when
-    `including_new`.
+    `including_new`; the quota as counted.
 
     Raises:
         QuotaExceeded: if the quota is (or, with the new row, would be) used up.
     """
     quota = quota_status(db, user, settings, phase=phase)
     if quota.limit is None or quota.used + (0 if including_new else 1) <= quota.limit:
-        return
+        return quota
     whose = f" (shared by team '{quota.team}')" if quota.team else ""
     raise QuotaExceeded(
         f"daily quota of {quota.limit} submissions{whose} used up; it resets at "
@@ -215,6 +215,38 @@ def create_submission(
     options: UploadOptions | None = None,
     phase_id: int | None = None,
 ) -> Submission:
+    """`accept_upload` for callers that need only the submission."""
+    return accept_upload(
+        db,
+        settings,
+        celery,
+        user,
+        data,
+        filename=filename,
+        method=method,
+        description=description,
+        team=team,
+        baseline=baseline,
+        options=options,
+        phase_id=phase_id,
+    )[0]
+
+
+def accept_upload(
+    db: Session,
+    settings: Settings,
+    celery: Celery,
+    user: User,
+    data: bytes,
+    *,
+    filename: str | None,
+    method: str,
+    description: str | None = None,
+    team: str | None = None,
+    baseline: tuple[str, str] | None = None,
+    options: UploadOptions | None = None,
+    phase_id: int | None = None,
+) -> tuple[Submission, Quota]:
     """Accept a result file for a phase (default: the open continuous phase of the active
     dataset version) and queue its scoring against the phase's version.
 
@@ -224,7 +256,8 @@ def create_submission(
     `options` say how to read the file. A file read through a conversion is stored as the
     plain text it was converted to (so its scores never depend on options kept elsewhere).
     The row is committed before the task is sent; if the broker is unreachable it stays
-    `received` and the sweeper sends it later.
+    `received` and the sweeper sends it later. Returns the submission and the quota as
+    counted with it (under the quota's lock, so no second count is needed to show it).
 
     Raises:
         InvalidInput: bad field or file content (the message names the line and problem).
@@ -284,14 +317,14 @@ def create_submission(
     db.add(submission)
     db.flush()
     try:
-        ensure_quota(db, user, settings, including_new=True, phase=phase)
+        quota = ensure_quota(db, user, settings, including_new=True, phase=phase)
     except QuotaExceeded:
         db.rollback()
         raise
     db.commit()
     enqueue_scoring(db, celery, submission.id)
     db.refresh(submission)
-    return submission
+    return submission, quota
 
 
 def can_view(user: User, submission: Submission) -> bool:

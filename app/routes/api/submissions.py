@@ -18,11 +18,10 @@ from app.deps import (
 from app.schemas import QuotaPublic, SubmissionCreated, SubmissionPublic, SubmissionsPublic
 from app.services.disclosure import visible_metrics
 from app.services.phases import parse_phase_id
-from app.services.quota import quota_status
 from app.services.results import result_csv, scored_result
 from app.services.storage import read_limited
 from app.services.submissions import (
-    create_submission,
+    accept_upload,
     get_submission,
     list_submissions,
     upload_options,
@@ -73,7 +72,7 @@ def submit(
     options = upload_options(format, class_name, pixel_size, allow_misframed)
     phase_id = parse_phase_id(phase)
     data = read_limited(file.file, settings.max_upload_bytes)
-    submission = create_submission(
+    submission, quota = accept_upload(
         db,
         settings,
         celery,
@@ -86,8 +85,8 @@ def submit(
         options=options,
         phase_id=phase_id,
     )
-    quota = QuotaPublic(**vars(quota_status(db, user, settings, phase=submission.phase)))
-    return SubmissionCreated(id=submission.id, status=submission.status, quota=quota)
+    shown = QuotaPublic(**vars(quota))
+    return SubmissionCreated(id=submission.id, status=submission.status, quota=shown)
 
 
 @router.get("", response_model=SubmissionsPublic, response_model_exclude_unset=True)
