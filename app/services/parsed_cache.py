@@ -109,7 +109,9 @@ def save_parsed(root: Path, sha256: str, parsed: ParsedSubmission) -> None:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     try:
-        write_atomically(path, buffer.getvalue())
+        # not synced: after a crash an entry is whole or unreadable, and unreadable means
+        # parsing again
+        write_atomically(path, buffer.getvalue(), durable=False)
     except OSError as error:
         log.warning("parse of %s not kept (the worker will parse it): %s", sha256, error)
 
@@ -124,5 +126,7 @@ def load_parsed(root: Path, sha256: str) -> ParsedSubmission | None:
             values: dict[str, Any] = json.loads(str(stored[META_KEY]))
             values.update({name: stored[name] for name in stored.files if name != META_KEY})
         return Submission(**values)
-    except (OSError, ValueError, KeyError, TypeError):
+    except Exception as error:  # any damage (empty, cut short, zeroed) reads as missing
+        if not isinstance(error, FileNotFoundError):
+            log.warning("parse of %s unreadable (parsing it again): %s", sha256, error)
         return None

@@ -16,6 +16,7 @@ FILES = {
     "angles and scores": b"1bxn 1 2 3 10 20 30 0.9\n4d8q 4 5 6 40 50 60 0.1\n",
     "scores only": b"1bxn 1 2 3 0.5\n3qm1 7 8 9 0.25\n",
     "csv": b"class,x,y,z\n1bxn,1,2,3\n1qvr,4,5,6\n",
+    "many lines": b"".join(b"1bxn %d 2 3\n" % n for n in range(500)),
 }
 
 
@@ -41,7 +42,15 @@ def test_round_trip_equals_a_fresh_parse(tmp_path: Path, name: str) -> None:
 
 
 def test_damaged_entry_reads_as_missing(tmp_path: Path) -> None:
-    save_parsed(tmp_path, SHA, parse_submission(FILES["plain"]))
+    save_parsed(tmp_path, SHA, parse_submission(FILES["many lines"]))
     (entry,) = (tmp_path / "parsed").rglob("*.npz")
-    entry.write_bytes(b"not an npz file")
-    assert load_parsed(tmp_path, SHA) is None
+    whole = entry.read_bytes()
+    # entries are not synced to disk: a crash may leave one empty, cut short or zeroed
+    for damaged in (
+        b"not an npz file",
+        b"",
+        whole[: len(whole) // 2],
+        whole[:100] + bytes(len(whole) // 2) + whole[100 + len(whole) // 2 :],
+    ):
+        entry.write_bytes(damaged)
+        assert load_parsed(tmp_path, SHA) is None
