@@ -200,3 +200,16 @@ def test_the_command_line_prints_the_same_document_with_and_without_the_cache(
     assert document() == without  # recording
     assert len(_entries(facts_cache)) == 1
     assert document() == without  # reading
+
+
+def test_the_cache_stays_small(
+    tmp_path: Path, facts_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(file_facts, "_KEEP_ENTRIES", 2)
+    hitbox, lines = small_volume()
+    for k in range(6):
+        folder = write_native(tmp_path / f"truth{k}", hitbox, lines)
+        _age(folder / "occupancy_mask.mrc", AN_HOUR_AGO)
+        _load(folder)
+    assert 2 <= len(_entries(facts_cache)) <= 4
+    assert not [p for p in (facts_cache / "hitbox-facts").iterdir() if p.suffix == ".tmp"]
