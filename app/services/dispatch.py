@@ -52,11 +52,14 @@ def enqueue_scoring(db: Session, celery: Celery, submission_id: int) -> bool:
     """
     if not send_scoring_task(celery, submission_id):
         return False
-    # only received -> queued: a fast worker may already have moved it on
+    # only received -> queued: a fast worker may already have moved it on. "fetch": a row
+    # held in the session is updated as the database matched it (RETURNING), not as its
+    # stale copy would match, so the caller can trust it without reading it back
     db.execute(
         update(Submission)
         .where(Submission.id == submission_id, Submission.status == SubmissionStatus.RECEIVED)
         .values(status=SubmissionStatus.QUEUED, queued_at=utcnow())
+        .execution_options(synchronize_session="fetch")
     )
     db.commit()
     return True

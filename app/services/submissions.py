@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.core.config import Settings
-from app.models import DatasetVersion, Phase, Role, Submission, User
+from app.models import DatasetVersion, Phase, Role, Submission, SubmissionStatus, User
 from app.services.datasets import hidden_test_names
 from app.services.dispatch import enqueue_scoring
 from app.services.errors import (
@@ -293,9 +293,10 @@ def accept_upload(
         raise PermissionDenied("only organizers and admins may submit baselines")
 
     ensure_quota(db, user, settings, including_new=False, phase=phase)  # cheap check before storing
-    sha256 = store_bytes(settings.storage_dir, data)
+    storage = settings.storage_dir  # resolved on every read: once is enough
+    sha256 = store_bytes(storage, data)
     if parsed is not None:
-        save_parsed(settings.storage_dir, sha256, parsed)
+        save_parsed(storage, sha256, parsed)
     if user.role == Role.PARTICIPANT:  # only a limited quota needs uploads taken in turn
         lock_quota(db, user)
     submission = Submission(
@@ -323,7 +324,8 @@ def accept_upload(
         raise
     db.commit()
     enqueue_scoring(db, celery, submission.id)
-    db.refresh(submission)
+    if submission.status == SubmissionStatus.RECEIVED:  # not sent, or a worker moved it on
+        db.refresh(submission)
     return submission, quota
 
 

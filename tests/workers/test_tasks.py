@@ -17,7 +17,7 @@ from app.queues.celery_app import TomobenchCelery, create_celery_app
 from app.queues.routing import GENERATE_DATASET, SCORE_SUBMISSION, SWEEP_SUBMISSIONS
 from app.services import scoring
 from app.services.storage import CorruptedFile
-from tests.app.support import install_dataset, new_user, upload
+from tests.app.support import GOOD_SUBMISSION, install_dataset, new_user, upload
 from workers.tasks.evaluation import _failure_reason
 
 
@@ -80,6 +80,22 @@ def test_duplicate_message_does_not_score_again(
     assert second.attempts == 1
     assert [r.id for r in second.results] == [r.id for r in first.results]
     assert second.results[0].updated_at == first.results[0].updated_at  # not even rewritten
+
+
+def test_the_upload_answer_tells_the_state_the_row_is_in(
+    app_with_dataset: TestClient, fresh_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = new_user(fresh_settings)
+    created = upload(app_with_dataset, headers).json()
+    assert created["status"] == "queued" == _submission(fresh_settings, created["id"]).status
+    factory = session_factory(fresh_settings.sqlalchemy_url)
+
+    def claimed_at_once(celery: object, submission_id: int) -> bool:  # a worker faster than
+        return scoring.claim(factory, fresh_settings, submission_id) == 1  # the web's update
+
+    monkeypatch.setattr("app.services.dispatch.send_scoring_task", claimed_at_once)
+    raced = upload(app_with_dataset, headers, content=GOOD_SUBMISSION + b"1bxn 3 3 3\n").json()
+    assert raced["status"] == "running" == _submission(fresh_settings, raced["id"]).status
 
 
 def test_out_of_attempts_fails_instead_of_scoring(
