@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/calibration.py                        # presets legacy, shrec19
     .venv/bin/python benchmarks/calibration.py --presets shrec19 --baselines dog
+    .venv/bin/python benchmarks/calibration.py --presets shrec19 legacy --baselines dog unet
     .venv/bin/python benchmarks/calibration.py --tomogram DIR         # score one folder only
 
 Per preset it simulates one SHREC-size test tomogram (512³, seed 90) and runs:
