@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import os
 import shutil
 import tempfile
 import uuid
@@ -32,6 +33,12 @@ with warnings.catch_warnings():
     # Imported here once, every later `from starlette.testclient import ...` is silent.
     warnings.simplefilter("ignore", UserWarning)
     from starlette.testclient import TestClient
+
+# the evaluator's per-user cache of hitbox facts: a folder of this run, never the user's own
+# (child processes, such as `tomobench evaluate` run by the tests, inherit it)
+_CACHE = tempfile.mkdtemp(prefix="tomobench-test-cache-")
+os.environ.setdefault("TOMOBENCH_CACHE_DIR", _CACHE)
+atexit.register(shutil.rmtree, _CACHE, True)
 
 POSTGRES_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
