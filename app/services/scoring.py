@@ -207,6 +207,9 @@ def claim(
     mine = Submission.id == submission_id
     now = utcnow()
     with factory() as db:
+        # each statement below stands alone and is committed at once: without a transaction
+        # around them the claim is one round trip to the database, not three
+        db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         if resume is not None:
             resumed = db.execute(
                 update(Submission)
