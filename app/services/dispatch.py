@@ -52,6 +52,8 @@ def enqueue_scoring(db: Session, celery: Celery, submission_id: int) -> bool:
     """
     if not send_scoring_task(celery, submission_id):
         return False
+    if not db.in_transaction():  # one statement: committed as it runs, one round trip
+        db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     # only received -> queued: a fast worker may already have moved it on. "fetch": a row
     # held in the session is updated as the database matched it (RETURNING), not as its
     # stale copy would match, so the caller can trust it without reading it back
