@@ -50,6 +50,23 @@ def localization_f1_samples(
     return samples
 
 
+def rounded(values: npt.NDArray[np.float64], digits: int = 6) -> list[float]:
+    """`[round(v, digits) for v in values]`, the same floats, vectorised: the scaled value
+    rounded to an integer and divided back is the float nearest that decimal, as Python's
+    `round` gives it, unless the scaled value lies too near a tie (or is not finite) to
+    trust its rounding; those few are rounded by Python."""
+    scale = 10.0**digits
+    scaled = np.asarray(values, dtype=np.float64) * scale
+    with np.errstate(invalid="ignore"):
+        # below 2**30 the product is off by less than 2**-23, far inside the margin
+        doubtful = ~(np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6)  # and NaN, infinities
+        doubtful |= ~(np.abs(scaled) < 2.0**30)
+    result: list[float] = (np.rint(scaled) / scale).tolist()
+    for index in np.flatnonzero(doubtful).tolist():
+        result[index] = round(float(values[index]), digits)
+    return result
+
+
 def distinguishable(
     better: Sequence[float] | npt.NDArray[np.float64],
     worse: Sequence[float] | npt.NDArray[np.float64],

@@ -164,7 +164,7 @@ class SplitGroundTruth:
         `"split"`. A part that received no prediction is scored as an empty file. With
         `samples`, each document also carries `bootstrap_f1_samples`: the localization F1 on
         each shared bootstrap resample (evaluation/paired.py), for paired comparisons."""
-        from evaluation.paired import localization_f1_samples
+        from evaluation.paired import localization_f1_samples, rounded
 
         resamples, seed = int(options.get("bootstrap", 1000)), int(options.get("seed", 0))
         public = self.prediction_parts(submission)
@@ -181,7 +181,7 @@ class SplitGroundTruth:
                 document = score(truth, picks, **options).to_dict()
                 if samples and resamples:
                     found = localization_f1_samples(truth, picks, resamples=resamples, seed=seed)
-                    values = [round(v, 6) for v in found.tolist()]
+                    values = rounded(found)
             else:
                 document = score_empty(truth, submission, **options)
                 values = [0.0] * resamples if samples and resamples else None
@@ -288,7 +288,7 @@ class TomogramSplit:
         self, submission: Submission, *, samples: bool = False, **options: Any
     ) -> dict[Part, dict[str, Any]]:
         """Each part's result document, as `SplitGroundTruth.score` gives them."""
-        from evaluation.paired import localization_f1_samples
+        from evaluation.paired import localization_f1_samples, rounded
 
         resamples, seed = int(options.get("bootstrap", 1000)), int(options.get("seed", 0))
         self.whole.place(submission)  # checks the tomogram names
@@ -311,7 +311,7 @@ class TomogramSplit:
                     found = localization_f1_samples(
                         hidden.whole, placed, resamples=resamples, seed=seed
                     )
-                    values = [round(v, 6) for v in found.tolist()]
+                    values = rounded(found)
             else:
                 document = score_empty(hidden.whole, submission, **options)
                 values = [0.0] * resamples if samples and resamples else None

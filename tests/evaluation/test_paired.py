@@ -15,6 +15,7 @@ from evaluation.paired import (
     ladder_improves,
     localization_f1_samples,
     rank_groups,
+    rounded,
 )
 from tests.evaluation.helpers import memory_truth, picks
 
@@ -61,6 +62,17 @@ def test_the_samples_match_a_plain_loop_over_resamples() -> None:
     assert samples.tolist() == expected
     # no hit at all: every resample's F1 is zero
     assert not localization_f1_samples(truth, picks("1bxn 0 0 0"), resamples=300, seed=9).any()
+
+
+def test_rounded_gives_pythons_round_to_the_bit() -> None:
+    rng = np.random.default_rng(8)
+    found, total = rng.integers(0, 3000, 20000), rng.integers(1, 9000, 20000)
+    ties = np.arange(0, 10**6, 997) / 1e6 + 5e-7  # the decimal half-way cases
+    special = [0.0, -0.0, 1.0, -0.1234565, 2.5e-7, 0.9999995, 1e12 + 0.1234565, np.inf, np.nan]
+    for values in (2 * found / (found + total), ties, np.asarray(special), rng.random(5000)):
+        expected = [round(float(v), 6) for v in values]
+        got = rounded(values)
+        assert [str(v) for v in got] == [str(v) for v in expected]  # NaN, -0.0 included
 
 
 def test_distinguishable_needs_the_whole_interval_above_zero() -> None:
