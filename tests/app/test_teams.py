@@ -200,10 +200,10 @@ def test_team_quota_and_one_row_hold_under_concurrent_uploads(
     # members' uploads would overlap there and overrun the quota
     check = submissions.ensure_quota
 
-    def slow_check(*args: Any, **kwargs: Any) -> None:
+    def slow_check(*args: Any, **kwargs: Any) -> Any:
         if kwargs.get("including_new"):
             time.sleep(0.3)
-        check(*args, **kwargs)
+        return check(*args, **kwargs)  # the quota as counted, which the upload answers with
 
     monkeypatch.setattr(submissions, "ensure_quota", slow_check)
     alice, bob = new_user(service), new_user(service)
