@@ -13,7 +13,8 @@ import datetime as dt
 
 from celery import Celery
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from app.core.config import Settings
 from app.models import DatasetStatus, DatasetVersion, Phase, PhaseKind, User, utcnow
@@ -96,31 +97,47 @@ def list_phases(db: Session, dataset_version_id: int | None = None) -> list[Phas
     return list(db.scalars(query.order_by(Phase.id.desc())))
 
 
-def get_phase(db: Session, phase_id: int) -> Phase:
-    """A phase by id.
+def get_phase(db: Session, phase_id: int, *options: ORMOption) -> Phase:
+    """A phase by id (loaded with `options`, such as its version joined).
 
     Raises:
         NotFound: if there is none with that id.
     """
-    phase = db.get(Phase, phase_id)
+    phase = db.get(Phase, phase_id, options=options)
     if phase is None:
         raise NotFound(f"phase {phase_id} not found")
     return phase
 
 
-def version_default_phase(db: Session, version: DatasetVersion) -> Phase | None:
-    """A version's default phase: its open continuous phase, else its open phase, else its
-    newest phase (a closed version still shows its last board)."""
-    phases = list_phases(db, version.id)
+def _default_among(phases: list[Phase]) -> Phase | None:
+    """Of a version's phases, newest first, the default: its open continuous phase, else its
+    open phase, else its newest phase (a closed version still shows its last board)."""
     open_ = [phase for phase in phases if phase.state == "open"]
     continuous = [phase for phase in open_ if phase.kind == PhaseKind.CONTINUOUS]
     return next(iter(continuous or open_ or phases), None)
 
 
+def version_default_phase(db: Session, version: DatasetVersion) -> Phase | None:
+    """A version's default phase (see `_default_among`)."""
+    return _default_among(list_phases(db, version.id))
+
+
+def _active_version_phases(db: Session, *options: ORMOption) -> list[Phase]:
+    """The phases of the active, ready dataset version, newest first, each with its version,
+    in one query (at most one version is active)."""
+    query = (
+        select(Phase)
+        .join(Phase.dataset_version)
+        .where(DatasetVersion.is_active.is_(True), DatasetVersion.status == DatasetStatus.READY)
+        .options(contains_eager(Phase.dataset_version), *options)
+        .order_by(Phase.id.desc())
+    )
+    return list(db.scalars(query))
+
+
 def default_phase(db: Session) -> Phase | None:
     """The phase of clients that name none: the default phase of the active version."""
-    version = active_dataset(db)
-    return version_default_phase(db, version) if version is not None else None
+    return _default_among(_active_version_phases(db, selectinload(Phase.snapshot)))
 
 
 def parse_phase_id(value: str | int | None) -> int | None:
@@ -146,12 +163,13 @@ def phase_for_upload(db: Session, phase_id: int | None, now: dt.datetime | None 
         Conflict: the phase is not open (upcoming, closed, or its version not active),
             with when it opens or closed.
     """
+    # one query each way, with the phase's version (the check and the upload read it)
     if phase_id is None:
-        phase = default_phase(db)
+        phase = _default_among(_active_version_phases(db))
         if phase is None:
             raise Unavailable("no dataset version is ready for scoring yet; try again later")
     else:
-        phase = get_phase(db, phase_id)
+        phase = get_phase(db, phase_id, joinedload(Phase.dataset_version))
     phase_for_upload_check(phase, now)
     return phase
 
