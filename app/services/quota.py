@@ -13,14 +13,16 @@ own limit still wins).
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.core.config import Settings
 from app.models import Phase, Role, Submission, SubmissionStatus, Team, TeamMember, User, utcnow
 from app.services.errors import InvalidInput
+from app.services.teams import team_of
 
 
 @dataclass(frozen=True)
@@ -35,27 +37,25 @@ class Quota:
     team: str | None = None
 
 
+class Unset(enum.Enum):
+    """An argument left out, where None has a meaning of its own (no team)."""
+
+    UNSET = 0
+
+
+UNSET = Unset.UNSET
+
+
 def day_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """Start and end of the UTC day containing `now`."""
     start = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return start, start + dt.timedelta(days=1)
 
 
-def _team(db: Session, user: User) -> Team | None:
-    return db.scalar(select(Team).join(TeamMember).where(TeamMember.user_id == user.id))
-
-
-def _members(db: Session, team: Team) -> list[User]:
-    return list(db.scalars(select(User).join(TeamMember).where(TeamMember.team_id == team.id)))
-
-
-def used_today(
-    db: Session, user: User, now: dt.datetime | None = None, phase: Phase | None = None
-) -> int:
-    """How many of today's submissions (to `phase`, when given) count against the quota
-    `user` draws on: their team's when they are in one."""
-    start, _ = day_bounds(now or utcnow())
-    team = _team(db, user)
+def _counted(user: User, team: Team | None, now: dt.datetime, phase: Phase | None) -> Select[int]:
+    """The count of today's submissions (to `phase`, when it has its own quota) drawing on
+    the quota of `team` (the user's own without one)."""
+    start, _ = day_bounds(now)
     if team is None:
         whose = Submission.user_id == user.id
     else:
@@ -69,13 +69,14 @@ def used_today(
     )
     if phase is not None and phase.daily_quota is not None:
         query = query.where(Submission.phase_id == phase.id)
-    return db.scalar(query) or 0
+    return query
 
 
-def lock_quota(db: Session, user: User) -> None:
+def lock_quota(db: Session, user: User, team: Team | Unset | None = UNSET) -> None:
     """Take the lock that serialises uploads drawing on the same quota: the team's row, or
-    the user's (a row lock on PostgreSQL; SQLite serialises all writes anyway)."""
-    team = _team(db, user)
+    the user's (a row lock on PostgreSQL; SQLite serialises all writes anyway). `team`: the
+    user's team when the caller has just looked it up (None: in no team)."""
+    team = team_of(db, user) if isinstance(team, Unset) else team
     if team is not None:
         db.execute(select(Team.id).where(Team.id == team.id).with_for_update())
     else:
@@ -88,21 +89,34 @@ def quota_status(
     settings: Settings,
     now: dt.datetime | None = None,
     phase: Phase | None = None,
+    team: Team | Unset | None = UNSET,
 ) -> Quota:
     """The quota `user` draws on as of `now` (default: the current time) for uploads to
-    `phase`."""
+    `phase`; `team`: the user's team when the caller has just looked it up (None: in no
+    team). One query counts the uses and, for a team, finds its limit."""
     now = now or utcnow()
-    used = used_today(db, user, now, phase)
+    team = team_of(db, user) if isinstance(team, Unset) else team
     _, resets_at = day_bounds(now)
+    query = _counted(user, team, now, phase)
     if user.role != Role.PARTICIPANT:
-        return Quota(limit=None, used=used, remaining=None, resets_at=resets_at)
+        return Quota(limit=None, used=db.scalar(query) or 0, remaining=None, resets_at=resets_at)
     site = settings.daily_quota
     if phase is not None and phase.daily_quota is not None:
         site = phase.daily_quota
-    team = _team(db, user)
-    members = _members(db, team) if team is not None else [user]
-    # an admin's own limit for a member replaces the site's; its stop for one stops the team
-    limit = min(site if member.daily_quota is None else member.daily_quota for member in members)
+    own_limit = site if user.daily_quota is None else user.daily_quota
+    if team is None:
+        used, limit = db.scalar(query) or 0, own_limit
+    else:
+        # an admin's own limit for a member replaces the site's; its stop for one stops the team
+        members_limit = (
+            select(func.min(func.coalesce(User.daily_quota, site)))
+            .join(TeamMember, TeamMember.user_id == User.id)
+            .where(TeamMember.team_id == team.id)
+            .scalar_subquery()
+        )
+        row = db.execute(query.add_columns(members_limit)).one()
+        # no member left (the user left meanwhile): the user's own limit
+        used, limit = row[0] or 0, own_limit if row[1] is None else row[1]
     remaining = max(limit - used, 0)
     return Quota(limit, used, remaining, resets_at, team.name if team else None)
 

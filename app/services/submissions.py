@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.core.config import Settings
-from app.models import DatasetVersion, Phase, Role, Submission, SubmissionStatus, User
+from app.models import DatasetVersion, Phase, Role, Submission, SubmissionStatus, Team, User
 from app.services.datasets import hidden_test_names
 from app.services.dispatch import enqueue_scoring
 from app.services.errors import (
@@ -31,10 +31,10 @@ from app.services.errors import (
 from app.services.names import clean_display_name
 from app.services.parsed_cache import parse_upload, save_parsed, stored_form
 from app.services.phases import phase_for_upload
-from app.services.quota import Quota, lock_quota, quota_status
+from app.services.quota import UNSET, Quota, Unset, lock_quota, quota_status
 from app.services.scoring import parse_czii_upload
 from app.services.storage import store_bytes
-from app.services.teams import check_upload_team
+from app.services.teams import check_upload_team, team_of
 from app.services.upload_frame import upload_ground_truth
 from evaluation.profiles import CZII
 
@@ -182,15 +182,21 @@ def validate_czii_file(
 
 
 def ensure_quota(
-    db: Session, user: User, settings: Settings, *, including_new: bool, phase: Phase | None = None
+    db: Session,
+    user: User,
+    settings: Settings,
+    *,
+    including_new: bool,
+    phase: Phase | None = None,
+    team: Team | Unset | None = UNSET,
 ) -> Quota:
-    """Check the user's daily quota (in `phase`), counting a just-inserted row when
-    `including_new`; the quota as counted.
+    """Check the user's daily quota (in `phase`; `team`: the user's, when just looked up),
+    counting a just-inserted row when `including_new`; the quota as counted.
 
     Raises:
         QuotaExceeded: if the quota is (or, with the new row, would be) used up.
     """
-    quota = quota_status(db, user, settings, phase=phase)
+    quota = quota_status(db, user, settings, phase=phase, team=team)
     if quota.limit is None or quota.used + (0 if including_new else 1) <= quota.limit:
         return quota
     whose = f" (shared by team '{quota.team}')" if quota.team else ""
@@ -271,7 +277,9 @@ def accept_upload(
     # shown on the leaderboard: no invisible characters, look-alikes or reserved names
     privileged = user.role != Role.PARTICIPANT
     method = clean_display_name("method", method, MAX_METHOD, required=True, privileged=privileged)
-    entry_team = None if baseline is not None else check_upload_team(db, user, team)
+    # looked up once: the entry's team, the quota drawn on and its lock all follow from it
+    user_team = team_of(db, user)
+    entry_team = None if baseline is not None else check_upload_team(user_team, user, team)
     # a baseline is nobody's team entry; its `team` stays a label ("baselines")
     team_label = entry_team.name if entry_team else ""
     if baseline is not None:
@@ -292,13 +300,14 @@ def accept_upload(
     if baseline is not None and user.role == Role.PARTICIPANT:
         raise PermissionDenied("only organizers and admins may submit baselines")
 
-    ensure_quota(db, user, settings, including_new=False, phase=phase)  # cheap check before storing
+    # a cheap check before storing
+    ensure_quota(db, user, settings, including_new=False, phase=phase, team=user_team)
     storage = settings.storage_dir  # resolved on every read: once is enough
     sha256 = store_bytes(storage, data)
     if parsed is not None:
         save_parsed(storage, sha256, parsed)
     if user.role == Role.PARTICIPANT:  # only a limited quota needs uploads taken in turn
-        lock_quota(db, user)
+        lock_quota(db, user, user_team)
     submission = Submission(
         user_id=user.id,
         dataset_version_id=dataset.id,
@@ -318,7 +327,7 @@ def accept_upload(
     db.add(submission)
     db.flush()
     try:
-        quota = ensure_quota(db, user, settings, including_new=True, phase=phase)
+        quota = ensure_quota(db, user, settings, including_new=True, phase=phase, team=user_team)
     except QuotaExceeded:
         db.rollback()
         raise

@@ -268,14 +268,13 @@ def rename_team(db: Session, team: Team, name: str) -> Team:
     return team
 
 
-def check_upload_team(db: Session, user: User, team_field: str | None) -> Team | None:
-    """The team an upload by `user` counts for; a `team` field, when an old client still
-    sends one, must name that team.
+def check_upload_team(team: Team | None, user: User, team_field: str | None) -> Team | None:
+    """The team an upload by `user` counts for: `team`, the one they are in (`team_of`); a
+    `team` field, when an old client still sends one, must name that team.
 
     Raises:
         InvalidInput: the field names another team, or the user is in none.
     """
-    team = team_of(db, user)
     given = clean_display_name(
         "team", team_field, MAX_TEAM_NAME, required=False, privileged=user.role != Role.PARTICIPANT
     )

@@ -9,13 +9,17 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from app.core.config import Settings
+from app.db import get_engine
 from app.main import create_app
+from app.models import Role
 from app.services import submissions
 from tests.app.pages_support import csrf_from, register_in_browser
 from tests.app.support import GOOD_SUBMISSION, PARTICLES, new_user, upload, wait_for_status
@@ -234,6 +238,46 @@ def test_team_quota_and_one_row_hold_under_concurrent_uploads(
     )
     bob_quota = quota_client.get("/api/v1/users/me/quota", headers=bob).json()
     assert (bob_quota["used"], bob_quota["team"]) == (accepted_by_bob, None)
+
+
+@contextmanager
+def statements_run(settings: Settings) -> Iterator[list[str]]:
+    """The SQL statements this process sends to the service's database meanwhile."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    engine = get_engine(settings.sqlalchemy_url)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_members_own_limit_stops_the_team_and_an_upload_looks_it_up_once(
+    client: TestClient, service: Settings
+) -> None:
+    admin, alice, bob = new_user(service, Role.ADMIN), new_user(service), new_user(service)
+    name = _name()
+    make_team(client, alice, bob, name=name)
+    bob_id = client.get("/api/v1/users/me", headers=bob).json()["id"]
+    own = {"daily_quota": 1}
+    assert client.put(f"/api/v1/admin/users/{bob_id}/quota", json=own, headers=admin).is_success
+    with statements_run(service) as statements:
+        first = upload(client, alice)
+    assert first.status_code == 201, first.text
+    quota = first.json()["quota"]
+    assert (quota["limit"], quota["used"], quota["remaining"], quota["team"]) == (1, 1, 0, name)
+    # the team and the phase (with its version) are read once each; the members' limits
+    # come with the count
+    assert len([text for text in statements if "FROM teams JOIN team_members" in text]) == 1
+    assert len([text for text in statements if "FROM phases" in text]) == 1
+    assert not [text for text in statements if text.startswith("SELECT users.id, users.")]
+    refused = upload(client, alice, method="another")
+    assert refused.status_code == 429
+    assert f"daily quota of 1 submissions (shared by team '{name}')" in refused.text
 
 
 def test_team_page_creates_invites_and_accepts(client: TestClient, service: Settings) -> None:
