@@ -122,17 +122,20 @@ def version_default_phase(db: Session, version: DatasetVersion) -> Phase | None:
     return _default_among(list_phases(db, version.id))
 
 
+# built once: every upload that names no phase asks it
+_ACTIVE_VERSION_PHASES = (
+    select(Phase)
+    .join(Phase.dataset_version)
+    .where(DatasetVersion.is_active.is_(True), DatasetVersion.status == DatasetStatus.READY)
+    .options(contains_eager(Phase.dataset_version))
+    .order_by(Phase.id.desc())
+)
+
+
 def _active_version_phases(db: Session, *options: ORMOption) -> list[Phase]:
     """The phases of the active, ready dataset version, newest first, each with its version,
     in one query (at most one version is active)."""
-    query = (
-        select(Phase)
-        .join(Phase.dataset_version)
-        .where(DatasetVersion.is_active.is_(True), DatasetVersion.status == DatasetStatus.READY)
-        .options(contains_eager(Phase.dataset_version), *options)
-        .order_by(Phase.id.desc())
-    )
-    return list(db.scalars(query))
+    return list(db.scalars(_ACTIVE_VERSION_PHASES.options(*options)))
 
 
 def default_phase(db: Session) -> Phase | None:

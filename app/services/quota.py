@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Integer, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.core.config import Settings
@@ -52,24 +54,40 @@ def day_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
-def _counted(user: User, team: Team | None, now: dt.datetime, phase: Phase | None) -> Select[int]:
-    """The count of today's submissions (to `phase`, when it has its own quota) drawing on
-    the quota of `team` (the user's own without one)."""
-    start, _ = day_bounds(now)
-    if team is None:
-        whose = Submission.user_id == user.id
+@functools.cache
+def _count_statement(by_team: bool, in_phase: bool, with_team_limit: bool) -> Select[Any]:
+    """The count of today's submissions drawing on one quota: the user's own (`user_id`) or
+    a team's (`team_id`), since `start`, only those to `phase_id` when `in_phase`; with the
+    team's limit (the smallest of its members', `site` for those without their own) when
+    `with_team_limit`. Built once per shape: each upload runs it twice."""
+    if by_team:
+        team_id = bindparam("team_id", type_=Integer)
+        member_ids = select(TeamMember.user_id).where(TeamMember.team_id == team_id)
+        whose = or_(Submission.team_id == team_id, Submission.user_id.in_(member_ids))
     else:
-        member_ids = select(TeamMember.user_id).where(TeamMember.team_id == team.id)
-        whose = or_(Submission.team_id == team.id, Submission.user_id.in_(member_ids))
+        whose = Submission.user_id == bindparam("user_id")
     query = select(func.count(Submission.id)).where(
         whose,
-        Submission.created_at >= start,
+        Submission.created_at >= bindparam("start"),
         Submission.status != SubmissionStatus.FAILED,
         Submission.is_baseline.is_(False),
     )
-    if phase is not None and phase.daily_quota is not None:
-        query = query.where(Submission.phase_id == phase.id)
+    if in_phase:
+        query = query.where(Submission.phase_id == bindparam("phase_id"))
+    if with_team_limit:
+        # an admin's own limit for a member replaces the site's; its stop for one stops the team
+        members_limit = (
+            select(func.min(func.coalesce(User.daily_quota, bindparam("site", type_=Integer))))
+            .join(TeamMember, TeamMember.user_id == User.id)
+            .where(TeamMember.team_id == bindparam("team_id"))
+            .scalar_subquery()
+        )
+        query = query.add_columns(members_limit)
     return query
+
+
+_LOCK_TEAM = select(Team.id).where(Team.id == bindparam("id")).with_for_update()
+_LOCK_USER = select(User.id).where(User.id == bindparam("id")).with_for_update()
 
 
 def lock_quota(db: Session, user: User, team: Team | Unset | None = UNSET) -> None:
@@ -78,9 +96,9 @@ def lock_quota(db: Session, user: User, team: Team | Unset | None = UNSET) -> No
     user's team when the caller has just looked it up (None: in no team)."""
     team = team_of(db, user) if isinstance(team, Unset) else team
     if team is not None:
-        db.execute(select(Team.id).where(Team.id == team.id).with_for_update())
+        db.execute(_LOCK_TEAM, {"id": team.id})
     else:
-        db.execute(select(User.id).where(User.id == user.id).with_for_update())
+        db.execute(_LOCK_USER, {"id": user.id})
 
 
 def quota_status(
@@ -96,27 +114,23 @@ def quota_status(
     team). One query counts the uses and, for a team, finds its limit."""
     now = now or utcnow()
     team = team_of(db, user) if isinstance(team, Unset) else team
-    _, resets_at = day_bounds(now)
-    query = _counted(user, team, now, phase)
-    if user.role != Role.PARTICIPANT:
-        return Quota(limit=None, used=db.scalar(query) or 0, remaining=None, resets_at=resets_at)
+    start, resets_at = day_bounds(now)
     site = settings.daily_quota
-    if phase is not None and phase.daily_quota is not None:
-        site = phase.daily_quota
+    phase_id = None
+    if phase is not None and phase.daily_quota is not None:  # its own quota, its own uploads
+        site, phase_id = phase.daily_quota, phase.id
+    # each shape of the count takes the parameters it names
+    params = {"user_id": user.id, "team_id": team.id if team else None, "start": start}
+    params.update(phase_id=phase_id, site=site)
+    in_team, limited = team is not None, user.role == Role.PARTICIPANT
+    counted = _count_statement(in_team, phase_id is not None, in_team and limited)
+    row = db.execute(counted, params).one()
+    used = row[0]
+    if not limited:
+        return Quota(limit=None, used=used, remaining=None, resets_at=resets_at)
     own_limit = site if user.daily_quota is None else user.daily_quota
-    if team is None:
-        used, limit = db.scalar(query) or 0, own_limit
-    else:
-        # an admin's own limit for a member replaces the site's; its stop for one stops the team
-        members_limit = (
-            select(func.min(func.coalesce(User.daily_quota, site)))
-            .join(TeamMember, TeamMember.user_id == User.id)
-            .where(TeamMember.team_id == team.id)
-            .scalar_subquery()
-        )
-        row = db.execute(query.add_columns(members_limit)).one()
-        # no member left (the user left meanwhile): the user's own limit
-        used, limit = row[0] or 0, own_limit if row[1] is None else row[1]
+    # a team's: its members' smallest (none left: the user just left it, their own)
+    limit = row[1] if in_team and row[1] is not None else own_limit
     remaining = max(limit - used, 0)
     return Quota(limit, used, remaining, resets_at, team.name if team else None)
 

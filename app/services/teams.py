@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -23,9 +23,13 @@ from app.services.names import clean_display_name, skeleton
 MAX_TEAM_NAME = 100
 
 
+# built once: every upload asks it
+_TEAM_OF = select(Team).join(TeamMember).where(TeamMember.user_id == bindparam("user_id"))
+
+
 def team_of(db: Session, user: User) -> Team | None:
     """The team `user` is in now, or None."""
-    return db.scalar(select(Team).join(TeamMember).where(TeamMember.user_id == user.id))
+    return db.scalar(_TEAM_OF, {"user_id": user.id})
 
 
 def get_team(db: Session, team_id: int) -> Team:
