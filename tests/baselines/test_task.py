@@ -84,9 +84,32 @@ def test_task_submits_a_marked_baseline(production: Settings, tiny_dataset: Path
     assert celery.tasks[run_baseline.name].apply(args=[run_id]).get() is None
 
 
+@pytest.fixture
+def stand_ins(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Training and prediction replaced by stand-ins (for tests of the service's plumbing
+    around them, not of the pickers): a model file of a few bytes, and each tomogram's own
+    particle list as its picks. The names of the tomograms predicted, in order."""
+    predicted: list[str] = []
+
+    def train(name: str, folder: Path, out: Path, **_: object) -> Path:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(b"weights")
+        return out
+
+    def predict(name: str, model: Path, folder: Path, out: Path, **_: object) -> Path:
+        predicted.append(folder.name)
+        out.write_text((folder / "particle_locations.txt").read_text())
+        return out
+
+    monkeypatch.setattr(baselines, "train", train)
+    monkeypatch.setattr(baselines, "predict", predict)
+    monkeypatch.setattr(baselines, "weights_checksum", lambda path: "0" * 64)
+    return predicted
+
+
 @pytest.mark.services
 def test_a_run_on_a_version_no_longer_active_fails_with_its_reason(
-    production: Settings, tiny_dataset: Path
+    production: Settings, tiny_dataset: Path, stand_ins: list[str]
 ) -> None:
     inactive = _install(production, tiny_dataset, activate=True)
     run_id = _run(production, inactive, _organizer(production), "dog")
@@ -94,6 +117,7 @@ def test_a_run_on_a_version_no_longer_active_fails_with_its_reason(
     celery = create_celery_app(production)
     with pytest.raises(NotActive, match=f"dataset version {inactive} is not the active"):
         celery.tasks[run_baseline.name].apply(args=[run_id]).get()
+    assert stand_ins  # it ran to the submission, which the active version refused
     with session_factory(production.sqlalchemy_url)() as db:
         run = db.get(BaselineRun, run_id)
         assert run is not None
@@ -105,7 +129,7 @@ def test_a_run_on_a_version_no_longer_active_fails_with_its_reason(
 
 @pytest.mark.services
 def test_a_test_of_two_tomograms_is_predicted_and_submitted_whole(
-    production: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    production: Settings, tmp_path: Path, stand_ins: list[str]
 ) -> None:
     import io
     import json
@@ -120,27 +144,11 @@ def test_a_test_of_two_tomograms_is_predicted_and_submitted_whole(
         write_tomogram(dataset / name, PARTICLES)
     tomograms = [{"name": name, "role": role, "files": {}} for name, role in roles.items()]
     (dataset / "dataset.json").write_text(json.dumps({"tomograms": tomograms}))
-    predicted: list[str] = []
-
-    def train(name: str, folder: Path, out: Path, **_: object) -> Path:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(b"weights")
-        return out
-
-    def predict(name: str, model: Path, folder: Path, out: Path, **_: object) -> Path:
-        # the service only moves picks around: each test tomogram's own list stands in
-        predicted.append(folder.name)
-        out.write_text((folder / "particle_locations.txt").read_text())
-        return out
-
-    monkeypatch.setattr(baselines, "train", train)
-    monkeypatch.setattr(baselines, "predict", predict)
-    monkeypatch.setattr(baselines, "weights_checksum", lambda path: "0" * 64)
     version_id = _install(production, dataset, activate=True)
     run_id = _run(production, version_id, _organizer(production), "dog")
     celery = create_celery_app(production)
     submission_id = celery.tasks[run_baseline.name].apply(args=[run_id]).get()
-    assert predicted == ["model_1", "model_2"]
+    assert stand_ins == ["model_1", "model_2"]  # the service only moves picks around
     with session_factory(production.sqlalchemy_url)() as db:
         submission = db.get(Submission, submission_id)
         assert submission is not None
