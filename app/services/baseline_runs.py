@@ -25,7 +25,7 @@ from app.queues.routing import GPU_QUEUE, RUN_BASELINE, enqueue
 from app.services.datasets import active_dataset, dataset_folder, hidden_test_names
 from app.services.errors import Conflict, NotFound, Unavailable
 from app.services.health import live_workers
-from app.services.submissions import create_submission
+from app.services.submissions import accept_upload
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ def execute_baseline_run(
             if version is None or user is None:
                 raise LookupError("the run's dataset version or its requester is gone")
             _check_active(db, version)
-            submission = create_submission(
+            submission, _ = accept_upload(
                 db,
                 settings,
                 celery,

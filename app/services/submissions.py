@@ -1,6 +1,6 @@
 """Submitting a result file and reading submissions back.
 
-`create_submission` is the one path from an upload to a queued scoring task: validate the
+`accept_upload` is the one path from an upload to a queued scoring task: validate the
 file (docs/evaluation.md, Submissions) -> store it by checksum -> commit the row within
 the quota -> send.
 """
@@ -204,38 +204,6 @@ def ensure_quota(
         f"daily quota of {quota.limit} submissions{whose} used up; it resets at "
         f"{quota.resets_at:%Y-%m-%d %H:%M} UTC"
     )
-
-
-def create_submission(
-    db: Session,
-    settings: Settings,
-    celery: Celery,
-    user: User,
-    data: bytes,
-    *,
-    filename: str | None,
-    method: str,
-    description: str | None = None,
-    team: str | None = None,
-    baseline: tuple[str, str] | None = None,
-    options: UploadOptions | None = None,
-    phase_id: int | None = None,
-) -> Submission:
-    """`accept_upload` for callers that need only the submission."""
-    return accept_upload(
-        db,
-        settings,
-        celery,
-        user,
-        data,
-        filename=filename,
-        method=method,
-        description=description,
-        team=team,
-        baseline=baseline,
-        options=options,
-        phase_id=phase_id,
-    )[0]
 
 
 def accept_upload(

@@ -17,7 +17,7 @@ from app.main import create_app
 from app.models import Result, Role, User
 from app.queues.celery_app import create_celery_app
 from app.services.leaderboard import COLUMNS
-from app.services.submissions import create_submission
+from app.services.submissions import accept_upload
 from tests.app.support import GOOD_SUBMISSION, PARTICLES, install_dataset, new_user, upload
 from workers.tasks.evaluation import score_submission
 
@@ -56,7 +56,7 @@ def entries(board_client: TestClient, fresh_settings: Settings) -> dict[str, int
     with session_factory(fresh_settings.sqlalchemy_url)() as db:
         user = db.get(User, response.json()["id"])
         assert user is not None
-        baseline = create_submission(
+        baseline, _ = accept_upload(
             db,
             fresh_settings,
             create_celery_app(fresh_settings),

@@ -22,7 +22,7 @@ from app.services.report_figures import FIGURES, report_figures
 from app.services.report_format import cell
 from app.services.storage import read_limited
 from app.services.submissions import (
-    create_submission,
+    accept_upload,
     get_submission,
     list_submissions,
     upload_options,
@@ -97,7 +97,7 @@ def submit_upload(
         options = upload_options(format, class_name, pixel_size, allow_misframed)
         phase_id = parse_phase_id(phase)
         data = read_limited(file.file, settings.max_upload_bytes)
-        submission = create_submission(
+        submission, _ = accept_upload(
             page.db,
             settings,
             celery,
