@@ -209,21 +209,9 @@ def czii_score(
         if name not in parameters.radii:
             raise ValueError(f"solution particle type {name!r} has no radius in the table")
     experiments = sorted(set(solution.experiments))
-    if len(experiments) == 1 and not any(submission.experiments):  # picks naming no run
-        submission = CziiPoints(
-            [experiments[0]] * len(submission),
-            submission.types,
-            submission.coords,
-            submission.lines,
-        )
+    submission = _named(submission, experiments)
     kept = [i for i, e in enumerate(submission.experiments) if e in set(experiments)]
-    for i in kept:
-        if submission.types[i] not in parameters.radii:
-            known = ", ".join(parameters.radii)
-            raise SubmissionError(
-                f"unknown particle_type {submission.types[i]!r} (known: {known})",
-                submission.lines[i],
-            )
+    _check_types(submission, parameters, kept)
     per_class: dict[str, CziiClass] = {}
     total = 0.0
     beta2 = parameters.beta**2
@@ -255,8 +243,25 @@ def czii_score(
 
 
 def _select(points: CziiPoints, experiment: str, name: str, rows: Any) -> npt.NDArray[np.float64]:
-    chosen = [i for i in rows if points.experiments[i] == experiment and points.types[i] == name]
-    return points.coords[chosen] if chosen else np.zeros((0, 3))
+    chosen = _rows(points, experiment, name, rows)
+    return points.coords.reshape(-1, 3)[chosen]
+
+
+def _named(points: CziiPoints, experiments: list[str]) -> CziiPoints:
+    """Picks naming no run (a copick file of one run) counted for a single-run solution."""
+    if len(experiments) != 1 or any(points.experiments):
+        return points
+    return CziiPoints([experiments[0]] * len(points), points.types, points.coords, points.lines)
+
+
+def _check_types(points: CziiPoints, parameters: CziiParameters, rows: Any) -> None:
+    """Refuse a point whose particle type the table lacks (naming its line)."""
+    for i in rows:
+        if points.types[i] not in parameters.radii:
+            known = ", ".join(parameters.radii)
+            raise SubmissionError(
+                f"unknown particle_type {points.types[i]!r} (known: {known})", points.lines[i]
+            )
 
 
 def read_czii_points(
@@ -444,12 +449,7 @@ def check_czii_frame(
                 f"no experiment named: the hidden test has several runs ({', '.join(runs)})",
                 points.lines[i],
             )
-    for i, name in enumerate(points.types):
-        if name not in hidden.parameters.radii:
-            known = ", ".join(hidden.parameters.radii)
-            raise SubmissionError(
-                f"unknown particle_type {name!r} (known: {known})", points.lines[i]
-            )
+    _check_types(points, hidden.parameters, range(len(points)))
     if allow_misframed or not hidden.extents:
         return
     diagnosis = _misframing(hidden, points)
@@ -514,10 +514,7 @@ class CziiSplit:
 
         solution, parameters = self.hidden.solution, self.hidden.parameters
         names = self.hidden.names
-        if len(names) == 1 and not any(submission.experiments):  # picks naming no run
-            submission = CziiPoints(
-                [names[0]] * len(submission), submission.types, submission.coords, submission.lines
-            )
+        submission = _named(submission, names)
         reference_public = self._public(solution)
         public = self._public(submission)
         for experiment, name in set(zip(solution.experiments, solution.types, strict=True)):
@@ -544,15 +541,13 @@ class CziiSplit:
         return parts
 
 
-def _rows(points: CziiPoints, experiment: str, name: str) -> npt.NDArray[np.int64]:
-    return np.array(
-        [
-            i
-            for i, (e, t) in enumerate(zip(points.experiments, points.types, strict=True))
-            if e == experiment and t == name
-        ],
-        dtype=np.int64,
-    )
+def _rows(
+    points: CziiPoints, experiment: str, name: str, among: Any = None
+) -> npt.NDArray[np.int64]:
+    """The indices (of ``among``, default all) of the points of one experiment and type."""
+    rows = range(len(points)) if among is None else among
+    chosen = [i for i in rows if points.experiments[i] == experiment and points.types[i] == name]
+    return np.array(chosen, dtype=np.int64)
 
 
 def _subset(points: CziiPoints, chosen: npt.NDArray[np.bool_]) -> CziiPoints:
