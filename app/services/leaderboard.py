@@ -35,6 +35,7 @@ from app.services.phases import default_phase, get_phase, version_default_phase
 from app.services.selection import EntryKey, entry_key, entry_picks
 from evaluation import CLASSES, SIZE_GROUPS, TABLE1_KEYS
 from evaluation.czii import CZII_TABLE
+from evaluation.profiles import CZII
 
 Mode = Literal["best", "latest"]
 
@@ -162,8 +163,10 @@ def _merit(row: dict[str, Any]) -> tuple[float, float, int]:
 
 # the parts of a result document the board shows (and the F1 samples of its rank groups and
 # the Ladder), read by SQL JSON paths: the precision-recall curves and the rest of the
-# document never leave the database
-_SHOWN_PARTS = ("localization", "classification", "size_groups", "bootstrap", "czii", SAMPLES)
+# document never leave the database. A czii version's results hold the one `czii` part; the
+# first part names what a document of the board's kind always has.
+_SHOWN_PARTS = ("localization", "classification", "size_groups", "bootstrap", SAMPLES)
+_CZII_PARTS = ("czii",)
 # Each result's figures are read and parsed once per process: a result row changes only when
 # a re-delivered scoring rewrites it, which moves `updated_at` (part of the key), and a
 # re-score adds a new row. Parsing is most of a board's time (the samples are 1,000 floats).
@@ -188,20 +191,25 @@ def _current_results(phase: Phase) -> Any:
     return latest.subquery()
 
 
-def _read_figures(db: Session, ids: list[int], column: Any) -> dict[int, dict[str, Any]]:
-    """The shown parts of `column`'s document for each result (None parts left out)."""
+def _read_figures(
+    db: Session, ids: list[int], column: Any, names: tuple[str, ...]
+) -> dict[int, dict[str, Any]]:
+    """The parts `names` of `column`'s document for each result (None parts left out)."""
     found: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), 500):  # within every database's parameter limit
         chunk = ids[start : start + 500]
-        parts = [column[part].label(part) for part in _SHOWN_PARTS]
+        parts = [column[part].label(part) for part in names]
         for result_id, *values in db.execute(select(Result.id, *parts).where(Result.id.in_(chunk))):
-            shown = zip(_SHOWN_PARTS, values, strict=True)
+            shown = zip(names, values, strict=True)
             found[result_id] = {part: value for part, value in shown if value is not None}
     return found
 
 
-def _figures(db: Session, stamps: dict[int, dt.datetime], split: Split) -> dict[int, Figures]:
-    """Each result's board figures on `split` (results given as id: `updated_at`)."""
+def _figures(
+    db: Session, stamps: dict[int, dt.datetime], split: Split, names: tuple[str, ...]
+) -> dict[int, Figures]:
+    """Each result's board figures on `split` (results given as id: `updated_at`), from
+    the document parts `names`."""
     found: dict[int, Figures] = {}
     database = str(db.get_bind().engine.url)  # ids repeat across databases (tests use several)
     with _FIGURES_LOCK:
@@ -214,14 +222,10 @@ def _figures(db: Session, stamps: dict[int, dt.datetime], split: Split) -> dict[
     if not missing:
         return found
     column = Result.metrics_public if split == "public" else Result.metrics_private
-    documents = _read_figures(db, missing, column)
+    documents = _read_figures(db, missing, column, names)
     # a result scored before the split existed has one document for both parts
-    unsplit = [
-        result_id
-        for result_id in missing
-        if "localization" not in documents[result_id] and "czii" not in documents[result_id]
-    ]
-    documents |= _read_figures(db, unsplit, Result.metrics) if unsplit else {}
+    unsplit = [result_id for result_id in missing if names[0] not in documents[result_id]]
+    documents |= _read_figures(db, unsplit, Result.metrics, names) if unsplit else {}
     with _FIGURES_LOCK:
         for result_id in missing:
             metrics = documents[result_id]
@@ -248,7 +252,8 @@ def _scored_rows(db: Session, phase: Phase, split: Split) -> list[dict[str, Any]
         .where(Result.dataset_version_id == phase.dataset_version_id)
     )
     found = db.execute(query).tuples().all()
-    figures = _figures(db, {result_id: stamp for *_, result_id, stamp in found}, split)
+    names = _CZII_PARTS if phase.dataset_version.profile == CZII else _SHOWN_PARTS
+    figures = _figures(db, {result_id: stamp for *_, result_id, stamp in found}, split, names)
     rows = []
     for submission, username, team, result_id, _ in found:
         metrics, samples = figures[result_id]
