@@ -238,6 +238,7 @@ def _import_run(
     lines: list[str] = []
     names: list[str] = []
     centres: list[np.ndarray] = []
+    angstroms: list[np.ndarray] = []  # the picks as the project holds them (czii)
     radii: list[float] = []
     classes: list[int] = []
     # the class mask numbers the native classes, or the project's objects in order (czii)
@@ -252,6 +253,7 @@ def _import_run(
             angles = Rotation.from_matrix(transforms[:, :3, :3]).as_euler("ZXZ", degrees=True)
         name = obj.name.lower()
         radius = table.radii[name] if table is not None else float(obj.radius or 0.0)
+        angstroms.append(np.asarray(positions, dtype=np.float64).reshape(-1, 3))
         for position, angle in zip(positions / size, angles, strict=True):
             lines.append(" ".join([name, *(f"{v:.3f}" for v in (*position, *angle))]))
             names.append(name)
@@ -263,7 +265,7 @@ def _import_run(
         points = CziiPoints(
             [run.name] * len(names),
             names,
-            np.asarray(centres, dtype=np.float64).reshape(-1, 3) * size,
+            np.concatenate(angstroms),
             list(range(1, len(names) + 1)),
         )
         (folder / (SOLUTION if role == "test" else PICKS)).write_text(points_csv(points))
