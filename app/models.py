@@ -15,11 +15,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -520,11 +522,28 @@ class Result(Base):
     # before the split existed)
     metrics_public: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     metrics_private: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # what the leaderboard shows of each part, derived from the documents on every write
+    # (app/services/board_figures.py): a few rounded figures and the F1 samples as bytes
+    board_public: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    board_private: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    board_samples_public: Mapped[bytes | None] = mapped_column(LargeBinary)
+    board_samples_private: Mapped[bytes | None] = mapped_column(LargeBinary)
     scoring_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="results")
+
+
+@event.listens_for(Result, "before_insert")
+@event.listens_for(Result, "before_update")
+def _derive_board_columns(_mapper: Any, _connection: Any, result: Result) -> None:
+    """Keep the board columns in step with the documents, whoever writes them."""
+    from app.services.board_figures import board_columns  # it imports this module
+
+    columns = board_columns(result.metrics, result.metrics_public, result.metrics_private)
+    for name, value in columns.items():
+        setattr(result, name, value)
 
 
 class BaselineRunStatus(enum.StrEnum):

@@ -14,27 +14,28 @@ closed phase's board is read from its frozen snapshot, never recomputed.
 
 from __future__ import annotations
 
-import datetime as dt
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import numpy as np
-import numpy.typing as npt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import DatasetVersion, Phase, Result, Submission, SubmissionStatus, Team, User
+from app.services.board_figures import (
+    CZII_SCORE,
+    CZII_TYPES,
+    Figures,
+    figures_of,
+    stored_figures,
+)
 from app.services.csv_export import csv_document
 from app.services.datasets import get_dataset
-from app.services.disclosure import SAMPLES, Split, rounded, sees_private
+from app.services.disclosure import SAMPLES, Split, sees_private
 from app.services.errors import InvalidInput, PermissionDenied
 from app.services.method_cards import method_card_ids
 from app.services.phases import default_phase, get_phase, version_default_phase
 from app.services.selection import EntryKey, entry_key, entry_picks
-from evaluation import CLASSES, SIZE_GROUPS, TABLE1_KEYS
-from evaluation.czii import CZII_TABLE
+from evaluation import CLASSES, SIZE_GROUPS
 from evaluation.profiles import CZII
 
 Mode = Literal["best", "latest"]
@@ -78,11 +79,6 @@ def _metric_columns() -> list[Column]:
     return columns
 
 
-# a czii version's columns: its score and the F-beta of the competition's particle types
-CZII_SCORE = "czii_score"
-CZII_TYPES = tuple(CZII_TABLE)
-
-
 COLUMNS: tuple[Column, ...] = (
     Column("rank", "Rank", False),
     Column("rank_group", "Rank group", False),
@@ -112,37 +108,6 @@ class Leaderboard:
     frozen: bool = False
 
 
-def _get(document: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(document, dict):
-            return None
-        document = document.get(key)
-    return document
-
-
-def _interval(document: Any, *path: str) -> tuple[Any, Any]:
-    """(low, high) of a bootstrap interval `{"low": ..., "high": ...}`, or blanks."""
-    return _get(document, *path, "low"), _get(document, *path, "high")
-
-
-def metric_row(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The leaderboard's metric columns from one evaluator result, rounded as the report
-    prints them (full precision would let an entry's AD encode which picks hit)."""
-    row: dict[str, Any] = {key: _get(metrics, "localization", key) for key in TABLE1_KEYS}
-    row["f1_low"], row["f1_high"] = _interval(metrics, "bootstrap", "localization_f1")
-    for name in CLASSES:
-        row[f"f1_{name}"] = _get(metrics, "classification", name, "f1")
-    for group in SIZE_GROUPS:
-        row[group] = _get(metrics, "size_groups", group)
-        row[f"{group}_low"], row[f"{group}_high"] = _interval(
-            metrics, "bootstrap", "size_groups", group
-        )
-    row[CZII_SCORE] = _get(metrics, "czii", "score")
-    for name in CZII_TYPES:
-        row[f"fbeta_{name}"] = _get(metrics, "czii", "per_class", name, "fbeta")
-    return rounded(row)  # type: ignore[no-any-return]
-
-
 def headline(row: dict[str, Any]) -> float | None:
     """The figure an entry is ranked by: localization F1, or the CZII score on a czii
     version (whose rows have no F1)."""
@@ -162,18 +127,12 @@ def _merit(row: dict[str, Any]) -> tuple[float, float, int]:
 
 
 # the parts of a result document the board shows (and the F1 samples of its rank groups and
-# the Ladder), read by SQL JSON paths: the precision-recall curves and the rest of the
-# document never leave the database. A czii version's results hold the one `czii` part; the
-# first part names what a document of the board's kind always has.
+# the Ladder), read by SQL JSON paths for a result without its board columns (stored before
+# they existed): the precision-recall curves and the rest of the document never leave the
+# database. A czii version's results hold the one `czii` part; the first part names what a
+# document of the board's kind always has.
 _SHOWN_PARTS = ("localization", "classification", "size_groups", "bootstrap", SAMPLES)
 _CZII_PARTS = ("czii",)
-# Each result's figures are read and parsed once per process: a result row changes only when
-# a re-delivered scoring rewrites it, which moves `updated_at` (part of the key), and a
-# re-score adds a new row. Parsing is most of a board's time (the samples are 1,000 floats).
-Figures = tuple[dict[str, Any], npt.NDArray[np.float64] | None]
-_FIGURES_CACHE: OrderedDict[tuple[str, int, dt.datetime, str], Figures] = OrderedDict()
-_FIGURES_CACHED = 4096  # about 50 MB at most (the samples kept as arrays, 8 KB each)
-_FIGURES_LOCK = threading.Lock()
 
 
 def _current_results(phase: Phase) -> Any:
@@ -205,46 +164,29 @@ def _read_figures(
     return found
 
 
-def _figures(
-    db: Session, stamps: dict[int, dt.datetime], split: Split, names: tuple[str, ...]
+def document_figures(
+    db: Session, ids: list[int], split: Split, names: tuple[str, ...]
 ) -> dict[int, Figures]:
-    """Each result's board figures on `split` (results given as id: `updated_at`), from
-    the document parts `names`."""
-    found: dict[int, Figures] = {}
-    database = str(db.get_bind().engine.url)  # ids repeat across databases (tests use several)
-    with _FIGURES_LOCK:
-        for result_id, stamp in stamps.items():
-            key = (database, result_id, stamp, split)
-            if key in _FIGURES_CACHE:
-                _FIGURES_CACHE.move_to_end(key)
-                found[result_id] = _FIGURES_CACHE[key]
-    missing = [result_id for result_id in stamps if result_id not in found]
-    if not missing:
-        return found
+    """Each result's board figures on `split`, read from its documents' parts `names`."""
     column = Result.metrics_public if split == "public" else Result.metrics_private
-    documents = _read_figures(db, missing, column, names)
+    documents = _read_figures(db, ids, column, names)
     # a result scored before the split existed has one document for both parts
-    unsplit = [result_id for result_id in missing if names[0] not in documents[result_id]]
+    unsplit = [result_id for result_id in ids if names[0] not in documents[result_id]]
     documents |= _read_figures(db, unsplit, Result.metrics, names) if unsplit else {}
-    with _FIGURES_LOCK:
-        for result_id in missing:
-            metrics = documents[result_id]
-            samples = metrics.get(SAMPLES)
-            array = None if samples is None else np.asarray(samples, dtype=np.float64)
-            figures = (metric_row(metrics), array)
-            key = (database, result_id, stamps[result_id], split)
-            found[result_id] = _FIGURES_CACHE[key] = figures
-        while len(_FIGURES_CACHE) > _FIGURES_CACHED:
-            _FIGURES_CACHE.popitem(last=False)
-    return found
+    return {result_id: figures_of(documents[result_id]) for result_id in ids}
 
 
 def _scored_rows(db: Session, phase: Phase, split: Split) -> list[dict[str, Any]]:
-    """One row per scored, shown submission, from the columns the board shows (a few JSON
-    paths of the split's document, read once per result; never the whole documents)."""
+    """One row per scored, shown submission, from the board columns of its current result
+    (never the whole documents)."""
     latest = _current_results(phase)
+    board, samples = (
+        (Result.board_public, Result.board_samples_public)
+        if split == "public"
+        else (Result.board_private, Result.board_samples_private)
+    )
     query = (
-        select(Submission, User.username, Team.name, Result.id, Result.updated_at)
+        select(Submission, User.username, Team.name, Result.id, board, samples)
         .join(latest, latest.c.submission_id == Submission.id)
         .join(Result, Result.id == latest.c.result_id)
         .join(User, User.id == Submission.user_id)
@@ -252,11 +194,16 @@ def _scored_rows(db: Session, phase: Phase, split: Split) -> list[dict[str, Any]
         .where(Result.dataset_version_id == phase.dataset_version_id)
     )
     found = db.execute(query).tuples().all()
-    names = _CZII_PARTS if phase.dataset_version.profile == CZII else _SHOWN_PARTS
-    figures = _figures(db, {result_id: stamp for *_, result_id, stamp in found}, split, names)
+    figures = {result_id: stored_figures(board, samples) for *_, result_id, board, samples in found}
+    unfilled = [result_id for result_id, stored in figures.items() if stored is None]
+    if unfilled:
+        names = _CZII_PARTS if phase.dataset_version.profile == CZII else _SHOWN_PARTS
+        figures |= document_figures(db, unfilled, split, names)
     rows = []
-    for submission, username, team, result_id, _ in found:
-        metrics, samples = figures[result_id]
+    for submission, username, team, result_id, _, _ in found:
+        stored = figures[result_id]
+        assert stored is not None
+        metrics, array = stored
         if all(value is None for value in metrics.values()):  # no document on this part
             continue
         rows.append(
@@ -270,7 +217,7 @@ def _scored_rows(db: Session, phase: Phase, split: Split) -> list[dict[str, Any]
                 "submission_id": submission.id,
                 "submitted_at": submission.created_at.isoformat(),
                 **metrics,
-                SAMPLES: samples,  # for rank groups and the Ladder, never shown
+                SAMPLES: array,  # for rank groups and the Ladder, never shown
             }
         )
     return rows

@@ -19,9 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Phase, Submission
+from app.services.board_figures import CZII_SCORE, CZII_TYPES
 from app.services.csv_export import csv_document
 from app.services.errors import Conflict
-from app.services.leaderboard import CZII_SCORE, CZII_TYPES, build_leaderboard
+from app.services.leaderboard import build_leaderboard
 from app.services.method_cards import card_view, method_card_for
 from evaluation import CLASSES, SIZE_GROUPS
 from evaluation.profiles import CZII

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.routes.pages.leaderboard import leaderboard_view
-from app.services.leaderboard import Leaderboard, metric_row
+from app.services.board_figures import metric_row
+from app.services.leaderboard import Leaderboard
 
 
 def board_row(

@@ -18,14 +18,9 @@ from app.deps import MAX_ID
 from app.models import DatasetStatus
 from app.routes.pages.errors import HTMLErrorRoute
 from app.routes.pages.render import PageDep
+from app.services.board_figures import CZII_SCORE, CZII_TYPES
 from app.services.datasets import list_datasets
-from app.services.leaderboard import (
-    COLUMNS,
-    CZII_SCORE,
-    CZII_TYPES,
-    Leaderboard,
-    build_leaderboard,
-)
+from app.services.leaderboard import COLUMNS, Leaderboard, build_leaderboard
 from app.services.leaderboard import Column as BoardColumn
 from app.services.phases import list_phases
 from app.services.report import LOCALIZATION_COLUMNS
