@@ -64,26 +64,24 @@ def diagnose(ground_truth: GroundTruth, submission: Submission) -> Misframing | 
     offset = ground_truth.submission_offset.astype(np.float64)
     coords = submission.coords
 
-    centres = ground_truth.particles.centres[ground_truth.counted]
-    reference = percentile(centres, 95) - percentile(centres, 5)
+    reference = _particle_spread(ground_truth)
 
     def fit(candidate: npt.NDArray[np.float64]) -> float:
         inside = np.all((candidate - offset >= low) & (candidate - offset <= high), axis=1)
         return float(np.mean(inside))
 
-    def spread_fit(candidate: npt.NDArray[np.float64]) -> float:
-        if len(candidate) >= MIN_PICKS_FOR_SPREAD:
-            spread = percentile(candidate, 95) - percentile(candidate, 5)
-            if np.any(spread < 0.5 * reference):
-                return 0.0
-        return fit(candidate)
-
     total = len(coords)
     current = fit(coords)
     outside = round((1 - current) * total)
     best = (0.0, "")
-    for describe, move in _candidates(ground_truth):
-        score = spread_fit(move(coords))
+    # with at most FEW outside the file is scored whatever an undone mistake would give
+    for describe, move in _candidates(ground_truth) if current < 1 - FEW else ():
+        candidate = move(coords)
+        score = fit(candidate)
+        if score <= best[0]:
+            continue  # the spread could only lower it
+        if len(candidate) >= MIN_PICKS_FOR_SPREAD and np.any(_spread(candidate) < 0.5 * reference):
+            score = 0.0
         if score > best[0]:
             best = (score, describe)
     # a mistake that, undone, brings nearly every pick in: misframed even with many inside
@@ -120,6 +118,22 @@ def shrec19_slab_offset(ground_truth: GroundTruth, submission: Submission) -> Gr
         submission_offset=shifted,
         options={**ground_truth.options, "z_offset": 0},
     )
+
+
+def _spread(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """x, y, z distance from the 5th to the 95th percentile (one sort of the picks)."""
+    low, high = percentile(coords, [5, 95])
+    return high - low  # type: ignore[no-any-return]
+
+
+def _particle_spread(ground_truth: GroundTruth) -> npt.NDArray[np.float64]:
+    """`_spread` of the counted particles' centres; cached."""
+    key = "misframing-spread"
+    cached = ground_truth._cache.get(key)
+    if cached is None:
+        cached = _spread(ground_truth.particles.centres[ground_truth.counted])
+        ground_truth._cache[key] = cached
+    return cached  # type: ignore[return-value]
 
 
 def _particle_box(
@@ -215,7 +229,7 @@ def _binned(
     particles' spread in x and y, and fit when doubled."""
     if len(coords) < MIN_PICKS_FOR_SPREAD or doubled_fit < 1 - MOST:
         return None
-    spread = percentile(coords, 95) - percentile(coords, 5)
+    spread = _spread(coords)
     if np.all(reference[:2] > 0) and np.all(spread[:2] <= 0.6 * reference[:2]):
         return "looks binned by 2 (the picks spread over half of the particles' region in x and y)"
     return None

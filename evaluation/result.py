@@ -74,6 +74,17 @@ class EvaluationResult:
 
 def jsonable(value: Any) -> Any:
     """Convert dataclasses, numpy values and tuples to JSON types; NaN and infinities to None."""
+    # the leaves and containers a document is made of, by exact type first: a result holds
+    # a few thousand of them, and the general checks below cost several times more
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is int or kind is str or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [jsonable(item) for item in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):

@@ -359,3 +359,54 @@ def test_ground_truths_pickle_with_their_checksum() -> None:
     copy = pickle.loads(pickle.dumps(truth))
     assert copy.checksum == truth.checksum
     assert np.array_equal(copy.hitbox, truth.hitbox)
+
+
+def _plain_jsonable(value: object) -> object:
+    """The conversion stated plainly: dataclasses, numpy values and tuples to JSON types,
+    NaN and infinities to None."""
+    import dataclasses
+    import math
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(key): _plain_jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_jsonable(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return _plain_jsonable(value.tolist())
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def test_result_documents_convert_as_the_plain_statement_does() -> None:
+    from evaluation.result import jsonable
+
+    rng = np.random.default_rng(5)
+    truth = memory_truth([f"{CLASSES[k % 12]} {2 * k + 1} 3 3" for k in range(20)], (7, 7, 42))
+    lines = [f"{CLASSES[rng.integers(12)]} {rng.integers(42)} 3 3" for _ in range(30)]
+    result = score(truth, picks(*lines), bootstrap=50)
+    odd = {
+        1: (np.float32(0.5), np.int16(-3), np.bool_(True), True, None, "text"),
+        "values": [float("nan"), float("inf"), -0.0, np.float64("nan"), 2**70],
+        "array": np.array([[1.5, np.nan], [np.inf, 2.0]]),
+        "integers": np.arange(3, dtype=np.uint8),
+        "result": result,
+    }
+    converted = jsonable(odd)
+    expected = _plain_jsonable(odd)
+    assert json.dumps(converted, allow_nan=False) == json.dumps(expected, allow_nan=False)
+    assert [type(item) for item in converted["1"]] == [float, int, bool, bool, type(None), str]
+    # the whole document, its class tables included
+    document = result.to_dict()
+    plain = _plain_jsonable(result)
+    assert isinstance(plain, dict)
+    plain["classification"] = _plain_jsonable(result.classification.to_dict())
+    plain["strict_classification"] = _plain_jsonable(result.strict_classification.to_dict())
+    plain.pop("per_tomogram")
+    assert json.dumps(document, allow_nan=False) == json.dumps(plain, allow_nan=False)
