@@ -362,26 +362,18 @@ def test_ground_truths_pickle_with_their_checksum() -> None:
 
 
 def _plain_jsonable(value: object) -> object:
-    """The conversion stated plainly: dataclasses, numpy values and tuples to JSON types,
-    NaN and infinities to None."""
+    """The conversion stated another way: through the json module itself, dataclasses as
+    `asdict` gives them and numpy values as Python's, NaN and infinities read back as None."""
     import dataclasses
-    import math
 
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(key): _plain_jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain_jsonable(item) for item in value]
-    if isinstance(value, np.ndarray):
-        return _plain_jsonable(value.tolist())
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    return value
+    def default(item: object) -> object:
+        if dataclasses.is_dataclass(item) and not isinstance(item, type):
+            return dataclasses.asdict(item)
+        if isinstance(item, np.ndarray | np.generic):
+            return item.tolist()
+        raise TypeError(item)
+
+    return json.loads(json.dumps(value, default=default), parse_constant=lambda _: None)
 
 
 def test_result_documents_convert_as_the_plain_statement_does() -> None:
