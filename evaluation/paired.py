@@ -19,7 +19,12 @@ import numpy as np
 import numpy.typing as npt
 
 from evaluation.ground_truth import GroundTruth
-from evaluation.metrics.bootstrap import CONFIDENCE, _group_sums, _particle_major_weights
+from evaluation.metrics.bootstrap import (
+    CONFIDENCE,
+    _group_sums,
+    _particle_major_weights,
+    hit_totals,
+)
 from evaluation.metrics.localization import localization
 from evaluation.metrics.matching import match
 from evaluation.quantiles import percentile
@@ -33,14 +38,13 @@ def localization_f1_samples(
     (the values whose percentiles are the evaluator's F1 interval)."""
     hits = match(ground_truth, submission)
     located = localization(ground_truth, hits)
-    # the cached (N, resamples) integer multiplicities summed per hit count, as the
+    # the cached (N, resamples) integer multiplicities of the found particles summed, as the
     # evaluator's bootstrap does: exact integers, no float copy of the weights per call
     weights = _particle_major_weights(ground_truth, resamples, seed)
     counts = hits.hit_count[ground_truth.counted]
     found_rows = np.flatnonzero(counts > 0)
-    per_count = _group_sums(weights, found_rows, counts[found_rows], int(counts.max(initial=0)) + 1)
-    found = per_count.sum(axis=0)
-    hit_total = (np.arange(len(per_count), dtype=np.int64)[:, None] * per_count).sum(axis=0)
+    found = _group_sums(weights, found_rows, np.zeros(len(found_rows), np.int64), 1)[0]
+    hit_total = hit_totals(weights, counts, found_rows, found)
     fixed = located.FP + located.ignored
     samples: npt.NDArray[np.float64] = (
         2

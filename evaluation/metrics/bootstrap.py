@@ -121,11 +121,10 @@ def bootstrap(
     true_found, guess_found = true[found_rows], guess[found_rows]
     outcome = np.where(guess_found == true_found, true_found, size + guess_found)
     per_outcome = _group_sums(weights, found_rows, outcome, 2 * size)
-    per_count = _group_sums(weights, found_rows, counts[found_rows], int(counts.max()) + 1)
-    hit_counts = np.arange(len(per_count), dtype=np.int64)[:, None]
+    found_total = per_outcome.sum(axis=0)
     # float32 from here on, as the sums always were: the same intervals to the last bit
-    found = per_outcome.sum(axis=0).astype(np.float32)
-    hit_total = (hit_counts * per_count).sum(axis=0).astype(np.float32)
+    found = found_total.astype(np.float32)
+    hit_total = hit_totals(weights, counts, found_rows, found_total).astype(np.float32)
     tp = per_outcome[:size].astype(np.float32)
     fp = per_outcome[size:].astype(np.float32)
     fp[0] = 0  # taken for "none": a false positive of no class
@@ -165,6 +164,20 @@ def _group_sums(
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
         sums[sorted_groups[start]] = gathered[start:end].sum(axis=0, dtype=total)
     return sums
+
+
+def hit_totals(
+    weights: np.ndarray,
+    counts: npt.NDArray[np.int64],
+    found_rows: npt.NDArray[np.int64],
+    found: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64]:
+    """(resamples,) the hits on found particles, each particle's hit count times its
+    multiplicity: `found` (every found particle's multiplicity once) plus the extra hits of
+    the few particles hit more than once. Exact integers."""
+    several = found_rows[counts[found_rows] > 1]
+    extra = (counts[several] - 1).astype(np.int64) @ weights[several].astype(np.int64)
+    return found + extra
 
 
 def _class_members(

@@ -402,3 +402,19 @@ def test_result_documents_convert_as_the_plain_statement_does() -> None:
     plain["strict_classification"] = _plain_jsonable(result.strict_classification.to_dict())
     plain.pop("per_tomogram")
     assert json.dumps(document, allow_nan=False) == json.dumps(plain, allow_nan=False)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_hit_totals_are_the_plain_sum_of_hit_counts_times_multiplicities(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    weights = rng.integers(0, 5, size=(60, 40)).astype(np.uint8)
+    counts = rng.choice([0, 0, 1, 1, 1, 2, 3, 7], size=60).astype(np.int64)
+    found_rows = np.flatnonzero(counts > 0)
+    found = weights[found_rows].sum(axis=0, dtype=np.int64)
+    plain = [
+        sum(int(counts[row]) * int(weights[row, column]) for row in range(60))
+        for column in range(40)
+    ]
+    totals = bootstrap_module.hit_totals(weights, counts, found_rows, found)
+    assert totals.tolist() == plain
+    assert totals.dtype == np.int64
