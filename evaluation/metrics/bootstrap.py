@@ -174,10 +174,13 @@ def hit_totals(
 ) -> npt.NDArray[np.int64]:
     """(resamples,) the hits on found particles, each particle's hit count times its
     multiplicity: `found` (every found particle's multiplicity once) plus the extra hits of
-    the few particles hit more than once. Exact integers."""
+    the particles hit more than once, summed per hit count. Exact integers."""
     several = found_rows[counts[found_rows] > 1]
-    extra = (counts[several] - 1).astype(np.int64) @ weights[several].astype(np.int64)
-    return found + extra
+    if len(several) == 0:
+        return found
+    per_count = _group_sums(weights, several, counts[several], int(counts.max()) + 1)
+    extra = np.arange(-1, len(per_count) - 1, dtype=np.int64)[:, None] * per_count
+    return found + extra[2:].sum(axis=0)  # type: ignore[no-any-return]
 
 
 def _class_members(
