@@ -30,9 +30,14 @@ lint: setup
 	$(BIN)/ruff format --check app workers evaluation simulation baselines migrations tests benchmarks
 	$(BIN)/mypy
 
+# the suite in TEST_WORKERS processes (pytest-xdist), each test file whole in one of them (its
+# module fixtures built once); every test has its own database, Redis prefix and folders
+TEST_WORKERS ?= 2
+PYTEST = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+
 test: lint
-	$(BIN)/pytest
+	$(PYTEST)
 
 # the fast lane while working: everything but the slow and browser tests (CI runs `make test`)
 check: lint
-	$(BIN)/pytest -m "not slow and not browser"
+	$(PYTEST) -m "not slow and not browser"
