@@ -65,7 +65,7 @@ _SERVICE_MODULES = (
     "fastapi", "fastapi_offline", "starlette", "uvicorn", "jinja2", "multipart",
     "python_multipart", "sqlalchemy", "alembic", "pydantic", "pydantic_settings", "psycopg",
     "redis", "celery", "kombu", "argon2", "itsdangerous", "zxcvbn", "confusable_homoglyphs",
-    "markdown_it", "copick", "zarr", "matplotlib",
+    "markdown_it", "copick", "zarr", "matplotlib", "orjson",
 )  # fmt: skip
 EXTRA_MODULES: dict[str, frozenset[str]] = {
     "service": frozenset(_SERVICE_MODULES),
