@@ -178,9 +178,10 @@ def hit_totals(
     several = found_rows[counts[found_rows] > 1]
     if len(several) == 0:
         return found
-    per_count = _group_sums(weights, several, counts[several], int(counts.max()) + 1)
-    extra = np.arange(-1, len(per_count) - 1, dtype=np.int64)[:, None] * per_count
-    return found + extra[2:].sum(axis=0)  # type: ignore[no-any-return]
+    per_count = _group_sums(weights, several, counts[several], int(counts.max()) + 1)[2:]
+    # the particles hit k times (k = 2, 3, ...) add k - 1 hits each
+    extra = np.arange(1, len(per_count) + 1, dtype=np.int64)[:, None] * per_count
+    return found + extra.sum(axis=0)  # type: ignore[no-any-return]
 
 
 def _class_members(

@@ -31,6 +31,12 @@ PUBLIC_TEST_FILES = {"metadata.json", "projections.mrc", "reconstruction.mrc", "
 HIDDEN_FILES = ("particle_locations.txt", "occupancy_mask.mrc", "class_mask.mrc", "grandmodel.mrc")
 
 
+def fixed_test_secret(seed: int) -> str:
+    """A hidden test's secret fixed by `seed` (the service draws it at random), so that a
+    test's data are the same on every run."""
+    return hashlib.sha256(f"test secret {seed}".encode()).hexdigest()
+
+
 def generate_small(
     settings: Settings, *, seed: int = 7, activate: bool = False, **overrides: Any
 ) -> int:
@@ -43,7 +49,7 @@ def generate_small(
     with factory() as db:
         parameters = simulation_parameters({**SMALL, **overrides}, seed)
         version = create_dataset_version(db, name=None, parameters=parameters, seed=seed)
-        version.test_secret = hashlib.sha256(f"test secret {seed}".encode()).hexdigest()
+        version.test_secret = fixed_test_secret(seed)
         db.commit()
     generate_dataset(factory, settings, version.id, activate=activate)
     return version.id

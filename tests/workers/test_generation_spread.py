@@ -4,7 +4,6 @@ version row, a tomogram that fails once retried alone, a failed version cleaned 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import textwrap
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from app.queues.routing import GENERATE_DATASET
 from app.services.copick_project import copick_download
 from app.services.datasets import create_dataset_version, dataset_folder, rebuild_dataset
 from app.services.regeneration import simulation_parameters
+from tests.app.datasets_support import fixed_test_secret
 from tests.app.support import running_worker, wait_until
 from tests.conftest import BACKENDS, backend_settings
 
@@ -80,7 +80,7 @@ def _queue(settings: Settings, parameters: dict[str, object], seed: int) -> int:
         )
         # the hidden test's secret fixed by `seed` too: drawn at random, about one test
         # tomogram in 17 of these small settings left a large particle no room (59 of 1,000)
-        version.test_secret = hashlib.sha256(f"test secret {seed}".encode()).hexdigest()
+        version.test_secret = fixed_test_secret(seed)
         db.commit()
     create_celery_app(settings).send_task(GENERATE_DATASET, args=[version.id, False])
     return version.id
