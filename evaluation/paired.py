@@ -25,7 +25,7 @@ from evaluation.metrics.bootstrap import (
     _particle_major_weights,
     hit_totals,
 )
-from evaluation.metrics.localization import localization
+from evaluation.metrics.localization import Localization, localization
 from evaluation.metrics.matching import match
 from evaluation.quantiles import percentile
 from evaluation.submission import Submission
@@ -35,7 +35,8 @@ def localization_f1_samples(
     ground_truth: GroundTruth, submission: Submission, *, resamples: int = 1000, seed: int = 0
 ) -> npt.NDArray[np.float64]:
     """(resamples,) the localization F1 of `submission` on each shared bootstrap resample
-    (the values whose percentiles are the evaluator's F1 interval)."""
+    (the values whose percentiles are the evaluator's F1 interval). A scoring that runs the
+    bootstrap anyway gets the same values from `evaluation.scoring.score_with_f1_samples`."""
     hits = match(ground_truth, submission)
     located = localization(ground_truth, hits)
     # the cached (N, resamples) integer multiplicities of the found particles summed, as the
@@ -45,11 +46,20 @@ def localization_f1_samples(
     found_rows = np.flatnonzero(counts > 0)
     found = _group_sums(weights, found_rows, np.zeros(len(found_rows), np.int64), 1)[0]
     hit_total = hit_totals(weights, counts, found_rows, found)
+    return f1_per_resample(found, hit_total, located, ground_truth.n_particles)
+
+
+def f1_per_resample(
+    found: npt.NDArray[np.int64],
+    hit_total: npt.NDArray[np.int64],
+    located: Localization,
+    particles: int,
+) -> npt.NDArray[np.float64]:
+    """The localization F1 of each resample from its exact sums: 2 found / (predictions +
+    particles), where the predictions are the background's (fixed) and the hits."""
     fixed = located.FP + located.ignored
     samples: npt.NDArray[np.float64] = (
-        2
-        * found.astype(np.float64)
-        / (fixed + hit_total.astype(np.float64) + ground_truth.n_particles)
+        2 * found.astype(np.float64) / (fixed + hit_total.astype(np.float64) + particles)
     )
     return samples
 

@@ -39,7 +39,7 @@ import numpy.typing as npt
 
 from evaluation.ground_truth import GroundTruth, Particles
 from evaluation.metrics.matching import match
-from evaluation.scoring import HiddenTest, score, score_tomograms, stack_tomograms
+from evaluation.scoring import HiddenTest, score, score_with_f1_samples, stack_tomograms
 from evaluation.submission import Submission
 
 Part = Literal["public", "private"]
@@ -164,9 +164,9 @@ class SplitGroundTruth:
         `"split"`. A part that received no prediction is scored as an empty file. With
         `samples`, each document also carries `bootstrap_f1_samples`: the localization F1 on
         each shared bootstrap resample (evaluation/paired.py), for paired comparisons."""
-        from evaluation.paired import localization_f1_samples, rounded
+        from evaluation.paired import rounded
 
-        resamples, seed = int(options.get("bootstrap", 1000)), int(options.get("seed", 0))
+        resamples = int(options.get("bootstrap", 1000))
         public = self.prediction_parts(submission)
         results: dict[Part, dict[str, Any]] = {}
         chosen: tuple[tuple[Part, npt.NDArray[np.bool_]], ...] = (
@@ -177,10 +177,9 @@ class SplitGroundTruth:
             truth = self.parts[part]
             values: list[float] | None = None
             if keep.any():
-                picks = submission.select(keep)
-                document = score(truth, picks, **options).to_dict()
-                if samples and resamples:
-                    found = localization_f1_samples(truth, picks, resamples=resamples, seed=seed)
+                result, found = score_with_f1_samples(truth, submission.select(keep), **options)
+                document = result.to_dict()
+                if samples and found is not None:
                     values = rounded(found)
             else:
                 document = score_empty(truth, submission, **options)
@@ -288,9 +287,9 @@ class TomogramSplit:
         self, submission: Submission, *, samples: bool = False, **options: Any
     ) -> dict[Part, dict[str, Any]]:
         """Each part's result document, as `SplitGroundTruth.score` gives them."""
-        from evaluation.paired import localization_f1_samples, rounded
+        from evaluation.paired import rounded
 
-        resamples, seed = int(options.get("bootstrap", 1000)), int(options.get("seed", 0))
+        resamples = int(options.get("bootstrap", 1000))
         self.whole.place(submission)  # checks the tomogram names
         assert submission.tomograms is not None
         public_names = [name for name, part in self.part_of.items() if part == "public"]
@@ -304,13 +303,9 @@ class TomogramSplit:
             hidden = self.parts[part]
             values: list[float] | None = None
             if keep.any():
-                picks = submission.select(keep)
-                document = score_tomograms(hidden, picks, **options).to_dict()
-                if samples and resamples:
-                    placed, _ = hidden.place(picks)
-                    found = localization_f1_samples(
-                        hidden.whole, placed, resamples=resamples, seed=seed
-                    )
+                result, found = score_with_f1_samples(hidden, submission.select(keep), **options)
+                document = result.to_dict()
+                if samples and found is not None:
                     values = rounded(found)
             else:
                 document = score_empty(hidden.whole, submission, **options)

@@ -98,16 +98,27 @@ def _draw_weights(n: int, resamples: int, seed: int) -> np.ndarray:
     return particle_major
 
 
-def bootstrap(
+@dataclass(frozen=True)
+class ResampleSums:
+    """Exact integer sums of each resample (one column each): the found particles, their
+    hits, and the found particles per outcome (rows 0..size-1: a TP of that class; rows
+    size..2*size-1: taken for that class, not their own)."""
+
+    found: npt.NDArray[np.int64]
+    hits: npt.NDArray[np.int64]
+    per_outcome: npt.NDArray[np.int64]
+
+
+def resample_sums(
     ground_truth: GroundTruth,
     hits: Hits,
-    located: Localization,
     predicted: npt.NDArray[np.int64],
     *,
     resamples: int,
     seed: int,
-) -> BootstrapIntervals:
-    """Percentile intervals from ``resamples`` resamples of the particles."""
+) -> ResampleSums:
+    """The sums of every resample, from the shared multiplicities (drawn once per ground
+    truth, resample count and seed)."""
     weights = _particle_major_weights(ground_truth, resamples, seed)  # (N, resamples)
     scored = ground_truth.counted
     true = ground_truth.particles.classes[scored]
@@ -121,13 +132,37 @@ def bootstrap(
     true_found, guess_found = true[found_rows], guess[found_rows]
     outcome = np.where(guess_found == true_found, true_found, size + guess_found)
     per_outcome = _group_sums(weights, found_rows, outcome, 2 * size)
-    found_total = per_outcome.sum(axis=0)
+    found = per_outcome.sum(axis=0)
+    return ResampleSums(found, hit_totals(weights, counts, found_rows, found), per_outcome)
+
+
+def bootstrap(
+    ground_truth: GroundTruth,
+    hits: Hits,
+    located: Localization,
+    predicted: npt.NDArray[np.int64],
+    *,
+    resamples: int,
+    seed: int,
+) -> BootstrapIntervals:
+    """Percentile intervals from ``resamples`` resamples of the particles."""
+    sums = resample_sums(ground_truth, hits, predicted, resamples=resamples, seed=seed)
+    return intervals(ground_truth, located, sums, seed=seed)
+
+
+def intervals(
+    ground_truth: GroundTruth, located: Localization, sums: ResampleSums, *, seed: int
+) -> BootstrapIntervals:
+    """Percentile intervals of the resamples whose sums are ``sums`` (drawn with ``seed``)."""
+    resamples = len(sums.found)
+    size = len(ground_truth.class_names) + 1
     # float32 from here on, as the sums always were: the same intervals to the last bit
-    found = found_total.astype(np.float32)
-    hit_total = hit_totals(weights, counts, found_rows, found_total).astype(np.float32)
-    tp = per_outcome[:size].astype(np.float32)
-    fp = per_outcome[size:].astype(np.float32)
+    found = sums.found.astype(np.float32)
+    hit_total = sums.hits.astype(np.float32)
+    tp = sums.per_outcome[:size].astype(np.float32)
+    fp = sums.per_outcome[size:].astype(np.float32)
     fp[0] = 0  # taken for "none": a false positive of no class
+    weights = _particle_major_weights(ground_truth, resamples, seed)
     members = _class_members(ground_truth, weights, resamples, seed)
     fixed = located.FP + located.ignored
     f1 = 2 * found / (fixed + hit_total + ground_truth.n_particles)

@@ -3,6 +3,7 @@ the distinguishability test, rank groups and the Ladder rule on hand-made sample
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from evaluation.paired import (
     rank_groups,
     rounded,
 )
+from evaluation.scoring import score_tomograms, score_with_f1_samples, stack_tomograms
 from tests.evaluation.helpers import memory_truth, picks
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "evaluation" / "examples"
@@ -62,6 +64,30 @@ def test_the_samples_match_a_plain_loop_over_resamples() -> None:
     assert samples.tolist() == expected
     # no hit at all: every resample's F1 is zero
     assert not localization_f1_samples(truth, picks("1bxn 0 0 0"), resamples=300, seed=9).any()
+
+
+def test_a_scoring_gives_the_samples_computed_on_their_own() -> None:
+    """The samples a scoring takes from its bootstrap's sums are those computed apart, to
+    the bit, and its result is the plain one: on one ground truth and on a stack of two."""
+    truth = load_ground_truth(EXAMPLES_DIR / "tiny")
+    submission = parse_submission((EXAMPLES_DIR / "tiny_submission.txt").read_bytes())
+    result, samples = score_with_f1_samples(truth, submission, bootstrap=300, seed=4)
+    assert result.to_dict() == score(truth, submission, bootstrap=300, seed=4).to_dict()
+    alone = localization_f1_samples(truth, submission, resamples=300, seed=4)
+    assert samples is not None
+    assert samples.tolist() == alone.tolist()
+    assert score_with_f1_samples(truth, submission, bootstrap=0)[1] is None
+
+    hidden = stack_tomograms({"a": truth, "b": truth})
+    names = np.where(np.arange(len(submission)) % 3 == 0, "a", "b").astype(np.str_)
+    both = dataclasses.replace(submission, tomograms=names)
+    result, samples = score_with_f1_samples(hidden, both, bootstrap=300, seed=4)
+    assert result.to_dict() == score_tomograms(hidden, both, bootstrap=300, seed=4).to_dict()
+    placed, _ = hidden.place(both)
+    alone = localization_f1_samples(hidden.whole, placed, resamples=300, seed=4)
+    assert samples is not None
+    assert samples.tolist() == alone.tolist()
+    assert 0 < samples.min() < samples.max()  # a spread of values, not one repeated
 
 
 def test_rounded_gives_pythons_round_to_the_bit() -> None:
