@@ -130,8 +130,20 @@ def resample_sums(
     # per hit count give every sum of every resample, in exact integers.
     found_rows = np.flatnonzero(counts > 0)
     true_found, guess_found = true[found_rows], guess[found_rows]
-    outcome = np.where(guess_found == true_found, true_found, size + guess_found)
-    per_outcome = _group_sums(weights, found_rows, outcome, 2 * size)
+    wrong = guess_found != true_found
+    missed_rows = np.flatnonzero(counts == 0)
+    wrong_rows = found_rows[wrong]
+    if len(missed_rows) + 2 * len(wrong_rows) < len(found_rows):
+        # most particles found with their own class (a good file): fewer rows to sum the
+        # other way, each class's TP being its members less its missed and mistaken ones
+        per_outcome = _group_sums(weights, wrong_rows, size + guess[wrong_rows], 2 * size)
+        not_tp = np.concatenate([missed_rows, wrong_rows])
+        per_outcome[:size] = _class_member_sums(ground_truth, resamples, seed) - _group_sums(
+            weights, not_tp, true[not_tp], size
+        )
+    else:
+        outcome = np.where(wrong, size + guess_found, true_found)
+        per_outcome = _group_sums(weights, found_rows, outcome, 2 * size)
     found = per_outcome.sum(axis=0)
     return ResampleSums(found, hit_totals(weights, counts, found_rows, found), per_outcome)
 
@@ -162,8 +174,7 @@ def intervals(
     tp = sums.per_outcome[:size].astype(np.float32)
     fp = sums.per_outcome[size:].astype(np.float32)
     fp[0] = 0  # taken for "none": a false positive of no class
-    weights = _particle_major_weights(ground_truth, resamples, seed)
-    members = _class_members(ground_truth, weights, resamples, seed)
+    members = _class_members(ground_truth, resamples, seed)
     fixed = located.FP + located.ignored
     f1 = 2 * found / (fixed + hit_total + ground_truth.n_particles)
     denominator = tp + fp + members  # 2TP + FP + FN with FN = members - TP
@@ -219,20 +230,29 @@ def hit_totals(
     return found + extra.sum(axis=0)  # type: ignore[no-any-return]
 
 
-def _class_members(
-    ground_truth: GroundTruth, weights: np.ndarray, resamples: int, seed: int
-) -> np.ndarray:
+def _class_members(ground_truth: GroundTruth, resamples: int, seed: int) -> np.ndarray:
     """(classes + 1, resamples) particles of each class in each resample, float32 (cached)."""
     key = ("bootstrap members", resamples, seed)
     cached = ground_truth._cache.get(key)
     if isinstance(cached, np.ndarray):
         return cached
-    true = ground_truth.particles.classes[ground_truth.counted]
-    size = len(ground_truth.class_names) + 1
-    rows = np.arange(len(true))
-    members = _group_sums(weights, rows, true, size).astype(np.float32)
+    members = _class_member_sums(ground_truth, resamples, seed).astype(np.float32)
     ground_truth._cache[key] = members
     return members
+
+
+def _class_member_sums(ground_truth: GroundTruth, resamples: int, seed: int) -> np.ndarray:
+    """(classes + 1, resamples) particles of each class in each resample, int64 (cached)."""
+    key = ("bootstrap member sums", resamples, seed)
+    cached = ground_truth._cache.get(key)
+    if isinstance(cached, np.ndarray):
+        return cached
+    weights = _particle_major_weights(ground_truth, resamples, seed)
+    true = ground_truth.particles.classes[ground_truth.counted]
+    size = len(ground_truth.class_names) + 1
+    sums = _group_sums(weights, np.arange(len(true)), true, size)
+    ground_truth._cache[key] = sums
+    return sums
 
 
 def _nanmean_columns(values: np.ndarray) -> np.ndarray:

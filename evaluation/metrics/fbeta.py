@@ -143,13 +143,19 @@ def near_pairs(
     part_class: npt.NDArray[np.int64],
     radius: npt.NDArray[np.float64],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """(pick, particle) pairs of one class within that class's radius, in pick order.
+    """(pick, particle) pairs of one class within that class's radius, in no set order.
 
     A distance is sqrt((dx² + dy²) + dz²), and a pair counts when its squared distance is
     within the largest radius squared and its distance within its class radius: the
     arithmetic of scipy's cKDTree.sparse_distance_matrix followed by the class filter.
     """
-    candidates = _window_pairs(coords, pick_class, centres, part_class, radius)
+    # the windows are searched from the side with fewer points (a pair is a pair from
+    # either side): a SHREC-size file has twice as many picks as particles
+    if len(centres) < len(coords):
+        found = _window_pairs(centres, part_class, coords, pick_class, radius)
+        candidates = None if found is None else (found[1], found[0])
+    else:
+        candidates = _window_pairs(coords, pick_class, centres, part_class, radius)
     if candidates is None:
         candidates = _tree_pairs(coords, centres, float(radius.max()))
     rows, cols = candidates
@@ -164,46 +170,46 @@ def near_pairs(
 
 
 def _window_pairs(
-    coords: npt.NDArray[np.float64],
-    pick_class: npt.NDArray[np.int64],
-    centres: npt.NDArray[np.float64],
-    part_class: npt.NDArray[np.int64],
+    points: npt.NDArray[np.float64],
+    point_class: npt.NDArray[np.int64],
+    others: npt.NDArray[np.float64],
+    other_class: npt.NDArray[np.int64],
     radius: npt.NDArray[np.float64],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
-    """Candidate pairs: each pick against the particles of its class in the y rows its
-    window reaches whose x lies within its radius, plus one voxel (a margin for the
-    rounding of the bounds). None when there would be too many (a tree is faster then)."""
+    """Candidate (point, other) pairs: each point against the others of its class in the y
+    rows its window reaches whose x lies within its radius, plus one voxel (a margin for
+    the rounding of the bounds). None when there would be too many (a tree is faster then)."""
     margin = float(radius.max()) + 1
-    # particles sorted by one key: (class, y row) blocks, x ascending inside each; a row is
+    # the others sorted by one key: (class, y row) blocks, x ascending inside each; a row is
     # as tall as any window, so that a window meets two rows at most
     height = 2 * margin
-    y_low = min(float(coords[:, 1].min()), float(centres[:, 1].min())) - margin
-    y_high = max(float(coords[:, 1].max()), float(centres[:, 1].max())) + margin
+    y_low = min(float(points[:, 1].min()), float(others[:, 1].min())) - margin
+    y_high = max(float(points[:, 1].max()), float(others[:, 1].max())) + margin
     n_rows = int((y_high - y_low) // height) + 2
-    x_low = min(float(coords[:, 0].min()), float(centres[:, 0].min()))
-    x_high = max(float(coords[:, 0].max()), float(centres[:, 0].max()))
+    x_low = min(float(points[:, 0].min()), float(others[:, 0].min()))
+    x_high = max(float(points[:, 0].max()), float(others[:, 0].max()))
     span = 2.0 ** np.ceil(np.log2(x_high - x_low + 2 * margin + 2))
-    particle_rows = ((centres[:, 1] - y_low) // height).astype(np.int64)
-    particle_keys = (part_class * n_rows + particle_rows) * span + (centres[:, 0] - x_low)
-    order = np.argsort(particle_keys)
-    sorted_keys = particle_keys[order]
-    reach = radius[pick_class] + 1
-    lowest_row = ((coords[:, 1] - reach - y_low) // height).astype(np.int64)
-    highest_row = ((coords[:, 1] + reach - y_low) // height).astype(np.int64)
-    # two queries per pick: its lowest row, and the next one (empty when not reached)
-    picks = np.arange(len(coords))
-    queries = np.concatenate([picks, picks])
-    query_rows = np.concatenate([lowest_row, lowest_row + 1])
-    query_keys = (pick_class[queries] * n_rows + query_rows) * span + (coords[queries, 0] - x_low)
+    other_rows = ((others[:, 1] - y_low) // height).astype(np.int64)
+    other_keys = (other_class * n_rows + other_rows) * span + (others[:, 0] - x_low)
+    order = np.argsort(other_keys)
+    sorted_keys = other_keys[order]
+    reach = radius[point_class] + 1
+    lowest_row = ((points[:, 1] - reach - y_low) // height).astype(np.int64)
+    highest_row = ((points[:, 1] + reach - y_low) // height).astype(np.int64)
+    # a query per point in its lowest row, and one in the next row where its window reaches
+    # it (the same key one row on)
+    low_keys = (point_class * n_rows + lowest_row) * span + (points[:, 0] - x_low)
+    two_rows = np.flatnonzero(highest_row > lowest_row)
+    queries = np.concatenate([np.arange(len(points)), two_rows])
+    query_keys = np.concatenate([low_keys, low_keys[two_rows] + span])
     query_order = np.argsort(query_keys)  # sorted queries search faster
     queries, query_keys = queries[query_order], query_keys[query_order]
     query_reach = reach[queries]
     first = np.searchsorted(sorted_keys, query_keys - query_reach, side="left")
     last = np.searchsorted(sorted_keys, query_keys + query_reach, side="right")
     counts = last - first
-    counts[query_rows[query_order] > highest_row[queries]] = 0
     total = int(counts.sum())
-    if total > _WINDOW_PAIRS_PER_POINT * (len(coords) + len(centres)):
+    if total > _WINDOW_PAIRS_PER_POINT * (len(points) + len(others)):
         return None
     rows = np.repeat(queries, counts)
     # position of each pair in its query's window: 0, 1, ... counts - 1

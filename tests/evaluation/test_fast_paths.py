@@ -29,6 +29,8 @@ from evaluation.formats.plain import parse_plain_table
 from evaluation.ground_truth import particle_list
 from evaluation.metrics import bootstrap as bootstrap_module
 from evaluation.metrics import fbeta as fbeta_module
+from evaluation.metrics.classification import predicted_classes
+from evaluation.metrics.matching import match
 from evaluation.metrics.orientation import angular_errors, quaternions, rotations
 from evaluation.metrics.ranking import curve
 from evaluation.profiles import AngleConvention, get_profile
@@ -123,6 +125,47 @@ def test_bootstrap_sums_equal_the_sparse_product() -> None:
     result = score(truth, picks(*lines, "1bxn 0 0 0"), bootstrap=300, seed=4)
     assert result.bootstrap is not None
     assert result.bootstrap.localization_f1.low is not None
+
+
+@pytest.mark.parametrize(
+    ("found", "mistaken", "summed_other_way"),
+    [(38, 1, True), (30, 4, True), (30, 12, False), (10, 5, False), (0, 0, False)],
+)
+@pytest.mark.parametrize("seed", range(3))
+def test_resample_sums_are_the_plain_sums_whichever_way_they_are_summed(
+    found: int, mistaken: int, summed_other_way: bool, seed: int
+) -> None:
+    """A file finding most particles with their own class is summed the other way (each
+    class's members less its missed and mistaken particles): both ways give, per resample,
+    the plain sums of the found particles' multiplicities per outcome."""
+    rng = np.random.default_rng(seed)
+    particles = [f"{CLASSES[k % 12]} {2 * k + 1} 1 1" for k in range(40)]
+    hitbox = np.zeros((3, 3, 82), dtype=np.int16)
+    hitbox[1, 1, 1:81:2] = np.arange(1, 41)
+    truth = memory_truth(particles, (3, 3, 82), hitbox)
+    chosen = rng.permutation(40)[:found]
+    names = [CLASSES[k % 12] for k in chosen]
+    for i in range(mistaken):  # another class than the particle's
+        names[i] = CLASSES[(chosen[i] + 1 + int(rng.integers(11))) % 12]
+    lines = [f"{name} {2 * k + 1} 1 1" for name, k in zip(names, chosen.tolist(), strict=True)]
+    lines += [f"{CLASSES[k % 12]} {2 * k + 1} 1 1" for k in chosen[: found // 3].tolist()]
+    submission = picks(*lines, "1bxn 0 0 0")
+    hits = match(truth, submission)
+    predicted = predicted_classes(truth, submission, hits)
+    sums = bootstrap_module.resample_sums(truth, hits, predicted, resamples=300, seed=4)
+
+    weights = bootstrap_module._particle_major_weights(truth, 300, 4).astype(np.int64)
+    size = len(truth.class_names) + 1
+    true = truth.particles.classes
+    plain = np.zeros((2 * size, 300), dtype=np.int64)
+    for k in np.flatnonzero(hits.hit_count > 0).tolist():
+        guess = int(predicted[k])
+        plain[true[k] if guess == true[k] else size + guess] += weights[k]
+    assert np.array_equal(sums.per_outcome, plain)
+    assert np.array_equal(sums.found, plain.sum(axis=0))
+    # the case is of the kind its parameters say (each way is checked)
+    missed = 40 - found
+    assert (missed + 2 * mistaken < found) == summed_other_way
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 40, 2540, 65_537, 2**31 - 1])
