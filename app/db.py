@@ -60,7 +60,10 @@ def _create_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=20, **codec)
+    # last in, first out: after a burst has filled the pool, a steady trickle reuses the
+    # connection just returned, which needs no ping (`_ping_when_idle`); handed out in turn,
+    # each would have idled past the delay and cost a ping per checkout
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_use_lifo=True, **codec)
     _ping_when_idle(engine)
     return engine
 

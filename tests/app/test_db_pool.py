@@ -60,3 +60,22 @@ def test_a_connection_in_steady_use_is_not_pinged(
     with pytest.raises(exc.OperationalError):
         _backend(engine)
     assert _backend(engine) != first
+
+
+def test_the_connection_last_returned_is_the_next_handed_out(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a burst has filled the pool, a steady trickle of requests reuses one connection:
+    handed out in turn (first in, first out), each of them would idle past the ping delay
+    and cost a ping per checkout."""
+    pings: list[object] = []
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: pings.append(1) or True)
+    held = [engine.connect() for _ in range(6)]  # a burst: six connections in the pool
+    for connection in held:
+        connection.close()
+    backends = {_backend(engine) for _ in range(12)}
+    assert len(backends) == 1
+    # and that one was last used a moment ago: no ping even with a short idle delay
+    monkeypatch.setattr(app_db, "PING_AFTER_IDLE_S", 0.5)
+    _backend(engine)
+    assert pings == []
