@@ -6,10 +6,11 @@ Redis deployment on this machine; prints upload -> scored latency and scored sub
 Setup (not timed): a SHREC-size dataset from the simulator (512 x 512 x 512, slab 200,
 2,500 particles; cached in --dataset-dir), a fresh database, `tomobench serve --no-worker`
 and `tomobench worker --concurrency 2` as separate processes. Each client thread is its
-own participant. Phase 1 offers --rate uploads per second, spread over --clients threads,
-for --duration seconds; phase 2 sends --burst uploads as fast as the clients can.
-Latencies come from the database's `finished_at` minus the moment the client started
-sending (one clock: one machine).
+own participant. Warm-up rounds of concurrent uploads on new connections (printed, not
+measured) run until every web and worker process has loaded the hidden test. Phase 1 offers
+--rate uploads per second, spread over --clients threads, for --duration seconds; phase 2
+sends --burst uploads as fast as the clients can. Latencies come from the database's
+`finished_at` minus the moment the client started sending (one clock: one machine).
 """
 
 from __future__ import annotations
