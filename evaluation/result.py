@@ -86,7 +86,7 @@ def jsonable(value: Any) -> Any:
     if kind is list or kind is tuple:
         return [jsonable(item) for item in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: jsonable(getattr(value, name)) for name in _document_fields(kind)}
     if isinstance(value, dict):
         return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -102,3 +102,18 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float | np.floating):
         return float(value) if math.isfinite(value) else None
     return value
+
+
+# the document fields of each dataclass met so far (a result holds a few thousand values)
+_DOCUMENT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _document_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a dataclass that go into a document: all but those whose metadata says
+    `"document": False` (working data kept beside the figures, such as the bootstrap's sums)."""
+    names = _DOCUMENT_FIELDS.get(kind)
+    if names is None:
+        fields = dataclasses.fields(kind)
+        names = tuple(f.name for f in fields if f.metadata.get("document", True))
+        _DOCUMENT_FIELDS[kind] = names
+    return names

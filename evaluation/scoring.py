@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evaluation.ground_truth import GroundTruth, Particles
-from evaluation.metrics.bootstrap import ResampleSums, intervals, resample_sums
+from evaluation.metrics.bootstrap import bootstrap as bootstrap_intervals
 from evaluation.metrics.classification import classification, predicted_classes, size_group_f1
 from evaluation.metrics.fbeta import fbeta
 from evaluation.metrics.localization import Localization, localization
@@ -42,21 +42,6 @@ def score(
         ValueError: the submission was parsed for another profile than the ground truth
             was loaded for, or a parameter is out of range.
     """
-    return _score(
-        ground_truth, submission, bootstrap=bootstrap, seed=seed, beta=beta, multiplier=multiplier
-    )[0]
-
-
-def _score(
-    ground_truth: GroundTruth,
-    submission: Submission,
-    *,
-    bootstrap: int = 1000,
-    seed: int = 0,
-    beta: float = 4.0,
-    multiplier: float = 0.5,
-) -> tuple[EvaluationResult, ResampleSums | None]:
-    """`score`, and the sums of its bootstrap resamples (None without a bootstrap)."""
     if submission.profile != ground_truth.profile:
         raise ValueError(
             f"the submission was parsed for profile {submission.profile!r} but the ground "
@@ -68,10 +53,12 @@ def _score(
     located = localization(ground_truth, hits)
     predicted = predicted_classes(ground_truth, submission, hits)
     classified = classification(ground_truth, predicted)
-    sums = None
+    intervals = None
     if bootstrap:
-        sums = resample_sums(ground_truth, hits, predicted, resamples=bootstrap, seed=seed)
-    result = EvaluationResult(
+        intervals = bootstrap_intervals(
+            ground_truth, hits, located, predicted, resamples=bootstrap, seed=seed
+        )
+    return EvaluationResult(
         evaluator_version=EVALUATOR_VERSION,
         ground_truth_checksum=ground_truth.checksum,
         profile=ground_truth.profile,
@@ -89,11 +76,10 @@ def _score(
         strict_classification=strict_classification(ground_truth, submission, hits),
         orientation=orientation(ground_truth, submission, hits),
         ranking=ranking(ground_truth, submission, hits),
-        bootstrap=None if sums is None else intervals(ground_truth, located, sums, seed=seed),
+        bootstrap=intervals,
         fbeta=fbeta(ground_truth, submission, beta=beta, multiplier=multiplier),
         warnings=_warnings(ground_truth, hits, located),
     )
-    return result, sums
 
 
 def _warnings(ground_truth: GroundTruth, hits: Hits, located: Localization) -> tuple[str, ...]:
@@ -263,38 +249,8 @@ def score_tomograms(hidden: HiddenTest, submission: Submission, **options: Any) 
         ValueError: several tomograms and a submission that names none, or names another,
             or a parameter out of range (as :func:`score`).
     """
-    return _score_tomograms(hidden, submission, **options)[0]
-
-
-def score_with_f1_samples(
-    test: GroundTruth | HiddenTest, submission: Submission, **options: Any
-) -> tuple[EvaluationResult, npt.NDArray[np.float64] | None]:
-    """The result of :func:`score` (of :func:`score_tomograms` for a hidden test), and the
-    localization F1 on each of its bootstrap resamples (None with ``bootstrap=0``): the
-    values of `evaluation.paired.localization_f1_samples`, from the sums the bootstrap
-    computed anyway.
-
-    Raises:
-        ValueError: as :func:`score_tomograms`.
-    """
-    from evaluation.paired import f1_per_resample
-
-    if isinstance(test, HiddenTest):
-        result, sums = _score_tomograms(test, submission, **options)
-        particles = test.whole.n_particles
-    else:
-        result, sums = _score(test, submission, **options)
-        particles = test.n_particles
-    if sums is None:
-        return result, None
-    return result, f1_per_resample(sums.found, sums.hits, result.localization, particles)
-
-
-def _score_tomograms(
-    hidden: HiddenTest, submission: Submission, **options: Any
-) -> tuple[EvaluationResult, ResampleSums | None]:
     if len(hidden.names) == 1:
-        return _score(hidden.whole, submission, **options)
+        return score(hidden.whole, submission, **options)
     stacked, outside = hidden.place(submission)  # checks the names first
     names = submission.tomograms
     per_tomogram: dict[str, Any] = {}
@@ -315,12 +271,34 @@ def _score_tomograms(
             "size_groups": own["size_groups"],
         }
         warnings += [f"{name}: {note}" for note in own["warnings"]]
-    result, sums = _score(hidden.whole, stacked, **options)
+    result = score(hidden.whole, stacked, **options)
     located = dataclasses.replace(result.localization, RO=int(np.count_nonzero(outside)))
-    whole = dataclasses.replace(
+    return dataclasses.replace(
         result, localization=located, warnings=tuple(warnings), per_tomogram=per_tomogram
     )
-    return whole, sums
+
+
+def score_with_f1_samples(
+    test: GroundTruth | HiddenTest, submission: Submission, **options: Any
+) -> tuple[EvaluationResult, npt.NDArray[np.float64] | None]:
+    """The result of :func:`score` (of :func:`score_tomograms` for a hidden test), and the
+    localization F1 on each of its bootstrap resamples (None with ``bootstrap=0``): the
+    values of `evaluation.paired.localization_f1_samples`, from the sums the bootstrap
+    computed anyway.
+
+    Raises:
+        ValueError: as :func:`score_tomograms`.
+    """
+    from evaluation.paired import f1_per_resample
+
+    if isinstance(test, HiddenTest):
+        result, particles = score_tomograms(test, submission, **options), test.whole.n_particles
+    else:
+        result, particles = score(test, submission, **options), test.n_particles
+    if result.bootstrap is None or result.bootstrap.sums is None:
+        return result, None
+    sums = result.bootstrap.sums
+    return result, f1_per_resample(sums.found, sums.hits, result.localization, particles)
 
 
 def _rows(submission: Submission, keep: npt.NDArray[np.bool_]) -> Submission:

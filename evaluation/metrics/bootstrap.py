@@ -9,7 +9,7 @@ submission scored against it: intervals of two entries are paired and comparable
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -32,14 +32,29 @@ class Interval:
 
 
 @dataclass(frozen=True)
+class ResampleSums:
+    """Exact integer sums of each resample (one column each): the found particles, their
+    hits, and the found particles per outcome (rows 0..size-1: a TP of that class; rows
+    size..2*size-1: taken for that class, not their own)."""
+
+    found: npt.NDArray[np.int64]
+    hits: npt.NDArray[np.int64]
+    per_outcome: npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
 class BootstrapIntervals:
-    """Intervals for localization F1 and each size group's F1."""
+    """Intervals for localization F1 and each size group's F1, and the sums of the resamples
+    they come from (not part of the result document: `evaluation.result.jsonable`)."""
 
     resamples: int
     seed: int
     confidence: float
     localization_f1: Interval
     size_groups: dict[str, Interval]
+    sums: ResampleSums | None = field(
+        default=None, compare=False, repr=False, metadata={"document": False}
+    )
 
 
 def resample_weights(ground_truth: GroundTruth, resamples: int, seed: int) -> np.ndarray:
@@ -96,17 +111,6 @@ def _draw_weights(n: int, resamples: int, seed: int) -> np.ndarray:
             particle_major = particle_major.astype(np.uint32)
         particle_major[:, first : first + len(rows)] = counts.T
     return particle_major
-
-
-@dataclass(frozen=True)
-class ResampleSums:
-    """Exact integer sums of each resample (one column each): the found particles, their
-    hits, and the found particles per outcome (rows 0..size-1: a TP of that class; rows
-    size..2*size-1: taken for that class, not their own)."""
-
-    found: npt.NDArray[np.int64]
-    hits: npt.NDArray[np.int64]
-    per_outcome: npt.NDArray[np.int64]
 
 
 def resample_sums(
@@ -186,7 +190,7 @@ def intervals(
             ground_truth.class_names.index(n) + 1 for n in names if n in ground_truth.class_names
         ]
         groups[group] = _interval(_nanmean_columns(class_f1[known]))
-    return BootstrapIntervals(resamples, seed, CONFIDENCE, _interval(f1), groups)
+    return BootstrapIntervals(resamples, seed, CONFIDENCE, _interval(f1), groups, sums)
 
 
 def _group_sums(

@@ -406,12 +406,14 @@ def test_ground_truths_pickle_with_their_checksum() -> None:
 
 def _plain_jsonable(value: object) -> object:
     """The conversion stated another way: through the json module itself, dataclasses as
-    `asdict` gives them and numpy values as Python's, NaN and infinities read back as None."""
+    their fields (less those marked `"document": False`) and numpy values as Python's, NaN
+    and infinities read back as None."""
     import dataclasses
 
     def default(item: object) -> object:
         if dataclasses.is_dataclass(item) and not isinstance(item, type):
-            return dataclasses.asdict(item)
+            fields = dataclasses.fields(item)
+            return {f.name: getattr(item, f.name) for f in fields if f.metadata.get("document", 1)}
         if isinstance(item, np.ndarray | np.generic):
             return item.tolist()
         raise TypeError(item)

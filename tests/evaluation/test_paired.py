@@ -77,6 +77,7 @@ def test_a_scoring_gives_the_samples_computed_on_their_own() -> None:
     assert samples is not None
     assert samples.tolist() == alone.tolist()
     assert score_with_f1_samples(truth, submission, bootstrap=0)[1] is None
+    assert "sums" not in result.to_dict()["bootstrap"]  # working data, not the document's
 
     hidden = stack_tomograms({"a": truth, "b": truth})
     names = np.where(np.arange(len(submission)) % 3 == 0, "a", "b").astype(np.str_)
