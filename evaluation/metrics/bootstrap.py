@@ -163,10 +163,10 @@ def bootstrap(
 ) -> BootstrapIntervals:
     """Percentile intervals from ``resamples`` resamples of the particles."""
     sums = resample_sums(ground_truth, hits, predicted, resamples=resamples, seed=seed)
-    return intervals(ground_truth, located, sums, seed=seed)
+    return _intervals(ground_truth, located, sums, seed=seed)
 
 
-def intervals(
+def _intervals(
     ground_truth: GroundTruth, located: Localization, sums: ResampleSums, *, seed: int
 ) -> BootstrapIntervals:
     """Percentile intervals of the resamples whose sums are ``sums`` (drawn with ``seed``)."""
