@@ -23,9 +23,10 @@ from evaluation.metrics.bootstrap import (
     CONFIDENCE,
     _group_sums,
     _particle_major_weights,
+    f1_per_resample,
     hit_totals,
 )
-from evaluation.metrics.localization import Localization, localization
+from evaluation.metrics.localization import localization
 from evaluation.metrics.matching import match
 from evaluation.quantiles import percentile
 from evaluation.submission import Submission
@@ -47,21 +48,6 @@ def localization_f1_samples(
     found = _group_sums(weights, found_rows, np.zeros(len(found_rows), np.int64), 1)[0]
     hit_total = hit_totals(weights, counts, found_rows, found)
     return f1_per_resample(found, hit_total, located, ground_truth.n_particles)
-
-
-def f1_per_resample(
-    found: npt.NDArray[np.int64],
-    hit_total: npt.NDArray[np.int64],
-    located: Localization,
-    particles: int,
-) -> npt.NDArray[np.float64]:
-    """The localization F1 of each resample from its exact sums: 2 found / (predictions +
-    particles), where the predictions are the background's (fixed) and the hits."""
-    fixed = located.FP + located.ignored
-    samples: npt.NDArray[np.float64] = (
-        2 * found.astype(np.float64) / (fixed + hit_total.astype(np.float64) + particles)
-    )
-    return samples
 
 
 def rounded(values: npt.NDArray[np.float64], digits: int = 6) -> list[float]:

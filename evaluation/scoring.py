@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from evaluation.ground_truth import GroundTruth, Particles
 from evaluation.metrics.bootstrap import bootstrap as bootstrap_intervals
+from evaluation.metrics.bootstrap import f1_per_resample
 from evaluation.metrics.classification import classification, predicted_classes, size_group_f1
 from evaluation.metrics.fbeta import fbeta
 from evaluation.metrics.localization import Localization, localization
@@ -289,8 +290,6 @@ def score_with_f1_samples(
     Raises:
         ValueError: as :func:`score_tomograms`.
     """
-    from evaluation.paired import f1_per_resample
-
     if isinstance(test, HiddenTest):
         result, particles = score_tomograms(test, submission, **options), test.whole.n_particles
     else:

@@ -152,6 +152,21 @@ def resample_sums(
     return ResampleSums(found, hit_totals(weights, counts, found_rows, found), per_outcome)
 
 
+def f1_per_resample(
+    found: npt.NDArray[np.int64],
+    hit_total: npt.NDArray[np.int64],
+    located: Localization,
+    particles: int,
+) -> npt.NDArray[np.float64]:
+    """The localization F1 of each resample from its exact sums: 2 found / (predictions +
+    particles), where the predictions are the background's (fixed) and the hits."""
+    fixed = located.FP + located.ignored
+    samples: npt.NDArray[np.float64] = (
+        2 * found.astype(np.float64) / (fixed + hit_total.astype(np.float64) + particles)
+    )
+    return samples
+
+
 def bootstrap(
     ground_truth: GroundTruth,
     hits: Hits,
@@ -163,14 +178,6 @@ def bootstrap(
 ) -> BootstrapIntervals:
     """Percentile intervals from ``resamples`` resamples of the particles."""
     sums = resample_sums(ground_truth, hits, predicted, resamples=resamples, seed=seed)
-    return _intervals(ground_truth, located, sums, seed=seed)
-
-
-def _intervals(
-    ground_truth: GroundTruth, located: Localization, sums: ResampleSums, *, seed: int
-) -> BootstrapIntervals:
-    """Percentile intervals of the resamples whose sums are ``sums`` (drawn with ``seed``)."""
-    resamples = len(sums.found)
     size = len(ground_truth.class_names) + 1
     # float32 from here on, as the sums always were: the same intervals to the last bit
     found = sums.found.astype(np.float32)
@@ -178,7 +185,7 @@ def _intervals(
     tp = sums.per_outcome[:size].astype(np.float32)
     fp = sums.per_outcome[size:].astype(np.float32)
     fp[0] = 0  # taken for "none": a false positive of no class
-    members = _class_members(ground_truth, resamples, seed)
+    members = _class_member_sums(ground_truth, resamples, seed).astype(np.float32)
     fixed = located.FP + located.ignored
     f1 = 2 * found / (fixed + hit_total + ground_truth.n_particles)
     denominator = tp + fp + members  # 2TP + FP + FN with FN = members - TP
@@ -232,17 +239,6 @@ def hit_totals(
     # the particles hit k times (k = 2, 3, ...) add k - 1 hits each
     extra = np.arange(1, len(per_count) + 1, dtype=np.int64)[:, None] * per_count
     return found + extra.sum(axis=0)  # type: ignore[no-any-return]
-
-
-def _class_members(ground_truth: GroundTruth, resamples: int, seed: int) -> np.ndarray:
-    """(classes + 1, resamples) particles of each class in each resample, float32 (cached)."""
-    key = ("bootstrap members", resamples, seed)
-    cached = ground_truth._cache.get(key)
-    if isinstance(cached, np.ndarray):
-        return cached
-    members = _class_member_sums(ground_truth, resamples, seed).astype(np.float32)
-    ground_truth._cache[key] = members
-    return members
 
 
 def _class_member_sums(ground_truth: GroundTruth, resamples: int, seed: int) -> np.ndarray:
