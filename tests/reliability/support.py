@@ -47,16 +47,19 @@ MISFRAMED_OK = {"allow_misframed": "true"}
 
 
 def scoring_state(settings: Settings) -> dict[int, tuple[str, int, int]]:
-    """Every submission's (status, attempts, number of result rows), read from the database."""
+    """Every submission's (status, attempts, number of result rows), read from the database
+    in one statement: one snapshot, so a scoring committed meanwhile is seen whole or not at
+    all (two statements could see its status `scored` but not its result row)."""
+    results = (
+        select(func.count())
+        .where(Result.submission_id == Submission.id)
+        .correlate(Submission)
+        .scalar_subquery()
+    )
     factory = session_factory(settings.sqlalchemy_url)
     with factory() as db:
-        results = dict(
-            db.execute(select(Result.submission_id, func.count()).group_by(Result.submission_id))
-            .tuples()
-            .all()
-        )
-        rows = db.execute(select(Submission.id, Submission.status, Submission.attempts)).tuples()
-        return {sid: (status, attempts, results.get(sid, 0)) for sid, status, attempts in rows}
+        rows = db.execute(select(Submission.id, Submission.status, Submission.attempts, results))
+        return {sid: (status, attempts, count) for sid, status, attempts, count in rows.tuples()}
 
 
 def wait_until_scored(settings: Settings, ids: list[int], timeout: float) -> dict[int, Any]:
