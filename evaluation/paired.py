@@ -47,7 +47,7 @@ def localization_f1_samples(
     found_rows = np.flatnonzero(counts > 0)
     found = _group_sums(weights, found_rows, np.zeros(len(found_rows), np.int64), 1)[0]
     hit_total = hit_totals(weights, counts, found_rows, found)
-    return f1_per_resample(found, hit_total, located, ground_truth.n_particles)
+    return f1_per_resample(found, hit_total, located, ground_truth.n_particles, dtype=np.float64)
 
 
 def rounded(values: npt.NDArray[np.float64], digits: int = 6) -> list[float]:

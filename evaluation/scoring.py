@@ -297,7 +297,10 @@ def score_with_f1_samples(
     if result.bootstrap is None or result.bootstrap.sums is None:
         return result, None
     sums = result.bootstrap.sums
-    return result, f1_per_resample(sums.found, sums.hits, result.localization, particles)
+    samples = f1_per_resample(
+        sums.found, sums.hits, result.localization, particles, dtype=np.float64
+    )
+    return result, samples
 
 
 def _rows(submission: Submission, keep: npt.NDArray[np.bool_]) -> Submission:

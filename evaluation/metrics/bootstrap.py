@@ -10,6 +10,7 @@ submission scored against it: intervals of two entries are paired and comparable
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -152,17 +153,23 @@ def resample_sums(
     return ResampleSums(found, hit_totals(weights, counts, found_rows, found), per_outcome)
 
 
+Float = TypeVar("Float", bound=np.floating[Any])
+
+
 def f1_per_resample(
     found: npt.NDArray[np.int64],
     hit_total: npt.NDArray[np.int64],
     located: Localization,
     particles: int,
-) -> npt.NDArray[np.float64]:
+    *,
+    dtype: type[Float],
+) -> npt.NDArray[Float]:
     """The localization F1 of each resample from its exact sums: 2 found / (predictions +
-    particles), where the predictions are the background's (fixed) and the hits."""
+    particles), where the predictions are the background's (fixed) and the hits; computed
+    in `dtype` (the intervals use float32, as their sums always were; the samples float64)."""
     fixed = located.FP + located.ignored
-    samples: npt.NDArray[np.float64] = (
-        2 * found.astype(np.float64) / (fixed + hit_total.astype(np.float64) + particles)
+    samples: npt.NDArray[Float] = (
+        2 * found.astype(dtype) / (fixed + hit_total.astype(dtype) + particles)
     )
     return samples
 
@@ -180,14 +187,11 @@ def bootstrap(
     sums = resample_sums(ground_truth, hits, predicted, resamples=resamples, seed=seed)
     size = len(ground_truth.class_names) + 1
     # float32 from here on, as the sums always were: the same intervals to the last bit
-    found = sums.found.astype(np.float32)
-    hit_total = sums.hits.astype(np.float32)
     tp = sums.per_outcome[:size].astype(np.float32)
     fp = sums.per_outcome[size:].astype(np.float32)
     fp[0] = 0  # taken for "none": a false positive of no class
     members = _class_member_sums(ground_truth, resamples, seed).astype(np.float32)
-    fixed = located.FP + located.ignored
-    f1 = 2 * found / (fixed + hit_total + ground_truth.n_particles)
+    f1 = f1_per_resample(sums.found, sums.hits, located, ground_truth.n_particles, dtype=np.float32)
     denominator = tp + fp + members  # 2TP + FP + FN with FN = members - TP
     with np.errstate(invalid="ignore", divide="ignore"):
         class_f1 = np.where(denominator > 0, 2 * tp / denominator, np.nan)
